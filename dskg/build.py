@@ -1,0 +1,195 @@
+"""``dskg build`` and ``dskg validate``: source pages → records → RDF → SHACL → store.
+
+:func:`prepare` runs everything up to and including validation and quarantine, in
+memory; :func:`build` then writes a new store and dumps and switches to them. A
+bad entry is reported and left out; it never stops the other entries.
+"""
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pyoxigraph as ox
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.namespace import DCAT, DCTERMS, PROV, RDF, XSD
+
+from dskg import __version__
+from dskg.config import Config
+from dskg.curation import load_curation
+from dskg.dumps import write_dumps
+from dskg.ingest.records import STATUS_OK, PracticeRecord, read_pages
+from dskg.mapping import MappedGraph, map_records
+from dskg.namespaces import SCHEMA, Namespaces
+from dskg.registry import SlugRegistry
+from dskg.store import load_graphs, new_build_dir, prune_builds, switch_current
+from dskg.validation import Finding, Quarantined, load_shapes, quarantine, validate_mapped
+from dskg.vocab import Vocabularies, load_vocabularies
+
+REGISTRY_FILE = "slugs.csv"
+
+
+class BuildFailed(Exception):
+    """A ``--strict`` build found errors; nothing was published."""
+
+
+@dataclass
+class Prepared:
+    """Everything a build knows before it writes anything."""
+
+    config: Config
+    vocab: Vocabularies
+    registry: SlugRegistry
+    records: list[PracticeRecord]
+    mapped: MappedGraph
+    findings: list[Finding]
+    quarantined: list[Quarantined]
+    problems: list[str]
+    started: datetime
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def violations(self) -> list[Finding]:
+        return [f for f in self.findings if f.is_violation]
+
+    @property
+    def warnings(self) -> list[Finding]:
+        return [f for f in self.findings if not f.is_violation]
+
+    @property
+    def errors(self) -> list[str]:
+        """What ``--strict`` fails on: invalid entries, curation problems, violations."""
+        invalid = [f"{r.location}: {r.title or '(untitled)'}: {r.reason}"
+                   for r in self.records if r.status == "invalid"]
+        quarantined = [f"{q.resource} ({q.source or 'curation'}): {'; '.join(q.reasons)}"
+                       for q in self.quarantined]
+        return invalid + self.problems + quarantined
+
+    def report(self) -> dict:
+        return {
+            "started": self.started.isoformat(),
+            "version": __version__,
+            "base": self.config.base,
+            "entries": [record_summary(r, self.vocab) for r in self.records],
+            "published": len(self.mapped.practices),
+            "problems": self.problems,
+            "quarantined": [q.as_dict() for q in self.quarantined],
+            "findings": [f.as_dict() for f in self.findings],
+            "timings": self.timings,
+        }
+
+
+def record_summary(record: PracticeRecord, vocab: Vocabularies) -> dict:
+    """The JSON shape of ``dskg ingest --json``: one object per entry."""
+    def iso(value):
+        return value.iso if value else None
+    return {
+        "source": record.source, "entry": record.entry, "status": record.status,
+        "reason": record.reason, "duplicate_of": record.duplicate_of, "title": record.title,
+        "published": iso(record.published), "start_date": iso(record.start_date),
+        "end_date": iso(record.end_date),
+        "countries": [vocab.country_code(c) for c in record.countries],
+        "audiences": [str(c) for c in record.audiences],
+        "technologies": [str(c) for c in record.technologies],
+        "funding": [str(c) for c in record.funding],
+        "initiative_type": [str(c) for c in record.initiative_type],
+        "organisations": record.organisations, "partners": record.partners,
+        "warnings": record.warnings,
+    }
+
+
+def source_pages(data_dir: Path) -> list[Path]:
+    return sorted(p for p in (data_dir / "sources").glob("*.txt") if p.is_file())
+
+
+def vocabulary_graphs(vocab: Vocabularies) -> list[tuple[URIRef, Graph]]:
+    graphs = [(vocab.ns.ontology, vocab.ontology)]
+    graphs += [(vocab.scheme_graph_name(name), g) for name, g in vocab.schemes.items()]
+    return graphs
+
+
+def merged(graphs: list[Graph]) -> Graph:
+    union = Graph()
+    for graph in graphs:
+        for triple in graph:
+            union.add(triple)
+    return union
+
+
+def prepare(config: Config) -> Prepared:
+    """Parse, map, validate and quarantine; nothing is written but new slugs in memory."""
+    started, timings = datetime.now(timezone.utc), {}
+    clock = time.perf_counter()
+    ns = Namespaces(config.base)
+    vocab = load_vocabularies(config.ontology_dir, ns)
+    registry = SlugRegistry.load(config.data_dir / REGISTRY_FILE)
+    records = read_pages(source_pages(config.data_dir), vocab)
+    curation = load_curation(config.data_dir / "curation")
+    timings["parse"] = time.perf_counter() - clock
+    clock = time.perf_counter()
+    mapped = map_records(records, curation, registry, vocab)
+    timings["map"] = time.perf_counter() - clock
+    clock = time.perf_counter()
+    shapes = load_shapes(config.shapes_dir, ns)
+    vocabularies = merged([g for _, g in vocabulary_graphs(vocab)])
+    findings = validate_mapped(mapped, vocabularies, shapes, ns)
+    quarantined = quarantine(mapped, findings)
+    timings["validate"] = time.perf_counter() - clock
+    return Prepared(config=config, vocab=vocab, registry=registry, records=records,
+                    mapped=mapped, findings=findings, quarantined=quarantined,
+                    problems=curation.problems + mapped.problems, started=started,
+                    timings=timings)
+
+
+def build_graph(prepared: Prepared, finished: datetime) -> Graph:
+    """What the build records about itself: when, with which software, from what."""
+    ns = Namespaces(prepared.config.base)
+    g = Graph()
+    activity = ns.iri(f"set/build/{prepared.started.strftime('%Y%m%dT%H%M%SZ')}")
+    software = BNode()
+    g.add((ns.dataset, RDF.type, DCAT.Dataset))
+    g.add((ns.dataset, DCTERMS.title, Literal("Digital Skills Knowledge Graph", lang="en")))
+    g.add((ns.dataset, DCTERMS.modified, Literal(finished.isoformat(), datatype=XSD.dateTime)))
+    g.add((ns.dataset, PROV.wasGeneratedBy, activity))
+    g.add((activity, RDF.type, PROV.Activity))
+    g.add((activity, PROV.startedAtTime,
+           Literal(prepared.started.isoformat(), datatype=XSD.dateTime)))
+    g.add((activity, PROV.endedAtTime, Literal(finished.isoformat(), datatype=XSD.dateTime)))
+    g.add((activity, PROV.wasAssociatedWith, software))
+    g.add((software, RDF.type, PROV.SoftwareAgent))
+    g.add((software, RDF.type, SCHEMA.SoftwareApplication))
+    g.add((software, SCHEMA.name, Literal("dskg")))
+    g.add((software, SCHEMA.softwareVersion, Literal(__version__)))
+    for graph in (prepared.mapped.data, prepared.mapped.curation):
+        for source in set(graph.objects(None, PROV.wasDerivedFrom)):
+            g.add((activity, PROV.used, source))
+    return g
+
+
+def build(config: Config, strict: bool = False) -> tuple[Prepared, Path]:
+    """Build and publish a new store; return what was prepared and the build directory."""
+    prepared = prepare(config)
+    if strict and prepared.errors:
+        raise BuildFailed("\n".join(prepared.errors))
+    clock = time.perf_counter()
+    build_dir = new_build_dir(config.var_dir)
+    ns = Namespaces(config.base)
+    graphs = [(ns.dataset, prepared.mapped.data), (ns.curation_graph, prepared.mapped.curation)]
+    graphs += vocabulary_graphs(prepared.vocab)
+    graphs.append((ns.build_graph, build_graph(prepared, datetime.now(timezone.utc))))
+    load_graphs(build_dir / "store", graphs)
+    prepared.timings["load"] = time.perf_counter() - clock
+    clock = time.perf_counter()
+    store = ox.Store.read_only(str(build_dir / "store"))
+    sizes = write_dumps(store, build_dir / "dumps", ns.prefixes())
+    del store
+    prepared.timings["dumps"] = time.perf_counter() - clock
+    prepared.registry.save()
+    report = prepared.report() | {"dumps": sizes}
+    (build_dir / "report.json").write_text(json.dumps(report, indent=1, ensure_ascii=False),
+                                           encoding="utf-8")
+    switch_current(config.var_dir, build_dir)
+    prune_builds(config.var_dir)
+    return prepared, build_dir

@@ -1,0 +1,215 @@
+"""The ``dskg`` command: ingest, validate, build, serve, query."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import textwrap
+from pathlib import Path
+from typing import Sequence
+
+from dskg.config import Config
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--base", help="base IRI of everything minted (DSKG_BASE)")
+    parser.add_argument("--data-dir", type=Path, help="input folder (DSKG_DATA_DIR)")
+    parser.add_argument("--var-dir", type=Path, help="where builds are written (DSKG_VAR_DIR)")
+    parser.add_argument("--ontology-dir", type=Path, help="ontology folder (DSKG_ONTOLOGY_DIR)")
+    parser.add_argument("--shapes-dir", type=Path, help="SHACL folder (DSKG_SHAPES_DIR)")
+
+
+def _config(args: argparse.Namespace) -> Config:
+    keys = ("base", "data_dir", "var_dir", "ontology_dir", "shapes_dir", "host", "port",
+            "workers", "query_timeout", "result_limit", "public_url", "sparql_endpoint")
+    return Config.from_env(**{k: getattr(args, k, None) for k in keys})
+
+
+def make_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="dskg", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    ingest = commands.add_parser("ingest", help="show what a listing page yields, without building")
+    ingest.add_argument("pages", nargs="+", type=Path, metavar="PAGE")
+    ingest.add_argument("--json", action="store_true", help="one JSON object per entry")
+    _common(ingest)
+
+    validate = commands.add_parser("validate", help="parse, map and validate; print the report")
+    validate.add_argument("--json", action="store_true", help="the report as JSON")
+    _common(validate)
+
+    build = commands.add_parser("build", help="build the store and dumps from data/")
+    build.add_argument("--strict", action="store_true",
+                       help="fail on any invalid entry, curation problem or SHACL violation")
+    _common(build)
+
+    serve = commands.add_parser("serve", help="serve the built store with gunicorn")
+    _common(serve)
+    serve.add_argument("--host", help="interface to listen on (DSKG_HOST)")
+    serve.add_argument("--port", type=int, help="port (DSKG_PORT)")
+    serve.add_argument("--workers", type=int, help="gunicorn workers (DSKG_WORKERS)")
+    serve.add_argument("--query-timeout", type=float, help="seconds (DSKG_QUERY_TIMEOUT)")
+    serve.add_argument("--result-limit", type=int, help="row cap (DSKG_RESULT_LIMIT)")
+    serve.add_argument("--public-url", help="external URL when behind a proxy (DSKG_PUBLIC_URL)")
+
+    query = commands.add_parser("query", help="run a SPARQL query against an endpoint")
+    query.add_argument("query", nargs="?", help="the query text (or use --file)")
+    query.add_argument("--file", type=Path, help="read the query from a .rq file")
+    query.add_argument("--endpoint", help="SPARQL endpoint URL (default: the local server)")
+    query.add_argument("--format", choices=("table", "json", "csv", "turtle"), default="table")
+    _common(query)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = make_parser().parse_args(argv)
+    try:
+        config = _config(args)
+    except ValueError as error:
+        print(f"dskg: {error}", file=sys.stderr)
+        return 2
+    handler = {"ingest": cmd_ingest, "validate": cmd_validate, "build": cmd_build,
+               "serve": cmd_serve, "query": cmd_query}[args.command]
+    return handler(args, config)
+
+
+# ---------------------------------------------------------------- ingest
+
+def cmd_ingest(args: argparse.Namespace, config: Config) -> int:
+    from dskg.build import record_summary
+    from dskg.ingest.records import read_pages
+    from dskg.namespaces import Namespaces
+    from dskg.vocab import load_vocabularies
+
+    missing = [str(p) for p in args.pages if not p.is_file()]
+    if missing:
+        print(f"dskg ingest: no such file: {', '.join(missing)}", file=sys.stderr)
+        return 2
+    vocab = load_vocabularies(config.ontology_dir, Namespaces(config.base))
+    summaries = [record_summary(r, vocab) for r in read_pages(list(args.pages), vocab)]
+    if args.json:
+        json.dump(summaries, sys.stdout, ensure_ascii=False, indent=2)
+        print()
+    else:
+        print_entries(summaries)
+    return 0
+
+
+def _short(values: list[str]) -> str:
+    return ", ".join(v.rstrip("/").rsplit("/", 1)[-1] for v in values) or "—"
+
+
+def print_entries(summaries: list[dict]) -> None:
+    """A readable table: one block per entry, problems first."""
+    for s in summaries:
+        head = f"{s['source']} #{s['entry']}  [{s['status']}]  {s['title'] or '(no title)'}"
+        print(head)
+        if s["reason"]:
+            print(f"    reason:        {s['reason']}")
+        rows = [("published", s["published"] or "—"),
+                ("start / end", f"{s['start_date'] or '—'} / {s['end_date'] or '—'}"),
+                ("countries", ", ".join(s["countries"]) or "—"),
+                ("audiences", _short(s["audiences"])),
+                ("technologies", _short(s["technologies"])),
+                ("funding", _short(s["funding"])),
+                ("initiative", _short(s["initiative_type"])),
+                ("organisations", "; ".join(s["organisations"]) or "—"),
+                ("partners", "; ".join(s["partners"]) or "—")]
+        if s["status"] in ("ok", "duplicate", "invalid"):
+            for label, value in rows:
+                print(f"    {label + ':':<15}{value}")
+        for warning in s["warnings"]:
+            print(f"    warning:       {warning}")
+        print()
+    counts: dict[str, int] = {}
+    for s in summaries:
+        counts[s["status"]] = counts.get(s["status"], 0) + 1
+    print(", ".join(f"{n} {status}" for status, n in sorted(counts.items())))
+
+
+# ---------------------------------------------------------------- validate / build
+
+def print_report(prepared) -> None:
+    """Entries that were not published, curation problems, then SHACL findings."""
+    for record in prepared.records:
+        if not record.ok:
+            print(f"{record.status.upper():<10} {record.location}: "
+                  f"{record.title or '(no title)'}\n           {record.reason}")
+        for warning in record.warnings:
+            print(f"{'WARNING':<10} {record.location}: {warning}")
+    for problem in prepared.problems:
+        print(f"{'CURATION':<10} {problem}")
+    for finding in prepared.findings:
+        print(f"{finding.severity.upper():<10} {finding.focus}")
+        if finding.path:
+            print(f"           property: {finding.path}")
+        print(textwrap.fill(finding.message, 96, initial_indent=" " * 11,
+                            subsequent_indent=" " * 11))
+        if finding.value:
+            print(f"           value:    {finding.value}")
+        if finding.source:
+            print(f"           source:   {finding.source}")
+    for item in prepared.quarantined:
+        print(f"{'QUARANTINE':<10} {item.resource} left out of the published graph")
+    statuses: dict[str, int] = {}
+    for record in prepared.records:
+        statuses[record.status] = statuses.get(record.status, 0) + 1
+    print(f"\n{len(prepared.records)} entries ("
+          + ", ".join(f"{n} {s}" for s, n in sorted(statuses.items())) + "); "
+          f"{len(prepared.mapped.practices)} practices publishable; "
+          f"{len(prepared.violations)} violations, {len(prepared.warnings)} warnings; "
+          f"{len(prepared.quarantined)} quarantined")
+
+
+def cmd_validate(args: argparse.Namespace, config: Config) -> int:
+    from dskg.build import prepare
+
+    prepared = prepare(config)
+    if args.json:
+        json.dump(prepared.report(), sys.stdout, ensure_ascii=False, indent=2)
+        print()
+    else:
+        print_report(prepared)
+    return 1 if prepared.violations else 0
+
+
+def cmd_build(args: argparse.Namespace, config: Config) -> int:
+    from dskg.build import BuildFailed, build
+
+    try:
+        prepared, build_dir = build(config, strict=args.strict)
+    except BuildFailed as failure:
+        print("dskg build --strict: errors found, nothing published:", file=sys.stderr)
+        print(textwrap.indent(str(failure), "  "), file=sys.stderr)
+        return 1
+    print_report(prepared)
+    timings = ", ".join(f"{k} {v:.1f}s" for k, v in prepared.timings.items())
+    print(f"built {build_dir} ({timings}); now serving from {config.current_build}")
+    return 0
+
+
+# ---------------------------------------------------------------- serve / query
+
+def cmd_serve(args: argparse.Namespace, config: Config) -> int:
+    from dskg.serve import serve
+
+    return serve(config)
+
+
+def cmd_query(args: argparse.Namespace, config: Config) -> int:
+    from dskg.query import run_query
+
+    if args.file:
+        text = args.file.read_text(encoding="utf-8")
+    elif args.query:
+        text = args.query
+    else:
+        print("dskg query: give the query text or --file FILE.rq", file=sys.stderr)
+        return 2
+    endpoint = args.endpoint or config.sparql_endpoint or \
+        f"http://{config.host}:{config.port}/sparql"
+    return run_query(endpoint, text, args.format)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,87 @@
+"""All of dskg's settings in one place.
+
+Every setting has a default, can be set by a ``DSKG_*`` environment variable, and
+can be overridden by a command-line flag (flags win over the environment).
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any, Mapping
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _default_path(name: str) -> Path:
+    return PROJECT_ROOT / name
+
+
+@dataclass(frozen=True)
+class Config:
+    """Settings shared by the build, the CLI and the server."""
+
+    base: str = "http://localhost:8080/"
+    data_dir: Path = field(default_factory=lambda: _default_path("data"))
+    ontology_dir: Path = field(default_factory=lambda: _default_path("ontology"))
+    shapes_dir: Path = field(default_factory=lambda: _default_path("shapes"))
+    var_dir: Path = field(default_factory=lambda: _default_path("var"))
+    host: str = "127.0.0.1"
+    port: int = 8080
+    workers: int = 2
+    query_timeout: float = 30.0
+    result_limit: int = 10000
+    page_size: int = 50
+    public_url: str = ""
+    sparql_endpoint: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.base.endswith(("/", "#")):
+            object.__setattr__(self, "base", self.base + "/")
+        for f in fields(self):
+            if f.type in ("Path", Path) and not isinstance(getattr(self, f.name), Path):
+                object.__setattr__(self, f.name, Path(getattr(self, f.name)))
+
+    @property
+    def current_build(self) -> Path:
+        """The symlink that always names the last successful build."""
+        return self.var_dir / "current"
+
+    @property
+    def store_path(self) -> Path:
+        return self.current_build / "store"
+
+    @property
+    def dumps_dir(self) -> Path:
+        return self.current_build / "dumps"
+
+    def with_overrides(self, **values: Any) -> "Config":
+        """A copy with the given settings replaced; ``None`` values are ignored."""
+        given = {k: v for k, v in values.items() if v is not None}
+        return replace(self, **given)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> "Config":
+        """Read ``DSKG_<NAME>`` variables, then apply explicit overrides."""
+        environ = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            raw = environ.get("DSKG_" + f.name.upper())
+            if raw is None or raw == "":
+                continue
+            values[f.name] = _convert(f.type, raw, f.name)
+        return cls(**values).with_overrides(**overrides)
+
+
+def _convert(type_name: Any, raw: str, name: str) -> Any:
+    kind = type_name if isinstance(type_name, str) else getattr(type_name, "__name__", "")
+    try:
+        if kind == "int":
+            return int(raw)
+        if kind == "float":
+            return float(raw)
+    except ValueError:
+        raise ValueError(f"DSKG_{name.upper()}={raw!r} is not a valid {kind}") from None
+    if kind == "Path":
+        return Path(raw)
+    return raw

@@ -1,0 +1,244 @@
+"""Interpret raw entries as practice records, and judge each one.
+
+A record carries everything the page says about one practice, with facet values
+already mapped to concepts of our schemes. Its ``status`` says whether it is
+published (``ok``), an editor template (``rejected``), unreadable (``invalid``) or
+a repost of an earlier practice (``duplicate``); ``reason`` says why in words a data
+steward can act on, and ``warnings`` lists what was kept but looked wrong.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rdflib import URIRef
+
+from dskg.ingest.dates import PartialDate, ends_before_start, parse_date
+from dskg.ingest.page import PLACEHOLDER, PUBLISHED_LINE, RawEntry, split_page
+from dskg.vocab import FACET_SCHEMES, Vocabularies, fold
+
+#: Tag-line categories that group facet values rather than being one.
+PARENT_CATEGORIES = {
+    fold(name)
+    for name in (
+        "Country providing the good practice", "Funding of the good practice",
+        "Type of initiative of the good practice", "Organisation providing the good practice",
+        "INSPIRATION", "INSPIRATION: Good practices", "Good practices", "Audience",
+        "Technology", "Target audience", "Digital technology", "Uncategorized",
+    )
+}
+
+#: Section values the editor template ships with; a page still holding them is unfilled.
+TEMPLATE_VALUES = {fold("Name of the organisation"), fold("ADD TITLE")}
+
+STATUS_OK, STATUS_REJECTED, STATUS_INVALID, STATUS_DUPLICATE = (
+    "ok", "rejected", "invalid", "duplicate",
+)
+BULLET = re.compile(r"^\s*[•▪◦●*-]\s+")
+
+
+@dataclass
+class PracticeRecord:
+    """One entry of one page, interpreted."""
+
+    source: str
+    entry: int
+    line: int
+    title: str | None = None
+    published: PartialDate | None = None
+    start_date: PartialDate | None = None
+    end_date: PartialDate | None = None
+    body: str = ""
+    countries: list[URIRef] = field(default_factory=list)
+    audiences: list[URIRef] = field(default_factory=list)
+    technologies: list[URIRef] = field(default_factory=list)
+    funding: list[URIRef] = field(default_factory=list)
+    initiative_type: list[URIRef] = field(default_factory=list)
+    organisations: list[str] = field(default_factory=list)
+    partners: list[str] = field(default_factory=list)
+    status: str = STATUS_OK
+    reason: str | None = None
+    duplicate_of: str | None = None
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.status == STATUS_OK
+
+    @property
+    def location(self) -> str:
+        return f"{self.source} entry {self.entry} (line {self.line})"
+
+    def mark(self, status: str, reason: str) -> None:
+        if self.status == STATUS_OK:
+            self.status, self.reason = status, reason
+
+    def add_concept(self, field_name: str, concept: URIRef) -> None:
+        values = getattr(self, field_name)
+        if concept not in values:
+            values.append(concept)
+
+
+def _split_head(entry: RawEntry) -> tuple[str | None, str | None, list[str]]:
+    """Title, publication-date text and body lines of an entry's head."""
+    lines = entry.head
+    texts = [i for i, line in enumerate(lines) if line.strip()]
+    if entry.tag_line is None or not texts:
+        return entry.pre_title, None, lines
+    title = lines[texts[0]].strip()
+    rest = lines[texts[0] + 1:]
+    published = None
+    for i, line in enumerate(rest):
+        if not line.strip():
+            continue
+        if match := PUBLISHED_LINE.match(line.strip()):
+            published = match["date"]
+            rest = rest[i + 1:]
+        break
+    return title, published, rest
+
+
+def body_text(lines: list[str]) -> str:
+    """Paragraphs separated by blank lines; bullet items one per line as ``• item``."""
+    blocks: list[list[str]] = [[]]
+    for line in lines:
+        text = line.strip()
+        if not text:
+            if blocks[-1]:
+                blocks.append([])
+            continue
+        if BULLET.match(line):
+            text = "• " + BULLET.sub("", line).strip()
+        elif blocks[-1] and blocks[-1][-1].startswith("• "):
+            blocks.append([])
+        blocks[-1].append(text)
+    return "\n\n".join("\n".join(block) for block in blocks if block)
+
+
+def interpret(entry: RawEntry, source: str, vocab: Vocabularies) -> PracticeRecord:
+    """Turn one raw entry into a record, judging it but never raising."""
+    record = PracticeRecord(source=source, entry=entry.number, line=entry.first_line)
+    title, published, body = _split_head(entry)
+    record.title = title
+    record.body = body_text(body)
+    if _is_template(entry, title):
+        record.mark(STATUS_REJECTED, "unfilled editor template ('TO BE FILLED' placeholders), "
+                    "not a practice")
+        return record
+    if not title:
+        record.mark(STATUS_REJECTED, "entry has no title or tag line")
+        return record
+    if published is not None:
+        record.published = parse_date(published)
+        if record.published is None:
+            record.mark(STATUS_INVALID, f"publication date {published!r} cannot be read")
+    _read_tags(record, entry.tags, vocab)
+    _read_sections(record, entry, vocab)
+    _check_dates(record)
+    return record
+
+
+def _is_template(entry: RawEntry, title: str | None) -> bool:
+    texts = [*entry.head, *(v for values in entry.sections.values() for v in values)]
+    if any(PLACEHOLDER in text for text in texts):
+        return True
+    if title and fold(title) in TEMPLATE_VALUES:
+        return True
+    return any(fold(v) in TEMPLATE_VALUES for v in entry.sections.get("organisations", []))
+
+
+def _read_tags(record: PracticeRecord, tags: list[str], vocab: Vocabularies) -> None:
+    for tag in tags:
+        if fold(tag) in PARENT_CATEGORIES:
+            continue
+        found = vocab.lookup_any(tag)
+        if found is None:
+            record.warnings.append(f"tag line: category {tag!r} matches no concept; ignored")
+            continue
+        record.add_concept(*found)
+
+
+def _read_sections(record: PracticeRecord, entry: RawEntry, vocab: Vocabularies) -> None:
+    for section, values in entry.sections.items():
+        if section in FACET_SCHEMES:
+            for value in values:
+                concept = vocab.lookup(FACET_SCHEMES[section], value)
+                if concept is None:
+                    record.warnings.append(
+                        f"section {section!r}: value {value!r} matches no concept; ignored")
+                else:
+                    record.add_concept(section, concept)
+        elif section in ("organisations", "partners"):
+            for value in values:
+                if value not in getattr(record, section):
+                    getattr(record, section).append(value)
+        elif section in ("start_date", "end_date"):
+            _read_date_section(record, section, values)
+
+
+def _read_date_section(record: PracticeRecord, section: str, values: list[str]) -> None:
+    if not values:
+        return
+    if len(values) > 1:
+        record.warnings.append(f"section {section!r}: several values {values!r}; kept the first")
+    parsed = parse_date(values[0])
+    if parsed is None:
+        record.mark(STATUS_INVALID, f"{section.replace('_', ' ')} {values[0]!r} cannot be read")
+    setattr(record, section, parsed)
+
+
+def _check_dates(record: PracticeRecord) -> None:
+    if record.start_date and record.end_date and ends_before_start(record.start_date,
+                                                                   record.end_date):
+        record.mark(STATUS_INVALID, f"end date {record.end_date.iso} precedes start date "
+                    f"{record.start_date.iso}")
+
+
+def mark_duplicates(records: list[PracticeRecord]) -> None:
+    """A practice posted twice is one practice: its first publication wins.
+
+    Reposts are recognised by their title (case, accents and spacing folded). The
+    earliest publication stays ``ok``; later ones become ``duplicate`` of it. An entry
+    without a date counts as later than any dated one, then page order decides.
+    """
+    by_title: dict[str, list[PracticeRecord]] = {}
+    for record in records:
+        if record.ok and record.title:
+            by_title.setdefault(fold(record.title), []).append(record)
+    for group in by_title.values():
+        if len(group) < 2:
+            continue
+        group.sort(key=publication_order)
+        first = group[0]
+        for repost in group[1:]:
+            repost.status, repost.duplicate_of = STATUS_DUPLICATE, first.title
+            repost.reason = (f"repost of {first.title!r} first published "
+                             f"{first.published.iso if first.published else '(no date)'} "
+                             f"at {first.location}")
+
+
+def publication_order(record: PracticeRecord) -> tuple:
+    published = record.published.earliest().toordinal() if record.published else 10**9
+    return (published, record.source, record.entry)
+
+
+def read_page(path: Path, vocab: Vocabularies, source: str | None = None) -> list[PracticeRecord]:
+    """All entries of one page file as records, in page order."""
+    text = path.read_text(encoding="utf-8")
+    name = source or path.name
+    return [interpret(entry, name, vocab) for entry in split_page(text)]
+
+
+def read_pages(paths: list[Path], vocab: Vocabularies) -> list[PracticeRecord]:
+    """Records of several pages, with reposts across and within them marked."""
+    records: list[PracticeRecord] = []
+    for path in paths:
+        try:
+            records.extend(read_page(path, vocab))
+        except (OSError, UnicodeDecodeError) as error:
+            unreadable = PracticeRecord(source=path.name, entry=0, line=0)
+            unreadable.mark(STATUS_INVALID, f"page cannot be read: {error}")
+            records.append(unreadable)
+    mark_duplicates(records)
+    return records

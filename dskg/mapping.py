@@ -1,0 +1,283 @@
+"""Practice records and curation → RDF.
+
+Page-derived statements go to one graph and curated statements to another, so the
+provenance of every value stays visible: ``GRAPH <set/curation> { ?s ?p ?o }`` is
+exactly what a data steward added by hand. Both graphs are rdflib graphs here; the
+store module loads them as named graphs.
+"""
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass, field
+
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS, FOAF, ORG, PROV, RDF, RDFS, SKOS, XSD
+
+from dskg.curation import Curation, FunderEntry, OrganisationEntry, Place
+from dskg.ingest.dates import PartialDate
+from dskg.ingest.records import PracticeRecord, publication_order
+from dskg.namespaces import SCHEMA, Namespaces
+from dskg.registry import SlugRegistry, name_key, origin_key, slugify, title_key
+from dskg.vocab import FACET_SCHEMES, Vocabularies, fold
+
+DATE_TYPES = {"day": XSD.date, "month": XSD.gYearMonth, "year": XSD.gYear}
+SCRIPT_LANGUAGES = {"CYRILLIC": ("bg", "mk", "sr", "uk", "ru", "be"), "GREEK": ("el",),
+                    "GEORGIAN": ("ka",), "ARMENIAN": ("hy",)}
+
+
+@dataclass
+class MappedGraph:
+    """The RDF of one build, before validation."""
+
+    data: Graph
+    curation: Graph
+    practices: dict[URIRef, PracticeRecord] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+
+    def union(self) -> Graph:
+        union = Graph()
+        for graph in (self.data, self.curation):
+            for triple in graph:
+                union.add(triple)
+        return union
+
+
+def date_literal(value: PartialDate) -> Literal:
+    return Literal(value.iso, datatype=DATE_TYPES[value.precision])
+
+
+def dominant_script(text: str) -> str | None:
+    """The non-Latin script most letters of ``text`` are written in, if any."""
+    counts: dict[str, int] = {}
+    for ch in text:
+        if ch.isalpha():
+            script = unicodedata.name(ch, "UNKNOWN").split(" ")[0]
+            counts[script] = counts.get(script, 0) + 1
+    if not counts:
+        return None
+    script = max(counts, key=counts.get)
+    return script if script in SCRIPT_LANGUAGES else None
+
+
+def text_language(text: str, countries: list[URIRef], vocab: Vocabularies,
+                  default: str) -> str:
+    """Language tag for a title or description: the page language, unless the text
+    is in another script, then the matching language of the practice's country."""
+    script = dominant_script(text)
+    if script is None:
+        return default
+    candidates = SCRIPT_LANGUAGES[script]
+    country_graph = vocab.schemes["country"]
+    native = vocab.ns.iri("def/country/nativeLabel")
+    for country in countries:
+        for label in country_graph.objects(country, native):
+            if label.language in candidates:
+                return label.language
+    return candidates[0] if len(candidates) == 1 else "und"
+
+
+class Mapper:
+    """Writes the RDF for one build's records and curation."""
+
+    def __init__(self, vocab: Vocabularies, registry: SlugRegistry, curation: Curation,
+                 default_language: str = "en"):
+        self.vocab, self.ns, self.registry = vocab, vocab.ns, registry
+        self.curation, self.language = curation, default_language
+        self.result = MappedGraph(data=Graph(), curation=Graph())
+        self.slugs: dict[str, URIRef] = {}
+        self.sources: set[str] = set()
+
+    def run(self, records: list[PracticeRecord]) -> MappedGraph:
+        self._register_curated_names()
+        for record in sorted((r for r in records if r.ok), key=publication_order):
+            self._practice(record)
+        self._curated_entities()
+        self._curated_practices()
+        return self.result
+
+    # ------------------------------------------------------------ page data
+
+    def _practice(self, record: PracticeRecord) -> None:
+        assert record.title is not None
+        keys = [title_key(record.title),
+                origin_key(record.source, record.published and record.published.iso,
+                           record.entry)]
+        slug = self.registry.mint("practice", record.title, *keys,
+                                  exclude=frozenset(self.slugs))
+        iri = self.ns.practice(slug)
+        self.slugs[slug] = iri
+        self.result.practices[iri] = record
+        g, dskg = self.result.data, self.ns.dskg
+        lang = text_language(record.title + " " + record.body, record.countries, self.vocab,
+                             self.language)
+        g.add((iri, RDF.type, dskg.GoodPractice))
+        g.add((iri, DCTERMS.identifier, Literal(slug)))
+        g.add((iri, DCTERMS.title, Literal(record.title, lang=lang)))
+        if record.body:
+            g.add((iri, DCTERMS.description, Literal(record.body, lang=lang)))
+        if record.published:
+            g.add((iri, DCTERMS.issued, date_literal(record.published)))
+        if record.start_date:
+            g.add((iri, SCHEMA.startDate, date_literal(record.start_date)))
+        if record.end_date:
+            g.add((iri, SCHEMA.endDate, date_literal(record.end_date)))
+        for field_name, prop in self._facet_properties().items():
+            for concept in getattr(record, field_name):
+                g.add((iri, prop, concept))
+        for name in record.organisations:
+            g.add((iri, dskg.providedBy, self._page_organisation(name)))
+        for name in record.partners:
+            g.add((iri, dskg.partner, self._page_organisation(name)))
+        g.add((iri, PROV.wasDerivedFrom, self._source(record.source, "page")))
+        g.add((iri, dskg.sourceEntry, Literal(record.entry)))
+
+    def _facet_properties(self) -> dict[str, URIRef]:
+        dskg = self.ns.dskg
+        return {"audiences": DCTERMS.audience, "technologies": dskg.technology,
+                "initiative_type": dskg.initiativeType, "funding": dskg.fundingType,
+                "countries": dskg.country}
+
+    def _page_organisation(self, name: str) -> URIRef:
+        slug = self.registry.mint("organisation", name, name_key(name))
+        iri = self.ns.organisation(slug)
+        g = self.result.data
+        g.add((iri, RDF.type, ORG.Organization))
+        curated = self.curation.organisations.get(slug)
+        if curated is None:
+            g.add((iri, SKOS.prefLabel, Literal(name)))
+            g.add((iri, DCTERMS.identifier, Literal(slug)))
+        elif fold(name) != fold(curated.name):
+            g.add((iri, SKOS.altLabel, Literal(name)))
+        return iri
+
+    def _source(self, name: str, kind: str) -> URIRef:
+        iri = self.ns.source(slugify(name))
+        if name not in self.sources:
+            self.sources.add(name)
+            g = self.result.data if kind == "page" else self.result.curation
+            g.add((iri, RDF.type, PROV.Entity))
+            g.add((iri, RDF.type, FOAF.Document))
+            g.add((iri, DCTERMS.title, Literal(name)))
+            label = "scraped listing page" if kind == "page" else "curation file"
+            g.add((iri, RDFS.comment, Literal(f"{label} in data/ of the dskg repository",
+                                              lang="en")))
+        return iri
+
+    # ------------------------------------------------------------ curation
+
+    def _register_curated_names(self) -> None:
+        for kind, entries in (("organisation", self.curation.organisations),
+                              ("funder", self.curation.funders)):
+            for slug, entry in entries.items():
+                names = [entry.name, *entry.also_known_as]
+                self.registry.add_keys(kind, slug, *(name_key(n) for n in names))
+
+    def _curated_entities(self) -> None:
+        for entry in self.curation.organisations.values():
+            self._curated_agent(self.ns.organisation(entry.slug), entry, [ORG.Organization])
+        dskg = self.ns.dskg
+        for entry in self.curation.funders.values():
+            iri = self.ns.funder(entry.slug)
+            kind = dskg.FundingBody if entry.type == "body" else dskg.FundingProgramme
+            types = [dskg.Funder, kind] + ([ORG.Organization] if entry.type == "body" else [])
+            self._curated_agent(iri, entry, types)
+            where = f"{entry.source}: funders.{entry.slug}"
+            if entry.part_of:
+                parent = self._curated_funder(entry.part_of, f"{where}.part_of")
+                if parent is not None:
+                    self.result.curation.add((iri, DCTERMS.isPartOf, parent))
+            for slug in entry.funded_by:
+                funder = self._curated_funder(slug, f"{where}.funded_by")
+                if funder is not None:
+                    self.result.curation.add((iri, SCHEMA.funder, funder))
+
+    def _curated_agent(self, iri: URIRef, entry: OrganisationEntry, types: list) -> None:
+        g = self.result.curation
+        for rdf_type in types:
+            g.add((iri, RDF.type, rdf_type))
+        g.add((iri, SKOS.prefLabel, Literal(entry.name)))
+        g.add((iri, DCTERMS.identifier, Literal(entry.slug)))
+        for alias in entry.also_known_as:
+            g.add((iri, SKOS.altLabel, Literal(alias)))
+        if entry.homepage:
+            g.add((iri, FOAF.homepage, URIRef(entry.homepage)))
+        kind = "funders" if isinstance(entry, FunderEntry) else "organisations"
+        if entry.country:
+            country = self._country(entry.country, f"{entry.source}: {kind}.{entry.slug}.country")
+            if country is not None:
+                g.add((iri, DCTERMS.spatial, country))
+        g.add((iri, PROV.wasDerivedFrom, self._source(entry.source, "curation")))
+
+    def _curated_funder(self, slug: str, where: str) -> URIRef | None:
+        if slug in self.curation.funders:
+            return self.ns.funder(slug)
+        self.result.problems.append(f"{where}: {slug!r} is no funder defined in curation")
+        return None
+
+    def _country(self, value: str, where: str) -> URIRef | None:
+        concept = self.vocab.lookup("country", value)
+        if concept is None:
+            self.result.problems.append(f"{where}: {value!r} is no country we know "
+                                        "(use an ISO code or a name)")
+        return concept
+
+    def _curated_practices(self) -> None:
+        for slug, entry in self.curation.practices.items():
+            where = f"{entry.source}: practices.{slug}"
+            iri = self.slugs.get(slug)
+            if iri is None:
+                self.result.problems.append(f"{where}: no published practice has this slug; "
+                                            "curation not applied")
+                continue
+            self._curate(iri, entry, where)
+
+    def _curate(self, iri: URIRef, entry, where: str) -> None:
+        g, dskg = self.result.curation, self.ns.dskg
+        g.add((iri, PROV.wasDerivedFrom, self._source(entry.source, "curation")))
+        if entry.note:
+            g.add((iri, SKOS.editorialNote, Literal(entry.note, lang="en")))
+        for field_name, prop in self._facet_properties().items():
+            for value in entry.lists.get(field_name, []):
+                concept = self.vocab.lookup(FACET_SCHEMES[field_name], value)
+                if concept is None:
+                    self.result.problems.append(f"{where}.{field_name}: {value!r} matches no "
+                                                "concept; ignored")
+                else:
+                    g.add((iri, prop, concept))
+        for field_name, prop in (("organisations", dskg.providedBy), ("partners", dskg.partner)):
+            for slug in entry.lists.get(field_name, []):
+                if slug in self.curation.organisations:
+                    g.add((iri, prop, self.ns.organisation(slug)))
+                else:
+                    self.result.problems.append(f"{where}.{field_name}: {slug!r} is no "
+                                                "organisation defined in curation; ignored")
+        for slug in entry.lists.get("funders", []):
+            funder = self._curated_funder(slug, f"{where}.funders")
+            if funder is not None:
+                g.add((iri, SCHEMA.funder, funder))
+        for place in entry.places:
+            g.add((iri, SCHEMA.location, self._place(place, where)))
+        for name, prop in (("start_date", SCHEMA.startDate), ("end_date", SCHEMA.endDate)):
+            value = getattr(entry, name)
+            if value is not None:
+                self.result.data.remove((iri, prop, None))
+                g.add((iri, prop, date_literal(value)))
+
+    def _place(self, place: Place, where: str) -> URIRef:
+        country = self._country(place.country, f"{where}.places") if place.country else None
+        key = name_key(place.name + (f", {place.country}" if place.country else ""))
+        slug = self.registry.mint("place", place.name, key)
+        iri = self.ns.place(slug)
+        g = self.result.curation
+        g.add((iri, RDF.type, SCHEMA.Place))
+        g.add((iri, SKOS.prefLabel, Literal(place.name)))
+        if country is not None:
+            g.add((iri, SCHEMA.containedInPlace, country))
+        return iri
+
+
+def map_records(records: list[PracticeRecord], curation: Curation, registry: SlugRegistry,
+                vocab: Vocabularies, default_language: str = "en") -> MappedGraph:
+    """The RDF of all ``ok`` records plus curation, minting slugs through ``registry``."""
+    return Mapper(vocab, registry, curation, default_language).run(records)
+

@@ -1,0 +1,107 @@
+"""Where builds live on disk, and how a new one replaces the old atomically.
+
+``var/builds/<id>/`` holds one build: its Oxigraph store (``store/``), its dumps
+(``dumps/``) and its report (``report.json``). ``var/current`` is a symlink to the
+last build that passed validation. A build writes only into its own new directory
+and moves the symlink last (an atomic rename), so a failed or killed build leaves
+the previous store in place and readable. Servers open ``var/current/store``
+read-only.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pyoxigraph as ox
+from rdflib import Graph, URIRef
+
+#: Finished builds kept besides the current one, so that a server still reading the
+#: previous store when the symlink moves does not have its files deleted under it.
+KEEP_PREVIOUS = 2
+IN_PROGRESS = ".in-progress"
+
+
+def new_build_dir(var_dir: Path) -> Path:
+    """A fresh, empty directory for one build, marked as in progress."""
+    builds = var_dir / "builds"
+    builds.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+    path = builds / f"{stamp}-{os.getpid()}"
+    path.mkdir()
+    (path / IN_PROGRESS).touch()
+    return path
+
+
+def load_graphs(store_path: Path, graphs: list[tuple[URIRef, Graph]]) -> None:
+    """Create the Oxigraph store with each rdflib graph as a named graph."""
+    store = ox.Store(str(store_path))
+    try:
+        for name, graph in graphs:
+            data = graph.serialize(format="nt", encoding="utf-8")
+            store.bulk_load(input=data, format=ox.RdfFormat.N_TRIPLES,
+                            to_graph=ox.NamedNode(str(name)))
+        store.optimize()
+    finally:
+        store.flush()
+        del store
+
+
+def switch_current(var_dir: Path, build_dir: Path) -> None:
+    """Point ``var/current`` at ``build_dir`` in one atomic rename."""
+    (build_dir / IN_PROGRESS).unlink(missing_ok=True)
+    link = var_dir / "current"
+    temporary = var_dir / f".current-{os.getpid()}"
+    temporary.unlink(missing_ok=True)
+    temporary.symlink_to(build_dir.relative_to(var_dir))
+    os.replace(temporary, link)
+
+
+def current_build(var_dir: Path) -> Path | None:
+    link = var_dir / "current"
+    return link.resolve() if link.exists() else None
+
+
+def prune_builds(var_dir: Path) -> list[Path]:
+    """Delete abandoned builds and all but the newest finished ones; return what went."""
+    builds = var_dir / "builds"
+    if not builds.is_dir():
+        return []
+    current = current_build(var_dir)
+    finished, removed = [], []
+    for path in sorted(builds.iterdir()):
+        if path == current:
+            continue
+        if (path / IN_PROGRESS).exists() and not _owner_alive(path):
+            removed.append(path)
+        elif not (path / IN_PROGRESS).exists():
+            finished.append(path)
+    removed += finished[:-KEEP_PREVIOUS] if len(finished) > KEEP_PREVIOUS else []
+    for path in removed:
+        shutil.rmtree(path, ignore_errors=True)
+    return removed
+
+
+def _owner_alive(path: Path) -> bool:
+    """Whether the process that started an in-progress build still runs."""
+    try:
+        pid = int(path.name.rsplit("-", 1)[1])
+    except (IndexError, ValueError):
+        return False
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def open_read_only(store_path: Path) -> ox.Store:
+    """Open a built store for reading; several processes may do so at once."""
+    if not store_path.exists():
+        raise FileNotFoundError(f"no store at {store_path}: run `dskg build` first")
+    return ox.Store.read_only(str(store_path))

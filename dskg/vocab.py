@@ -1,0 +1,96 @@
+"""The ontology and concept schemes, loaded under the configured base, and label look-up.
+
+The source site spells one facet value several ways (``AI & ML`` in its tag line,
+``Artificial Intelligence`` in its sections). Every spelling is a SKOS label of one
+concept, so mapping a value is a label look-up within the right scheme.
+"""
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import SKOS
+
+from dskg.namespaces import SCHEME_NAMES, Namespaces
+
+#: Record fields whose values are concepts, and the scheme each draws from.
+FACET_SCHEMES = {
+    "audiences": "audience",
+    "technologies": "technology",
+    "initiative_type": "initiative-type",
+    "funding": "funding-type",
+    "countries": "country",
+}
+
+LABEL_PROPERTIES = (SKOS.prefLabel, SKOS.altLabel, SKOS.hiddenLabel, SKOS.notation)
+
+
+def fold(text: str) -> str:
+    """Case-, accent- and spacing-insensitive key for comparing labels and names."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    cleaned = stripped.replace("’", "'").replace("“", '"').replace("”", '"')
+    return " ".join(cleaned.casefold().split())
+
+
+@dataclass
+class Vocabularies:
+    """The ontology graph and one graph per concept scheme, with a label index."""
+
+    ns: Namespaces
+    ontology: Graph
+    schemes: dict[str, Graph]
+
+    def __post_init__(self) -> None:
+        self._index: dict[str, dict[str, URIRef]] = {}
+        for name, graph in self.schemes.items():
+            index: dict[str, URIRef] = {}
+            for prop in LABEL_PROPERTIES:
+                for concept, label in graph.subject_objects(prop):
+                    if isinstance(label, Literal) and isinstance(concept, URIRef):
+                        index.setdefault(fold(str(label)), concept)
+            self._index[name] = index
+
+    def lookup(self, scheme: str, label: str) -> URIRef | None:
+        """The concept of ``scheme`` that ``label`` names, if any."""
+        return self._index[scheme].get(fold(label))
+
+    def lookup_any(self, label: str) -> tuple[str, URIRef] | None:
+        """The facet field and concept a tag-line category names, if any."""
+        for field_name, scheme in FACET_SCHEMES.items():
+            concept = self.lookup(scheme, label)
+            if concept is not None:
+                return field_name, concept
+        return None
+
+    def country_code(self, concept: URIRef, length: int = 2) -> str:
+        graph = self.schemes["country"]
+        for notation in graph.objects(concept, SKOS.notation):
+            if len(str(notation)) == length:
+                return str(notation)
+        raise KeyError(f"{concept} has no {length}-letter code")
+
+    def country_by_code(self, code: str) -> URIRef | None:
+        concept = self.lookup("country", code)
+        return concept if concept is not None and len(code) in (2, 3) else None
+
+    def label(self, concept: URIRef, lang: str = "en") -> str:
+        for graph in self.schemes.values():
+            for value in graph.objects(concept, SKOS.prefLabel):
+                if getattr(value, "language", None) == lang:
+                    return str(value)
+        return str(concept)
+
+    def scheme_graph_name(self, name: str) -> URIRef:
+        return self.ns.country_scheme if name == "country" else self.ns.scheme(name)
+
+
+def load_vocabularies(ontology_dir: Path, ns: Namespaces) -> Vocabularies:
+    """Parse ``ontology/`` with its relative IRIs resolved against the configured base."""
+    ontology = Graph().parse(ontology_dir / "dskg.ttl", publicID=ns.base)
+    schemes = {}
+    for name in (*SCHEME_NAMES, "country"):
+        schemes[name] = Graph().parse(ontology_dir / "schemes" / f"{name}.ttl", publicID=ns.base)
+    return Vocabularies(ns=ns, ontology=ontology, schemes=schemes)
