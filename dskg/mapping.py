@@ -46,10 +46,12 @@ def date_literal(value: PartialDate) -> Literal:
     return Literal(value.iso, datatype=DATE_TYPES[value.precision])
 
 
-def dominant_script(text: str) -> str | None:
+def dominant_script(text: str, sample: int = 400) -> str | None:
     """The non-Latin script most letters of ``text`` are written in, if any."""
+    if text.isascii():
+        return None
     counts: dict[str, int] = {}
-    for ch in text:
+    for ch in text[:sample]:
         if ch.isalpha():
             script = unicodedata.name(ch, "UNKNOWN").split(" ")[0]
             counts[script] = counts.get(script, 0) + 1

@@ -1,0 +1,52 @@
+"""Shared fixtures: the vocabularies, and throw-away copies of the project's inputs.
+
+Build tests never touch the repository's own data/ or var/: each works on a copy in
+a temporary folder, so the slug registry and the store under test are its own.
+"""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from dskg.config import Config
+from dskg.namespaces import Namespaces
+from dskg.vocab import Vocabularies, load_vocabularies
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "data" / "sources" / "good-practices-listing.txt"
+PAGES = Path(__file__).resolve().parent / "pages"
+BASE = "http://localhost:8080/"
+
+
+@pytest.fixture(scope="session")
+def ns() -> Namespaces:
+    return Namespaces(BASE)
+
+
+@pytest.fixture(scope="session")
+def vocab(ns: Namespaces) -> Vocabularies:
+    return load_vocabularies(ROOT / "ontology", ns)
+
+
+def make_project(folder: Path, pages: list[Path] | None = None, curation: bool = True,
+                 registry: bool = True) -> Config:
+    """A copy of data/ (or of the given pages) in ``folder``, and a Config for it."""
+    data = folder / "data"
+    (data / "sources").mkdir(parents=True)
+    (data / "curation").mkdir()
+    for page in pages or [SAMPLE]:
+        shutil.copy(page, data / "sources" / page.name)
+    if curation:
+        for path in (ROOT / "data" / "curation").glob("*.yaml"):
+            shutil.copy(path, data / "curation" / path.name)
+    if registry and (ROOT / "data" / "slugs.csv").exists():
+        shutil.copy(ROOT / "data" / "slugs.csv", data / "slugs.csv")
+    return Config(base=BASE, data_dir=data, var_dir=folder / "var",
+                  ontology_dir=ROOT / "ontology", shapes_dir=ROOT / "shapes")
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Config:
+    return make_project(tmp_path)
