@@ -75,7 +75,7 @@ class Curation:
 
     organisations: dict[str, OrganisationEntry] = field(default_factory=dict)
     funders: dict[str, FunderEntry] = field(default_factory=dict)
-    practices: dict[str, PracticeEntry] = field(default_factory=dict)
+    practices: dict[str, list[PracticeEntry]] = field(default_factory=dict)
     files: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
 
@@ -121,9 +121,15 @@ class _Reader:
         for name in set(body) - allowed:
             self.problem(f"{where}.{name}", "unknown field; ignored")
 
+    def _unique(self, entries: dict, slug: str, where: str) -> bool:
+        if slug in entries:
+            self.problem(where, f"defined again; the definition in {entries[slug].source} is kept")
+            return False
+        return True
+
     def organisation(self, slug: str, body: dict, where: str) -> None:
         entry = self._named(OrganisationEntry, slug, body, where, ORGANISATION_FIELDS)
-        if entry is not None:
+        if entry is not None and self._unique(self.curation.organisations, slug, where):
             self.curation.organisations[slug] = entry
 
     def funder(self, slug: str, body: dict, where: str) -> None:
@@ -137,7 +143,8 @@ class _Reader:
         entry.type = kind
         entry.part_of = body.get("part_of")
         entry.funded_by = _strings(body.get("funded_by", [])) or []
-        self.curation.funders[slug] = entry
+        if self._unique(self.curation.funders, slug, where):
+            self.curation.funders[slug] = entry
 
     def _named(self, cls: type, slug: str, body: dict, where: str, allowed: set[str]):
         self._unknown_fields(body, allowed, where)
@@ -173,7 +180,7 @@ class _Reader:
                     self.problem(f"{where}.{name}", f"{body[name]!r} is not a date")
                 else:
                     setattr(entry, name, parsed)
-        self.curation.practices[slug] = entry
+        self.curation.practices.setdefault(slug, []).append(entry)
 
     def _place(self, raw: Any, where: str) -> Place | None:
         if isinstance(raw, str):

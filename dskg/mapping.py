@@ -224,14 +224,15 @@ class Mapper:
         return concept
 
     def _curated_practices(self) -> None:
-        for slug, entry in self.curation.practices.items():
-            where = f"{entry.source}: practices.{slug}"
-            iri = self.slugs.get(slug)
-            if iri is None:
-                self.result.problems.append(f"{where}: no published practice has this slug; "
-                                            "curation not applied")
-                continue
-            self._curate(iri, entry, where)
+        for slug, entries in self.curation.practices.items():
+            for entry in entries:
+                where = f"{entry.source}: practices.{slug}"
+                iri = self.slugs.get(slug)
+                if iri is None:
+                    self.result.problems.append(f"{where}: no published practice has this "
+                                                "slug; curation not applied")
+                else:
+                    self._curate(iri, entry, where)
 
     def _curate(self, iri: URIRef, entry, where: str) -> None:
         g, dskg = self.result.curation, self.ns.dskg

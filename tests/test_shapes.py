@@ -1,0 +1,172 @@
+"""Each SHACL rule fires on a graph that breaks it, with the message a steward reads."""
+from __future__ import annotations
+
+import pytest
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS, ORG, PROV, RDF, SKOS, XSD
+
+from dskg.build import merged, vocabulary_graphs
+from dskg.namespaces import SCHEMA
+from dskg.validation import load_shapes, validate_graph
+
+from .conftest import BASE, ROOT
+
+P = URIRef(BASE + "id/practice/a-practice")
+ORG_IRI = URIRef(BASE + "id/organisation/an-org")
+SOURCE = URIRef(BASE + "id/source/page-txt")
+D = BASE + "def/dskg/"
+
+
+@pytest.fixture(scope="module")
+def shapes(ns):
+    return load_shapes(ROOT / "shapes", ns)
+
+
+@pytest.fixture(scope="module")
+def vocabularies(vocab):
+    return merged([g for _, g in vocabulary_graphs(vocab)])
+
+
+def valid_practice() -> Graph:
+    g = Graph()
+    g.add((P, RDF.type, URIRef(D + "GoodPractice")))
+    g.add((P, DCTERMS.title, Literal("A practice", lang="en")))
+    g.add((P, DCTERMS.description, Literal("What it does.", lang="en")))
+    g.add((P, DCTERMS.issued, Literal("2024-01-02", datatype=XSD.date)))
+    g.add((P, SCHEMA.startDate, Literal("2023", datatype=XSD.gYear)))
+    g.add((P, SCHEMA.endDate, Literal("2024-06", datatype=XSD.gYearMonth)))
+    g.add((P, DCTERMS.audience, URIRef(BASE + "def/audience/children")))
+    g.add((P, URIRef(D + "technology"), URIRef(BASE + "def/technology/robotics")))
+    g.add((P, URIRef(D + "initiativeType"), URIRef(BASE + "def/initiative-type/local")))
+    g.add((P, URIRef(D + "fundingType"), URIRef(BASE + "def/funding-type/public")))
+    g.add((P, URIRef(D + "country"), URIRef(BASE + "id/country/BGR")))
+    g.add((P, URIRef(D + "providedBy"), ORG_IRI))
+    g.add((P, PROV.wasDerivedFrom, SOURCE))
+    g.add((P, URIRef(D + "sourceEntry"), Literal(3)))
+    g.add((ORG_IRI, RDF.type, ORG.Organization))
+    g.add((ORG_IRI, SKOS.prefLabel, Literal("An organisation")))
+    g.add((SOURCE, RDF.type, PROV.Entity))
+    g.add((SOURCE, RDF.type, URIRef("http://xmlns.com/foaf/0.1/Document")))
+    g.add((SOURCE, DCTERMS.title, Literal("page.txt")))
+    return g
+
+
+def findings_for(graph: Graph, shapes, vocabularies):
+    return validate_graph(graph + vocabularies, shapes)
+
+
+def test_a_valid_practice_conforms(shapes, vocabularies):
+    assert findings_for(valid_practice(), shapes, vocabularies) == []
+
+
+def test_the_vocabularies_conform_on_their_own(shapes, vocabularies):
+    assert validate_graph(Graph() + vocabularies, shapes) == []
+
+
+def replace(graph: Graph, predicate, new=None, subject=P) -> Graph:
+    graph.remove((subject, predicate, None))
+    if new is not None:
+        graph.add((subject, predicate, new))
+    return graph
+
+
+CASES = {
+    "missing title": (lambda g: replace(g, DCTERMS.title),
+                      "Violation", "language-tagged title"),
+    "untagged title": (lambda g: replace(g, DCTERMS.title, Literal("Plain")),
+                       "Violation", "language-tagged title"),
+    "two titles in one language": (
+        lambda g: g.add((P, DCTERMS.title, Literal("Another", lang="en"))) or g,
+        "Violation", "one language-tagged title"),
+    "missing description": (lambda g: replace(g, DCTERMS.description),
+                            "Violation", "language-tagged description"),
+    "issued not a date": (lambda g: replace(g, DCTERMS.issued, Literal("2024-01-02")),
+                          "Violation", "publication date (dct:issued) must be one xsd:date"),
+    "start date of wrong type": (lambda g: replace(g, SCHEMA.startDate, Literal("2023")),
+                                 "Violation", "must be an xsd:date, xsd:gYearMonth or xsd:gYear"),
+    "end before start": (lambda g: replace(g, SCHEMA.endDate,
+                                           Literal("2022-12-31", datatype=XSD.date)),
+                         "Violation", "the end date 2022-12-31 precedes the start date 2023"),
+    "two start dates": (lambda g: g.add((P, SCHEMA.startDate,
+                                         Literal("2022", datatype=XSD.gYear))) or g,
+                        "Violation", "at most one start date"),
+    "audience outside its scheme": (
+        lambda g: replace(g, DCTERMS.audience, URIRef(BASE + "def/technology/robotics")),
+        "Violation", "must be a concept of <def/audience>"),
+    "technology not a concept": (
+        lambda g: replace(g, URIRef(D + "technology"), URIRef(BASE + "def/technology/warp")),
+        "Violation", "must be a concept of <def/technology>"),
+    "initiative type as text": (
+        lambda g: replace(g, URIRef(D + "initiativeType"), Literal("Local initiative")),
+        "Violation", "must be a concept of <def/initiative-type>"),
+    "funding type outside scheme": (
+        lambda g: replace(g, URIRef(D + "fundingType"), URIRef(BASE + "def/audience/all")),
+        "Violation", "must be a concept of <def/funding-type>"),
+    "missing country": (lambda g: replace(g, URIRef(D + "country")),
+                        "Violation", "a practice needs a country"),
+    "country not in scheme": (
+        lambda g: replace(g, URIRef(D + "country"), URIRef(BASE + "id/country/USA")),
+        "Violation", "a practice needs a country"),
+    "missing provider is a warning": (lambda g: replace(g, URIRef(D + "providedBy")),
+                                      "Warning", "no providing organisation"),
+    "provider not an organisation": (
+        lambda g: replace(g, URIRef(D + "providedBy"), URIRef(BASE + "id/place/x")),
+        "Violation", "must be an org:Organization"),
+    "missing source": (lambda g: replace(g, PROV.wasDerivedFrom),
+                       "Violation", "the page it was derived from"),
+    "missing entry number": (lambda g: replace(g, URIRef(D + "sourceEntry")),
+                             "Violation", "entry number"),
+    "entry number zero": (lambda g: replace(g, URIRef(D + "sourceEntry"), Literal(0)),
+                          "Violation", "entry number"),
+    "organisation without a name": (lambda g: replace(g, SKOS.prefLabel, subject=ORG_IRI),
+                                    "Violation", "exactly one name"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_rule_fires_with_its_message(case, shapes, vocabularies):
+    breaker, severity, message = CASES[case]
+    findings = findings_for(breaker(valid_practice()), shapes, vocabularies)
+    assert findings, f"{case}: no finding"
+    assert any(f.severity == severity and message in f.message for f in findings), \
+        [(f.severity, f.message) for f in findings]
+
+
+def test_practice_iri_outside_its_namespace_is_a_violation(shapes, vocabularies):
+    g = valid_practice()
+    stray = URIRef("http://example.org/practice/x")
+    for p, o in list(g.predicate_objects(P)):
+        g.add((stray, p, o))
+    g.remove((P, None, None))
+    findings = findings_for(g, shapes, vocabularies)
+    assert any("id/practice/{slug}" in f.message and f.focus == str(stray) for f in findings)
+
+
+def test_uppercase_slug_is_a_violation(shapes, vocabularies):
+    g = valid_practice()
+    odd = URIRef(BASE + "id/organisation/Bad_Slug")
+    g.add((odd, RDF.type, ORG.Organization))
+    g.add((odd, SKOS.prefLabel, Literal("Bad")))
+    findings = findings_for(g, shapes, vocabularies)
+    assert any(f.focus == str(odd) and "id/organisation/{slug}" in f.message for f in findings)
+
+
+def test_concept_not_in_its_scheme_is_a_violation(shapes, vocabularies):
+    stray = URIRef(BASE + "def/audience/astronauts")
+    g = Graph() + vocabularies
+    g.add((stray, RDF.type, SKOS.Concept))
+    g.add((stray, SKOS.prefLabel, Literal("Astronauts", lang="en")))
+    g.add((stray, SKOS.inScheme, URIRef(BASE + "def/technology")))
+    findings = validate_graph(g, shapes)
+    assert any(f.focus == str(stray) and "must be in that scheme" in f.message
+               for f in findings)
+
+
+def test_funder_must_be_body_or_programme(shapes, vocabularies):
+    funder = URIRef(BASE + "id/funder/someone")
+    g = valid_practice()
+    g.add((P, SCHEMA.funder, funder))
+    g.add((funder, RDF.type, URIRef(D + "Funder")))
+    g.add((funder, SKOS.prefLabel, Literal("Someone")))
+    findings = findings_for(g, shapes, vocabularies)
+    assert any(f.focus == str(funder) for f in findings)
