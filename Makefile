@@ -34,7 +34,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)
-	$(BIN)/python bench/build_bench.py
+	$(BIN)/python bench/build_bench.py 1000 10000
 
 clean:
 	rm -rf var .pytest_cache

@@ -20,6 +20,7 @@ from dskg import __version__
 from dskg.config import Config
 from dskg.curation import load_curation
 from dskg.dumps import write_dumps
+from dskg.indexes import write_indexes
 from dskg.ingest.records import STATUS_OK, PracticeRecord, read_pages
 from dskg.mapping import MappedGraph, map_records
 from dskg.namespaces import SCHEMA, Namespaces
@@ -184,10 +185,13 @@ def build(config: Config, strict: bool = False) -> tuple[Prepared, Path]:
     clock = time.perf_counter()
     store = ox.Store.read_only(str(build_dir / "store"))
     sizes = write_dumps(store, build_dir / "dumps", ns.prefixes())
+    indexes = write_indexes(store, ns, build_dir / "indexes.json")
     del store
     prepared.timings["dumps"] = time.perf_counter() - clock
     prepared.registry.save()
-    report = prepared.report() | {"dumps": sizes}
+    report = prepared.report() | {"dumps": sizes, "counts": indexes["counts"],
+                                  "triples": indexes["triples"],
+                                  "graphs": [str(name) for name, _ in graphs]}
     (build_dir / "report.json").write_text(json.dumps(report, indent=1, ensure_ascii=False),
                                            encoding="utf-8")
     switch_current(config.var_dir, build_dir)

@@ -34,6 +34,7 @@ class Config:
     page_size: int = 50
     public_url: str = ""
     sparql_endpoint: str = ""
+    proxies: int = 0
 
     def __post_init__(self) -> None:
         if not self.base.endswith(("/", "#")):

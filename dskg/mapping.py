@@ -105,7 +105,7 @@ class Mapper:
                 origin_key(record.source, record.published and record.published.iso,
                            record.entry)]
         slug = self.registry.mint("practice", record.title, *keys,
-                                  exclude=frozenset(self.slugs))
+                                  exclude=self.slugs)
         iri = self.ns.practice(slug)
         self.slugs[slug] = iri
         self.result.practices[iri] = record

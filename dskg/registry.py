@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import re
+from collections.abc import Container
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -57,7 +58,7 @@ class SlugRegistry:
             self._ambiguous.add((kind, key))
         self._slugs.setdefault(kind, set()).add(slug)
 
-    def find(self, kind: str, *keys: str, exclude: frozenset[str] = frozenset()) -> str | None:
+    def find(self, kind: str, *keys: str, exclude: Container[str] = ()) -> str | None:
         """The slug of the first key that names exactly one slug not in ``exclude``."""
         for key in keys:
             slug = self._by_key.get((kind, key))
@@ -76,7 +77,7 @@ class SlugRegistry:
                 self._new_rows.append((kind, slug, key))
 
     def mint(self, kind: str, text: str, *keys: str,
-             exclude: frozenset[str] = frozenset()) -> str:
+             exclude: Container[str] = ()) -> str:
         """The slug for ``keys``: the registered one, or a new unique one made from ``text``.
 
         ``exclude`` holds slugs already given to other things in this run, so two

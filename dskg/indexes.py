@@ -1,0 +1,86 @@
+"""What the browse pages need, computed once per build.
+
+Oxigraph is slow at ORDER BY and aggregates over large data, and the store only
+changes at build time, so each build writes ``indexes.json``: per kind of resource,
+its members sorted by label, and counts. Servers load it once per build.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from dskg.namespaces import Namespaces
+from dskg.vocab import fold
+
+#: Kind → (title, class IRI template, label properties in order of preference).
+KINDS = {
+    "practice": ("Good practices", "{dskg}GoodPractice", ("http://purl.org/dc/terms/title",)),
+    "organisation": ("Organisations", "http://www.w3.org/ns/org#Organization", ()),
+    "funder": ("Funders", "{dskg}Funder", ()),
+    "country": ("Countries", "http://purl.org/dc/terms/Location", ()),
+    "place": ("Places", "https://schema.org/Place", ()),
+    "scheme": ("Concept schemes", "http://www.w3.org/2004/02/skos/core#ConceptScheme", ()),
+}
+PREF_LABEL = "http://www.w3.org/2004/02/skos/core#prefLabel"
+
+MEMBERS = """
+SELECT ?item ?label ?class ?labelProperty WHERE {
+  ?item a ?class .
+  OPTIONAL { ?item ?labelProperty ?label }
+}"""
+
+
+def _pick(labels: list[ox.Literal]) -> str | None:
+    for wanted in ("en", None, ""):
+        for label in labels:
+            if (label.language or None) == (wanted or None):
+                return label.value
+    return labels[0].value if labels else None
+
+
+def members(store: ox.Store, class_iri: str, label_property: str) -> list[tuple[str, str]]:
+    labels: dict[str, list] = {}
+    solutions = store.query(MEMBERS, use_default_graph_as_union=True, substitutions={
+        ox.Variable("class"): ox.NamedNode(class_iri),
+        ox.Variable("labelProperty"): ox.NamedNode(label_property)})
+    for row in solutions:
+        item = row["item"]
+        if isinstance(item, ox.NamedNode):
+            found = labels.setdefault(item.value, [])
+            if row["label"] is not None:
+                found.append(row["label"])
+    items = [(iri, _pick(found) or iri.rsplit("/", 1)[-1]) for iri, found in labels.items()]
+    items.sort(key=lambda pair: (fold(pair[1]), pair[0]))
+    return items
+
+
+def write_indexes(store: ox.Store, ns: Namespaces, path: Path) -> dict:
+    """Compute and write the indexes; return them."""
+    lists = {}
+    for kind, (_, class_template, label_props) in KINDS.items():
+        class_iri = class_template.format(dskg=str(ns.dskg))
+        lists[kind] = members(store, class_iri, (label_props or (PREF_LABEL,))[0])
+    if "funder" in lists:
+        funders = {iri for iri, _ in lists["funder"]}
+        lists["organisation"] = [p for p in lists["organisation"] if p[0] not in funders]
+    indexes = {"counts": {kind: len(items) for kind, items in lists.items()},
+               "triples": len(store), "lists": lists}
+    path.write_text(json.dumps(indexes, ensure_ascii=False), encoding="utf-8")
+    return indexes
+
+
+@dataclass
+class Indexes:
+    """The indexes of one build, as the server reads them."""
+
+    counts: dict[str, int]
+    triples: int
+    lists: dict[str, list[list[str]]]
+
+    @classmethod
+    def load(cls, path: Path) -> "Indexes":
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return cls(counts=data["counts"], triples=data["triples"], lists=data["lists"])

@@ -1,0 +1,154 @@
+"""SPARQL results formats (JSON, XML, CSV, TSV) and RDF formats, by media type.
+
+The endpoint caps the number of rows it returns, so it serialises results itself
+from the rows it kept rather than handing Oxigraph's whole iterator to a serialiser.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Iterable, Sequence
+from xml.sax.saxutils import escape, quoteattr
+
+import pyoxigraph as ox
+
+XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+
+#: Result-set formats: name → media type.
+RESULT_FORMATS = {
+    "json": "application/sparql-results+json",
+    "xml": "application/sparql-results+xml",
+    "csv": "text/csv",
+    "tsv": "text/tab-separated-values",
+}
+#: Graph formats: name → (media type, pyoxigraph format, file extension).
+GRAPH_FORMATS = {
+    "turtle": ("text/turtle", ox.RdfFormat.TURTLE, "ttl"),
+    "jsonld": ("application/ld+json", ox.RdfFormat.JSON_LD, "jsonld"),
+    "rdfxml": ("application/rdf+xml", ox.RdfFormat.RDF_XML, "rdf"),
+    "ntriples": ("application/n-triples", ox.RdfFormat.N_TRIPLES, "nt"),
+}
+#: Media types clients send, mapped to our format names.
+RESULT_MEDIA = {
+    "application/sparql-results+json": "json", "application/json": "json",
+    "application/sparql-results+xml": "xml", "application/xml": "xml", "text/xml": "xml",
+    "text/csv": "csv", "text/tab-separated-values": "tsv",
+}
+GRAPH_MEDIA = {
+    "text/turtle": "turtle", "application/x-turtle": "turtle",
+    "application/ld+json": "jsonld", "application/json": "jsonld",
+    "application/rdf+xml": "rdfxml", "application/xml": "rdfxml", "text/xml": "rdfxml",
+    "application/n-triples": "ntriples", "text/plain": "ntriples",
+}
+#: Names accepted by the ``format`` request parameter, as common endpoints allow.
+FORMAT_ALIASES = {
+    "json": ("json", "jsonld"), "xml": ("xml", "rdfxml"), "csv": ("csv", None),
+    "tsv": ("tsv", None), "turtle": (None, "turtle"), "ttl": (None, "turtle"),
+    "jsonld": (None, "jsonld"), "json-ld": (None, "jsonld"), "rdfxml": (None, "rdfxml"),
+    "rdf": (None, "rdfxml"), "ntriples": (None, "ntriples"), "nt": (None, "ntriples"),
+}
+
+
+def term_json(term) -> dict:
+    if isinstance(term, ox.NamedNode):
+        return {"type": "uri", "value": term.value}
+    if isinstance(term, ox.BlankNode):
+        return {"type": "bnode", "value": term.value}
+    if isinstance(term, ox.Literal):
+        out = {"type": "literal", "value": term.value}
+        if term.language:
+            out["xml:lang"] = term.language
+        elif term.datatype.value != XSD_STRING:
+            out["datatype"] = term.datatype.value
+        return out
+    return {"type": "triple", "value": str(term)}
+
+
+def select_json(variables: Sequence[str], rows: Iterable[Sequence]) -> bytes:
+    bindings = [{v: term_json(t) for v, t in zip(variables, row) if t is not None}
+                for row in rows]
+    return json.dumps({"head": {"vars": list(variables)}, "results": {"bindings": bindings}},
+                      ensure_ascii=False).encode("utf-8")
+
+
+def _term_xml(term) -> str:
+    if isinstance(term, ox.NamedNode):
+        return f"<uri>{escape(term.value)}</uri>"
+    if isinstance(term, ox.BlankNode):
+        return f"<bnode>{escape(term.value)}</bnode>"
+    attributes = ""
+    if term.language:
+        attributes = f" xml:lang={quoteattr(term.language)}"
+    elif term.datatype.value != XSD_STRING:
+        attributes = f" datatype={quoteattr(term.datatype.value)}"
+    return f"<literal{attributes}>{escape(term.value)}</literal>"
+
+
+def select_xml(variables: Sequence[str], rows: Iterable[Sequence]) -> bytes:
+    out = ['<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">',
+           "<head>", *(f"<variable name={quoteattr(v)}/>" for v in variables), "</head>",
+           "<results>"]
+    for row in rows:
+        out.append("<result>")
+        out += [f"<binding name={quoteattr(v)}>{_term_xml(t)}</binding>"
+                for v, t in zip(variables, row) if t is not None]
+        out.append("</result>")
+    out += ["</results>", "</sparql>"]
+    return "\n".join(out).encode("utf-8")
+
+
+def _csv_value(term) -> str:
+    if term is None:
+        return ""
+    if isinstance(term, ox.BlankNode):
+        return "_:" + term.value
+    return term.value
+
+
+def _tsv_value(term) -> str:
+    """The Turtle-like encoding SPARQL 1.1 TSV requires."""
+    if term is None:
+        return ""
+    if isinstance(term, ox.Literal):
+        text = term.value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") \
+            .replace("\r", "\\r").replace("\t", "\\t")
+        if term.language:
+            return f'"{text}"@{term.language}'
+        if term.datatype.value != XSD_STRING:
+            return f'"{text}"^^<{term.datatype.value}>'
+        return f'"{text}"'
+    return str(term)
+
+
+def select_csv(variables: Sequence[str], rows: Iterable[Sequence]) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(variables)
+    for row in rows:
+        writer.writerow([_csv_value(t) for t in row])
+    return buffer.getvalue().encode("utf-8")
+
+
+def select_tsv(variables: Sequence[str], rows: Iterable[Sequence]) -> bytes:
+    lines = ["\t".join("?" + v for v in variables)]
+    lines += ["\t".join(_tsv_value(t) for t in row) for row in rows]
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+SELECT_WRITERS = {"json": select_json, "xml": select_xml, "csv": select_csv, "tsv": select_tsv}
+
+
+def ask_body(answer: bool, name: str) -> bytes:
+    if name == "json":
+        return json.dumps({"head": {}, "boolean": answer}).encode()
+    if name == "xml":
+        return ('<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">'
+                f"<head/><boolean>{'true' if answer else 'false'}</boolean></sparql>").encode()
+    return f"_askResult\r\n{'true' if answer else 'false'}\r\n".encode()
+
+
+def graph_body(triples: list, name: str, prefixes: dict[str, str] | None = None) -> bytes:
+    _, rdf_format, _ = GRAPH_FORMATS[name]
+    use_prefixes = prefixes if name in ("turtle", "rdfxml") else None
+    return ox.serialize(triples, format=rdf_format, prefixes=use_prefixes)

@@ -1,0 +1,105 @@
+"""What the server says about one resource, for HTML and RDF alike.
+
+A description is the resource's concise bounded description (its statements, plus
+those of blank nodes it links to), the labels of everything it links to, and one
+page of the statements that point at it (inverse links), with their total so that
+hubs are paginated, never unbounded.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import pyoxigraph as ox
+
+from dskg.graphstore import GraphStore
+from server.queries import paged, query
+
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+LABEL_PREDICATE = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
+
+
+@dataclass
+class Description:
+    iri: str
+    outgoing: list[tuple[ox.NamedNode, object, str]] = field(default_factory=list)
+    blank: dict[str, list[tuple[ox.NamedNode, object]]] = field(default_factory=dict)
+    incoming: list[tuple[object, ox.NamedNode]] = field(default_factory=list)
+    incoming_total: int = 0
+    page: int = 1
+    page_size: int = 50
+    labels: dict[str, list[ox.Literal]] = field(default_factory=dict)
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.incoming_total // self.page_size))
+
+    @property
+    def types(self) -> list[str]:
+        return [o.value for p, o, _ in self.outgoing if p.value == RDF_TYPE]
+
+    def triples(self) -> list[ox.Triple]:
+        """The description as RDF: statements, blank-node closure, labels, inverse page."""
+        this = ox.NamedNode(self.iri)
+        seen, triples = set(), []
+
+        def add(triple: ox.Triple) -> None:
+            if triple not in seen:
+                seen.add(triple)
+                triples.append(triple)
+
+        for predicate, value, _ in self.outgoing:
+            add(ox.Triple(this, predicate, value))
+        for node, statements in self.blank.items():
+            for predicate, value in statements:
+                add(ox.Triple(ox.BlankNode(node), predicate, value))
+        for subject, predicate in self.incoming:
+            add(ox.Triple(subject, predicate, this))
+        for iri, labels in self.labels.items():
+            if iri != self.iri:
+                for label in labels:
+                    add(ox.Triple(ox.NamedNode(iri), LABEL_PREDICATE, label))
+        return triples
+
+
+class Describer:
+    """Builds descriptions from a store, remembering labels (the store never changes)."""
+
+    def __init__(self, store: GraphStore):
+        self.store = store
+        self.labels = lru_cache(maxsize=200_000)(self._labels)
+
+    def exists(self, iri: str) -> bool:
+        return self.store.ask(query("exists"), {"this": ox.NamedNode(iri)})
+
+    def _labels(self, iri: str) -> tuple[ox.Literal, ...]:
+        rows = self.store.select(query("labels"), {"this": ox.NamedNode(iri)})
+        return tuple(row["label"] for row in rows if isinstance(row["label"], ox.Literal))
+
+    def describe(self, iri: str, page: int = 1, page_size: int = 50) -> Description:
+        this = ox.NamedNode(iri)
+        description = Description(iri=iri, page=page, page_size=page_size)
+        for row in self.store.select(query("outgoing"), {"this": this}):
+            description.outgoing.append((row["p"], row["o"], row["g"].value))
+            if isinstance(row["o"], ox.BlankNode):
+                description.blank[row["o"].value] = [
+                    (r["p"], r["o"]) for r in self.store.select(query("blank_node"),
+                                                                {"this": row["o"]})]
+        counted = self.store.select(query("incoming_count"), {"this": this})
+        description.incoming_total = int(counted[0]["n"].value) if counted else 0
+        offset = (page - 1) * page_size
+        rows = self.store.select(paged("incoming", page_size, offset), {"this": this})
+        description.incoming = [(row["s"], row["p"]) for row in rows]
+        linked = {iri}
+        for predicate, value, _ in description.outgoing:
+            linked.add(predicate.value)
+            if isinstance(value, ox.NamedNode):
+                linked.add(value.value)
+        for statements in description.blank.values():
+            linked.update(p.value for p, _ in statements)
+        for subject, predicate in description.incoming:
+            linked.add(predicate.value)
+            if isinstance(subject, ox.NamedNode):
+                linked.add(subject.value)
+        description.labels = {i: list(self.labels(i)) for i in linked if self.labels(i)}
+        return description

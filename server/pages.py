@@ -1,0 +1,53 @@
+"""HTML pages for people: home, browse lists per kind, downloads and health."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, jsonify, render_template, request, send_from_directory
+
+from dskg import __version__
+from dskg.dumps import DUMPS
+from dskg.indexes import KINDS
+from server import site
+
+blueprint = Blueprint("pages", __name__)
+
+
+@blueprint.get("/")
+def home():
+    return render_template("home.html", counts=site().indexes.counts, kinds=KINDS,
+                           dumps=DUMPS, report=site().report)
+
+
+@blueprint.get("/browse/<kind>")
+def browse(kind: str):
+    if kind not in KINDS:
+        abort(404)
+    items = site().indexes.lists.get(kind, [])
+    size = site().config.page_size
+    raw = request.args.get("page", "1")
+    if not raw.isdigit() or int(raw) < 1:
+        abort(400, description="page must be a positive whole number")
+    page = int(raw)
+    pages = max(1, -(-len(items) // size))
+    if page > pages:
+        abort(404)
+    return render_template("browse.html", kind=kind, title=KINDS[kind][0],
+                           items=items[(page - 1) * size:page * size], page=page, pages=pages,
+                           total=len(items), start=(page - 1) * size + 1)
+
+
+@blueprint.get("/set/dumps/<name>")
+def dump(name: str):
+    if name not in DUMPS:
+        abort(404)
+    folder = site().config.current_build.resolve().parent / site().build_id / "dumps"
+    response = send_from_directory(folder, name, mimetype=DUMPS[name][1], as_attachment=True,
+                                   conditional=True, etag=True)
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return response
+
+
+@blueprint.get("/health")
+def health():
+    return jsonify(status="ok", version=__version__, build=site().build_id,
+                   built=site().built.isoformat(), triples=site().indexes.triples,
+                   practices=site().indexes.counts.get("practice", 0))

@@ -1,0 +1,174 @@
+"""Dereferencing: every IRI minted under the base answers, for browsers and RDF tools.
+
+``id/{kind}/{slug}`` names a thing, so it answers ``303 See Other`` with the document
+about it. ``doc/…`` documents, and the ``def/`` (ontology, vocabularies) and ``set/``
+(datasets) resources, negotiate their representation from ``Accept`` or take it
+from an extension (``.ttl``, ``.jsonld``, ``.rdf``, ``.nt``, ``.html``).
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+
+import pyoxigraph as ox
+from flask import Blueprint, Response, abort, redirect, render_template, request
+
+from dskg.dumps import write_jsonld
+from dskg.results import GRAPH_FORMATS
+from server import site
+from server.negotiation import best_match
+from server.queries import query
+
+blueprint = Blueprint("resources", __name__)
+
+KINDS = ("practice", "organisation", "funder", "place", "source", "country")
+SLUG = re.compile(r"[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*")
+PATH = re.compile(r"[A-Za-z0-9]+(?:[-_][A-Za-z0-9]+)*(?:/[A-Za-z0-9]+(?:[-_][A-Za-z0-9]+)*)*")
+#: Extension → (media type, format name); "html" is ours, the rest are RDF formats.
+EXTENSIONS = {"html": "text/html"} | {ext: media for media, _, ext in GRAPH_FORMATS.values()}
+FORMAT_BY_EXTENSION = {ext: name for name, (_, _, ext) in GRAPH_FORMATS.items()}
+OFFERS = ["text/html"] + [media for media, _, _ in GRAPH_FORMATS.values()]
+EXTENSION_BY_MEDIA = {media: ext for ext, media in EXTENSIONS.items()}
+CACHE_CONTROL = "public, max-age=300"
+
+
+def not_found(iri: str):
+    response = Response(render_template("not_found.html", iri=iri), status=404,
+                        mimetype="text/html")
+    return response
+
+
+def _split_extension(name: str) -> tuple[str, str | None]:
+    stem, dot, ext = name.rpartition(".")
+    if dot and ext in EXTENSIONS:
+        return stem, ext
+    return name, None
+
+
+def _page() -> int:
+    raw = request.args.get("page", "1")
+    if not raw.isdigit() or int(raw) < 1:
+        abort(400, description="page must be a positive whole number")
+    return int(raw)
+
+
+@blueprint.get("/id/<kind>/<slug>")
+def thing(kind: str, slug: str):
+    iri = site().iri_for_path(request.path)
+    if kind not in KINDS or not SLUG.fullmatch(slug):
+        return not_found(iri)
+    if not site().describer.exists(iri):
+        return not_found(iri)
+    media = best_match(request.headers.get("Accept"), OFFERS) or "text/html"
+    target = f"{request.script_root}/doc/{kind}/{slug}"
+    if media != "text/html":
+        target += "." + EXTENSION_BY_MEDIA[media]
+    response = redirect(target, code=303)
+    response.headers["Vary"] = "Accept"
+    response.headers["Cache-Control"] = CACHE_CONTROL
+    return response
+
+
+@blueprint.get("/doc/<kind>/<name>")
+def document(kind: str, name: str):
+    slug, ext = _split_extension(name)
+    if kind not in KINDS or not SLUG.fullmatch(slug):
+        return not_found(site().iri_for_path(request.path))
+    iri = site().config.base + f"id/{kind}/{slug}"
+    return represent(iri, f"{request.script_root}/doc/{kind}/{slug}", ext)
+
+
+@blueprint.get("/def/<path:name>")
+def definition(name: str):
+    return _self_described("def", name)
+
+
+@blueprint.get("/set/<path:name>")
+def dataset(name: str):
+    return _self_described("set", name)
+
+
+def _self_described(prefix: str, name: str):
+    """``def/`` and ``set/`` IRIs are documents themselves: no 303, just negotiation."""
+    stem, ext = _split_extension(name)
+    if not PATH.fullmatch(stem):
+        return not_found(site().iri_for_path(request.path))
+    iri = site().config.base + f"{prefix}/{stem}"
+    return represent(iri, f"{request.script_root}/{prefix}/{stem}", ext)
+
+
+def represent(iri: str, document_path: str, ext: str | None):
+    """The document about ``iri`` in the format the extension or ``Accept`` asks for."""
+    describer = site().describer
+    if not describer.exists(iri):
+        return not_found(iri)
+    if ext is None:
+        media = best_match(request.headers.get("Accept"), OFFERS)
+        if media is None:
+            return Response("Not Acceptable: this document is available as "
+                            + ", ".join(OFFERS) + "\n", status=406, mimetype="text/plain",
+                            headers={"Vary": "Accept"})
+        ext = EXTENSION_BY_MEDIA[media]
+    page = _page()
+    description = describer.describe(iri, page, site().config.page_size)
+    if ext == "html":
+        body = render_template("resource.html", d=description, iri=iri,
+                               alternates=_alternates(document_path),
+                               terms=_ontology_terms(iri, description),
+                               document_path=document_path)
+    else:
+        body = _rdf(description, FORMAT_BY_EXTENSION[ext])
+    response = Response(body, mimetype=EXTENSIONS[ext])
+    if ext == "html":
+        response.content_type = "text/html; charset=utf-8"
+    _headers(response, iri, document_path, ext, description)
+    return response.make_conditional(request)
+
+
+def _rdf(description, name: str) -> bytes:
+    prefixes = site().ns.prefixes()
+    if name == "jsonld":
+        out = io.StringIO()
+        write_jsonld(iter(description.triples()), out, prefixes)
+        return out.getvalue().encode("utf-8")
+    _, rdf_format, _ = GRAPH_FORMATS[name]
+    use_prefixes = prefixes if name in ("turtle", "rdfxml") else None
+    return ox.serialize(description.triples(), format=rdf_format, prefixes=use_prefixes)
+
+
+def _alternates(document_path: str) -> list[tuple[str, str, str]]:
+    return [(f"{document_path}.{ext}", media, ext) for ext, media in EXTENSIONS.items()]
+
+
+def _headers(response: Response, iri: str, document_path: str, ext: str, description) -> None:
+    links = [f'<{href}>; rel="alternate"; type="{media}"'
+             for href, media, other in _alternates(document_path) if other != ext]
+    links.append(f'<{iri}>; rel="describes"')
+    if description.page < description.pages:
+        links.append(f'<{document_path}.{ext}?page={description.page + 1}>; rel="next"')
+    if description.page > 1:
+        links.append(f'<{document_path}.{ext}?page={description.page - 1}>; rel="prev"')
+    response.headers["Link"] = ", ".join(links)
+    response.headers["Content-Location"] = f"{document_path}.{ext}"
+    response.headers["Vary"] = "Accept, Accept-Language"
+    response.headers["Cache-Control"] = CACHE_CONTROL
+    tag = f"{site().build_id}|{document_path}.{ext}|{description.page}|" \
+          f"{request.headers.get('Accept-Language', '')}"
+    response.set_etag(hashlib.sha256(tag.encode()).hexdigest()[:32])
+    response.last_modified = site().built
+
+
+def _ontology_terms(iri: str, description) -> list[dict]:
+    if "http://www.w3.org/2002/07/owl#Ontology" not in description.types:
+        return []
+    terms: dict[str, dict] = {}
+    for row in site().store.select(query("ontology_terms"), {"this": ox.NamedNode(iri)}):
+        entry = terms.setdefault(row["term"].value, {"iri": row["term"].value,
+                                                    "kind": row["kind"].value, "supers": []})
+        for key in ("label", "comment", "domain", "range"):
+            if row[key] is not None:
+                entry[key] = row[key]
+        if row["super"] is not None and row["super"] not in entry["supers"]:
+            entry["supers"].append(row["super"])
+    return sorted(terms.values(), key=lambda t: (t["kind"], t["iri"]))
