@@ -166,6 +166,14 @@ def build_graph(prepared: Prepared, finished: datetime) -> Graph:
     for graph in (prepared.mapped.data, prepared.mapped.curation):
         for source in set(graph.objects(None, PROV.wasDerivedFrom)):
             g.add((activity, PROV.used, source))
+    for name, title in ((ns.curation_graph, "Curated statements"),
+                        (ns.build_graph, "How this graph was built")):
+        g.add((name, RDF.type, DCAT.Dataset))
+        g.add((name, DCTERMS.title, Literal(title, lang="en")))
+        g.add((name, DCTERMS.isPartOf, ns.dataset))
+    g.add((ns.curation_graph, DCTERMS.description, Literal(
+        "Statements a data steward added by hand in data/curation/ to complete or correct "
+        "what the source pages say.", lang="en")))
     return g
 
 

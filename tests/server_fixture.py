@@ -1,0 +1,73 @@
+"""A real dskg server (gunicorn, free port) on a freshly built store, for HTTP tests."""
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import requests
+
+from dskg.build import build
+from dskg.config import Config
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class RunningServer:
+    url: str
+    config: Config
+    process: subprocess.Popen
+
+    def executor_pids(self) -> set[int]:
+        """Query executor processes started by this server's workers."""
+        result = subprocess.run(["pgrep", "-f", f"dskg.query_runner {self.config.var_dir}"],
+                                capture_output=True, text=True)
+        return {int(pid) for pid in result.stdout.split()}
+
+
+def start_server(config: Config, env: dict | None = None) -> RunningServer:
+    port = free_port()
+    environment = {**os.environ, "DSKG_BASE": config.base, "DSKG_DATA_DIR": str(config.data_dir),
+                   "DSKG_VAR_DIR": str(config.var_dir), "DSKG_PORT": str(port),
+                   "DSKG_HOST": "127.0.0.1", "DSKG_WORKERS": "2",
+                   "DSKG_QUERY_TIMEOUT": str(config.query_timeout),
+                   "DSKG_RESULT_LIMIT": str(config.result_limit),
+                   "DSKG_PAGE_SIZE": str(config.page_size), **(env or {})}
+    log = open(config.var_dir / "server.log", "w")
+    process = subprocess.Popen([sys.executable, "-m", "dskg.cli", "serve"], env=environment,
+                               stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError((config.var_dir / "server.log").read_text())
+        try:
+            if requests.get(url + "/health", timeout=1).ok:
+                return RunningServer(url, config, process)
+        except requests.ConnectionError:
+            time.sleep(0.2)
+    raise RuntimeError("server did not start in time")
+
+
+def stop_server(server: RunningServer) -> None:
+    os.killpg(server.process.pid, signal.SIGTERM)
+    try:
+        server.process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(server.process.pid, signal.SIGKILL)
+
+
+def built_project(folder: Path, make_project, **overrides) -> Config:
+    config = make_project(folder).with_overrides(**overrides)
+    build(config)
+    return config
