@@ -85,6 +85,10 @@ def write_jsonld(triples: Iterator[ox.Triple], out: IO[str], prefixes: dict[str,
         else:
             node.setdefault(compact.iri(triple.predicate.value), []).append(
                 compact.term(triple.object))
-    document = {"@context": dict(sorted(prefixes.items())), "@graph": list(nodes.values())}
-    json.dump(document, out, ensure_ascii=False, indent=1)
-    out.write("\n")
+    # One node object per line: readable, and written by json's fast C encoder (an
+    # indented dump falls back to the pure-Python one, minutes on a large graph).
+    context = json.dumps(dict(sorted(prefixes.items())), ensure_ascii=False, indent=1)
+    out.write('{"@context": ' + context + ',\n"@graph": [\n')
+    for index, node in enumerate(nodes.values()):
+        out.write((",\n" if index else "") + json.dumps(node, ensure_ascii=False))
+    out.write("\n]}\n")

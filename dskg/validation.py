@@ -2,9 +2,10 @@
 
 pyshacl is thorough but slow on one large graph, and nearly every rule concerns one
 practice and the few nodes it links to. So practices are validated in batches, each
-batch with the descriptions of what it links to and the vocabularies; everything
-else (organisations, funders, places, concepts) is validated once on its own.
-Batches run in parallel processes, one per core.
+batch with the descriptions of what it links to and the class and scheme facts of
+the vocabularies; everything else (organisations, funders, places, concepts) is
+validated once on its own. Batches run in forked processes, one per core, which
+inherit the graphs instead of receiving copies.
 """
 from __future__ import annotations
 
@@ -12,10 +13,9 @@ import os
 import re
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from functools import lru_cache
 from multiprocessing import get_context
 from pathlib import Path
-
-from functools import lru_cache
 
 from pyshacl import validate as shacl_validate
 from rdflib import Graph, URIRef, plugin
@@ -217,7 +217,7 @@ def _with_source(finding: Finding, mapped: MappedGraph) -> Finding:
 
 
 def _dedupe(findings: list[Finding]) -> list[Finding]:
-    """Linked nodes appear in several batches; report each of their findings once."""
+    """Report each finding once, whichever batches it came from."""
     seen, unique = set(), []
     for finding in findings:
         key = (finding.severity, finding.focus, finding.path, finding.message, finding.value)

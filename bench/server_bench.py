@@ -1,0 +1,151 @@
+"""Throughput and latency of our /sparql and HTML pages beside Oxigraph server and a hello route.
+
+For each size it generates N synthetic practices, builds them, then serves the same store
+three ways on this machine: dskg (gunicorn, 2 workers), `oxigraph serve-read-only` on a
+copy of the store (with the union default graph, like ours), and a Flask "hello" route
+under the same gunicorn settings (the Python HTTP ceiling). wrk drives each with 2
+connections for a fixed duration per query.
+
+    .venv/bin/pip install oxigraph   # the peer server (PyPI package `oxigraph`)
+    .venv/bin/python bench/server_bench.py 10000 100000
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+from pathlib import Path
+
+import requests
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+BIN = ROOT / ".venv" / "bin"
+DURATION = os.environ.get("BENCH_DURATION", "10s")
+sys.path.insert(0, str(HERE))
+from generate import generate  # noqa: E402
+
+BASE = "http://localhost:8080/"
+PREFIXES = (f"PREFIX dskg: <{BASE}def/dskg/> PREFIX dct: <http://purl.org/dc/terms/> "
+            "PREFIX skos: <http://www.w3.org/2004/02/skos/core#> ")
+QUERIES = {
+    "ask": "ASK { ?p a dskg:GoodPractice }",
+    "describe one practice": "DESCRIBE <{practice}>",
+    "facet counts per country":
+        "SELECT ?c (COUNT(?p) AS ?n) WHERE { ?p dskg:country ?c } GROUP BY ?c",
+    "paged list ordered by title":
+        "SELECT ?p ?t WHERE { ?p a dskg:GoodPractice ; dct:title ?t } ORDER BY ?t "
+        "LIMIT 50 OFFSET 100",
+    "text filter": "SELECT ?p ?t WHERE { ?p dct:title ?t FILTER(CONTAINS(LCASE(?t), "
+                   "\"robotics academy\")) } LIMIT 50",
+    "two-hop join": "SELECT ?o (COUNT(?p) AS ?n) WHERE { ?p dskg:providedBy ?o ; "
+                    "dskg:technology ?t . ?t skos:prefLabel \"Robotics\"@en } GROUP BY ?o "
+                    "ORDER BY DESC(?n) LIMIT 10",
+}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for(url: str, process: subprocess.Popen) -> None:
+    for _ in range(600):
+        if process.poll() is not None:
+            raise SystemExit(f"server for {url} exited")
+        try:
+            requests.get(url, timeout=1)
+            return
+        except requests.RequestException:
+            time.sleep(0.2)
+    raise SystemExit(f"{url} did not come up")
+
+
+def start(command: list[str], env: dict | None = None) -> subprocess.Popen:
+    return subprocess.Popen(command, env={**os.environ, **(env or {})},
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+
+
+def stop(process: subprocess.Popen) -> None:
+    os.killpg(process.pid, signal.SIGTERM)
+    process.wait(timeout=30)
+
+
+def wrk(url: str, accept: str = "application/sparql-results+json") -> dict:
+    result = subprocess.run(["wrk", "-t2", "-c2", f"-d{DURATION}", "--timeout", "60s",
+                             "-s", str(HERE / "percentiles.lua"), "-H", f"Accept: {accept}", url],
+                            capture_output=True, text=True, check=True)
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def row(name: str, target: str, figures: dict) -> str:
+    return (f"| {name} | {target} | {figures['rps']:,.1f} | {figures['p50']:.1f} | "
+            f"{figures['p95']:.1f} | {figures['non2xx'] + figures['errors']} |")
+
+
+def run_size(size: int) -> None:
+    with tempfile.TemporaryDirectory(prefix=f"dskg-serverbench-{size}-") as tmp:
+        folder = Path(tmp)
+        (folder / "data" / "sources").mkdir(parents=True)
+        (folder / "data" / "curation").mkdir()
+        (folder / "data" / "sources" / "synthetic.txt").write_text(generate(size), "utf-8")
+        env = {"DSKG_DATA_DIR": str(folder / "data"), "DSKG_VAR_DIR": str(folder / "var")}
+        subprocess.run([str(BIN / "dskg"), "build"], env={**os.environ, **env}, check=True,
+                       stdout=subprocess.DEVNULL)
+        store = (folder / "var" / "current" / "store").resolve()
+        peer_store = folder / "peer-store"
+        shutil.copytree(store, peer_store)
+        ours_port, peer_port, hello_port = free_port(), free_port(), free_port()
+        ours = start([str(BIN / "dskg"), "serve"], env | {"DSKG_PORT": str(ours_port),
+                                                         "DSKG_WORKERS": "2"})
+        peer = start([str(BIN / "oxigraph"), "serve-read-only", "--location", str(peer_store),
+                      "--bind", f"127.0.0.1:{peer_port}", "--union-default-graph"])
+        hello = start([str(BIN / "gunicorn"), "-w", "2", "-b", f"127.0.0.1:{hello_port}",
+                       "--chdir", str(HERE), "hello_app:app"])
+        try:
+            wait_for(f"http://127.0.0.1:{ours_port}/health", ours)
+            wait_for(f"http://127.0.0.1:{peer_port}/", peer)
+            wait_for(f"http://127.0.0.1:{hello_port}/hello", hello)
+            practice = requests.get(
+                f"http://127.0.0.1:{ours_port}/sparql",
+                params={"query": PREFIXES + "SELECT ?p WHERE { ?p a dskg:GoodPractice } "
+                                            "OFFSET 777 LIMIT 1"},
+                headers={"Accept": "application/sparql-results+json"},
+            ).json()["results"]["bindings"][0]["p"]["value"]
+            print(f"\n### {size:,} practices\n")
+            print("| query | server | req/s | p50 ms | p95 ms | errors |")
+            print("|---|---|---:|---:|---:|---:|")
+            print(row("hello route", "Flask + gunicorn",
+                      wrk(f"http://127.0.0.1:{hello_port}/hello", "text/plain")), flush=True)
+            for name, text in QUERIES.items():
+                encoded = urllib.parse.quote(PREFIXES + text.replace("{practice}", practice))
+                accept = "text/turtle" if text.startswith("DESCRIBE") else \
+                    "application/sparql-results+json"
+                print(row(name, "dskg /sparql",
+                          wrk(f"http://127.0.0.1:{ours_port}/sparql?query={encoded}", accept)))
+                print(row(name, "oxigraph serve",
+                          wrk(f"http://127.0.0.1:{peer_port}/query?query={encoded}", accept)),
+                      flush=True)
+            slug = practice.rsplit("/", 1)[-1]
+            print(row("HTML practice page", "dskg",
+                      wrk(f"http://127.0.0.1:{ours_port}/doc/practice/{slug}", "text/html")))
+            print(row("Turtle practice document", "dskg",
+                      wrk(f"http://127.0.0.1:{ours_port}/doc/practice/{slug}.ttl",
+                          "text/turtle")), flush=True)
+        finally:
+            for process in (ours, peer, hello):
+                stop(process)
+
+
+if __name__ == "__main__":
+    for size in [int(n) for n in sys.argv[1:]] or [10000]:
+        run_size(size)
