@@ -116,9 +116,40 @@ def site_path(iri: str) -> str:
     return site().local_path(iri) or iri
 
 
+#: Properties shown first on resource pages, in this order; the rest follow by label.
+FIRST = [
+    "http://purl.org/dc/terms/title", "http://www.w3.org/2004/02/skos/core#prefLabel",
+    "http://purl.org/dc/terms/description", "http://www.w3.org/2000/01/rdf-schema#comment",
+    "http://purl.org/dc/terms/issued", "https://schema.org/startDate",
+    "https://schema.org/endDate",
+]
+
+
+def property_groups(statements: list, position: int = 0) -> list[tuple[str, list]]:
+    """Statements grouped by predicate (at ``position`` in each tuple), reading order."""
+    groups: dict[str, list] = {}
+    for statement in statements:
+        groups.setdefault(statement[position].value, []).append(statement)
+    def order(predicate: str) -> tuple:
+        if predicate in FIRST:
+            return (0, FIRST.index(predicate), "")
+        return (1, 0, label_of(predicate).casefold())
+    languages = preferred_languages()
+
+    def language_first(statement) -> int:
+        value = statement[1 - position] if position else statement[1]
+        language = getattr(value, "language", None)
+        base = language.split("-")[0] if language else None
+        return languages.index(base) if base in languages else len(languages)
+
+    return [(p, sorted(groups[p], key=language_first)) for p in sorted(groups, key=order)
+            if p != "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"]
+
+
 def register_filters(app: Flask) -> None:
     from server import site
 
-    app.jinja_env.filters.update(term=render_term, link=link, label=label_of)
+    app.jinja_env.filters.update(term=render_term, link=link, label=label_of,
+                                 property_groups=property_groups)
     app.jinja_env.globals.update(site_path=site_path)
     app.context_processor(lambda: {"config_base": site().config.base})
