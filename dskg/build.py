@@ -17,17 +17,20 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, PROV, RDF, XSD
 
 from dskg import __version__
+from dskg.catalog import catalog_graph
 from dskg.config import Config
 from dskg.curation import load_curation
 from dskg.dumps import write_dumps
 from dskg.indexes import write_indexes
-from dskg.ingest.records import STATUS_OK, PracticeRecord, read_pages
+from dskg.ingest.records import PracticeRecord, read_pages
+from dskg.ldes import History
 from dskg.mapping import MappedGraph, map_records
 from dskg.namespaces import SCHEMA, Namespaces
 from dskg.registry import SlugRegistry
 from dskg.store import load_graphs, new_build_dir, prune_builds, switch_current
 from dskg.validation import Finding, Quarantined, load_shapes, quarantine, validate_mapped
 from dskg.vocab import Vocabularies, load_vocabularies
+from dskg.void import void_graph
 
 REGISTRY_FILE = "slugs.csv"
 
@@ -185,23 +188,49 @@ def build(config: Config, strict: bool = False) -> tuple[Prepared, Path]:
     clock = time.perf_counter()
     build_dir = new_build_dir(config.var_dir)
     ns = Namespaces(config.base)
+    finished = datetime.now(timezone.utc)
     graphs = [(ns.dataset, prepared.mapped.data), (ns.curation_graph, prepared.mapped.curation)]
     graphs += vocabulary_graphs(prepared.vocab)
-    graphs.append((ns.build_graph, build_graph(prepared, datetime.now(timezone.utc))))
+    graphs.append((ns.iri("def/shapes"), load_shapes(config.shapes_dir, ns)))
+    graphs.append((ns.build_graph, build_graph(prepared, finished)))
     load_graphs(build_dir / "store", graphs)
     prepared.timings["load"] = time.perf_counter() - clock
     clock = time.perf_counter()
     store = ox.Store.read_only(str(build_dir / "store"))
     sizes = write_dumps(store, build_dir / "dumps", ns.prefixes())
     indexes = write_indexes(store, ns, build_dir / "indexes.json")
+    history = History(config.var_dir / "history")
+    stream_index, snapshot = history.prepare(ns, prepared.mapped, finished)
+    write_json(build_dir / "ldes.json", stream_index)
+    first_issued = datetime.fromisoformat(stream_index[0]["time"]) if stream_index else finished
+    write_metadata(build_dir / "meta", {
+        "catalog": catalog_graph(config, store, build_dir / "dumps", finished, first_issued),
+        "void": void_graph(config, store, _examples(indexes))})
     del store
     prepared.timings["dumps"] = time.perf_counter() - clock
     prepared.registry.save()
     report = prepared.report() | {"dumps": sizes, "counts": indexes["counts"],
                                   "triples": indexes["triples"],
                                   "graphs": [str(name) for name, _ in graphs]}
-    (build_dir / "report.json").write_text(json.dumps(report, indent=1, ensure_ascii=False),
-                                           encoding="utf-8")
+    write_json(build_dir / "report.json", report)
     switch_current(config.var_dir, build_dir)
+    history.commit(stream_index, snapshot)
     prune_builds(config.var_dir)
     return prepared, build_dir
+
+
+def _examples(indexes: dict) -> list[str]:
+    return [items[0][0] for kind in ("practice", "organisation", "country")
+            if (items := indexes["lists"].get(kind))]
+
+
+def write_json(path: Path, value) -> None:
+    """Compact JSON: an indented dump uses Python's slow pure encoder (minutes at 100k)."""
+    path.write_text(json.dumps(value, ensure_ascii=False), encoding="utf-8")
+
+
+def write_metadata(folder: Path, graphs: dict[str, Graph]) -> None:
+    """Documents about the build that cannot be inside its store (they describe its dumps)."""
+    folder.mkdir()
+    for name, graph in graphs.items():
+        graph.serialize(folder / f"{name}.nt", format="nt", encoding="utf-8")

@@ -35,6 +35,11 @@ class Config:
     public_url: str = ""
     sparql_endpoint: str = ""
     proxies: int = 0
+    publisher_name: str = "Digital Skills Knowledge Graph project"
+    publisher_iri: str = ""
+    publisher_type: str = "NonProfitOrganisation"
+    contact_email: str = "dskg@example.org"
+    licence: str = "http://publications.europa.eu/resource/authority/licence/CC_BY_4_0"
 
     def __post_init__(self) -> None:
         if not self.base.endswith(("/", "#")):
@@ -42,6 +47,11 @@ class Config:
         for f in fields(self):
             if f.type in ("Path", Path) and not isinstance(getattr(self, f.name), Path):
                 object.__setattr__(self, f.name, Path(getattr(self, f.name)))
+
+    @property
+    def publisher(self) -> str:
+        """IRI of the publisher: configured, or one minted under the base."""
+        return self.publisher_iri or self.base + "id/organisation/dskg-publisher"
 
     @property
     def current_build(self) -> Path:

@@ -1,27 +1,23 @@
-"""Run free-form SPARQL queries so that a timeout really stops them.
+"""Run free-form SPARQL queries under a time limit that really stops them.
 
-pyoxigraph cannot cancel a running query, and a thread cannot be killed. So each
-server worker hands endpoint queries to an executor: a child process with its own
-read-only handle on the store. If a query outlives the timeout, the worker kills
-the executor — which ends the evaluation and frees its memory at once — answers the
-client with a timeout error and starts a fresh executor for the next query.
+pyoxigraph cannot cancel a running query, but it releases the GIL while it
+evaluates. So each server process evaluates endpoint queries on one helper thread
+and waits for it at most the time limit. A query still running then cannot be
+stopped from inside the process, so the process must end: the server answers the
+client with a timeout error and then exits the worker (gunicorn starts a fresh one),
+which ends the evaluation and frees its memory. Other workers keep answering.
 
-Protocol (over the child's stdin/stdout): a request is one JSON line; a response is
-one JSON header line followed by exactly ``length`` bytes of body.
+Measured against running each query in a separate executor process (which could be
+killed on its own): the helper thread costs no inter-process copy of results, which
+is what light queries spend their time on (see bench/README.md).
 """
 from __future__ import annotations
 
 import itertools
-import json
-import os
-import select
-import signal
-import subprocess
-import sys
 import threading
-import time
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import pyoxigraph as ox
 
@@ -62,145 +58,61 @@ class NotAcceptable(Exception):
 
 
 class QueryTimeout(Exception):
-    """The query ran past the time limit and was stopped (HTTP 503)."""
+    """The query ran past the time limit; this process must end to stop it (HTTP 503)."""
 
 
-# ---------------------------------------------------------------- the executor (child)
-
-def execute(store: ox.Store, request: dict) -> tuple[dict, bytes]:
-    """Evaluate one request; return the response header and body."""
-    options = {"use_default_graph_as_union": not request["default_graphs"]}
-    if request["default_graphs"]:
-        options["default_graph"] = [ox.NamedNode(g) for g in request["default_graphs"]]
-    if request["named_graphs"]:
-        options["named_graphs"] = [ox.NamedNode(g) for g in request["named_graphs"]]
+def execute(store: ox.Store, request: QueryRequest) -> QueryResponse:
+    """Evaluate one request and serialise at most ``limit`` rows or triples."""
+    options: dict = {"use_default_graph_as_union": not request.default_graphs}
+    if request.default_graphs:
+        options["default_graph"] = [ox.NamedNode(g) for g in request.default_graphs]
+    if request.named_graphs:
+        options["named_graphs"] = [ox.NamedNode(g) for g in request.named_graphs]
     try:
-        result = store.query(request["query"], base_iri=request.get("base"), **options)
+        result = store.query(request.query, base_iri=request.base, **options)
     except (SyntaxError, ValueError) as error:
-        return {"status": "error", "kind": "syntax", "message": str(error)}, b""
-    limit = request["limit"]
+        raise QueryError(str(error)) from None
+    limit = request.limit
     if isinstance(result, ox.QueryBoolean):
-        name = request["result_format"]
-        if name is None:
-            return {"status": "error", "kind": "not-acceptable", "query": "ask"}, b""
-        return {"status": "ok", "kind": "ask", "format": name}, ask_body(bool(result), name)
+        if request.result_format is None:
+            raise NotAcceptable("ask")
+        return QueryResponse("ask", request.result_format,
+                             ask_body(bool(result), request.result_format))
     if isinstance(result, ox.QuerySolutions):
-        name = request["result_format"]
-        if name is None:
-            return {"status": "error", "kind": "not-acceptable", "query": "select"}, b""
+        if request.result_format is None:
+            raise NotAcceptable("select")
         variables = [v.value for v in result.variables]
-        rows = [[solution[v] for v in variables] for solution in itertools.islice(result, limit + 1)]
+        rows = [[solution[v] for v in variables]
+                for solution in itertools.islice(result, limit + 1)]
         truncated = len(rows) > limit
         rows = rows[:limit]
-        body = SELECT_WRITERS[name](variables, rows)
-        return {"status": "ok", "kind": "select", "format": name, "truncated": truncated,
-                "rows": len(rows)}, body
-    name = request["graph_format"]
-    if name is None:
-        return {"status": "error", "kind": "not-acceptable", "query": "graph"}, b""
+        body = SELECT_WRITERS[request.result_format](variables, rows)
+        return QueryResponse("select", request.result_format, body, truncated, len(rows))
+    if request.graph_format is None:
+        raise NotAcceptable("graph")
     triples = list(itertools.islice(result, limit + 1))
     truncated = len(triples) > limit
     triples = triples[:limit]
-    body = graph_body(triples, name, request.get("prefixes") or None)
-    return {"status": "ok", "kind": "graph", "format": name, "truncated": truncated,
-            "rows": len(triples)}, body
+    body = graph_body(triples, request.graph_format, request.prefixes or None)
+    return QueryResponse("graph", request.graph_format, body, truncated, len(triples))
 
-
-def executor_main(store_path: str) -> None:
-    """Loop of the child process: read requests from stdin until it closes."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when we stop
-    store = ox.Store.read_only(store_path)
-    stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
-    for line in stdin:
-        try:
-            header, body = execute(store, json.loads(line))
-        except Exception as error:  # report, never die silently mid-protocol
-            header, body = {"status": "error", "kind": "internal", "message": repr(error)}, b""
-        header["length"] = len(body)
-        stdout.write(json.dumps(header).encode() + b"\n" + body)
-        stdout.flush()
-
-
-# ---------------------------------------------------------------- the runner (parent)
 
 class QueryRunner:
-    """One executor process, restarted whenever a query has to be stopped."""
+    """Evaluates queries on a helper thread and gives up on them after ``timeout``."""
 
-    def __init__(self, store_path: Path, timeout: float):
-        self.store_path, self.timeout = Path(store_path), timeout
-        self._process: subprocess.Popen | None = None
+    def __init__(self, store: ox.Store, timeout: float):
+        self.store, self.timeout = store, timeout
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sparql")
         self._lock = threading.Lock()
-
-    def start(self) -> None:
-        if self._process is None or self._process.poll() is not None:
-            self._process = subprocess.Popen(
-                [sys.executable, "-m", "dskg.query_runner", str(self.store_path)],
-                stdin=subprocess.PIPE, stdout=subprocess.PIPE, bufsize=0)
-
-    def stop(self) -> None:
-        process, self._process = self._process, None
-        if process is not None and process.poll() is None:
-            process.kill()
-            process.wait()
-
-    @property
-    def pid(self) -> int | None:
-        return self._process.pid if self._process else None
+        self.stuck = False
 
     def run(self, request: QueryRequest) -> QueryResponse:
         with self._lock:
-            self.start()
-            assert self._process is not None
-            message = json.dumps(request.__dict__).encode() + b"\n"
+            if self.stuck:
+                raise QueryTimeout()
+            future: Future = self._pool.submit(execute, self.store, request)
             try:
-                self._process.stdin.write(message)
-                header, body = self._read(self._process.stdout.fileno())
-            except QueryTimeout:
-                self.stop()
-                self.start()
-                raise
-            except (BrokenPipeError, EOFError):
-                self.stop()
-                raise
-        if header["status"] == "error":
-            if header["kind"] == "syntax":
-                raise QueryError(header["message"])
-            if header["kind"] == "not-acceptable":
-                raise NotAcceptable(header["query"])
-            raise RuntimeError(header.get("message", "query executor failed"))
-        return QueryResponse(kind=header["kind"], format=header["format"], body=body,
-                             truncated=header.get("truncated", False),
-                             rows=header.get("rows", 0))
-
-    def _read(self, fd: int) -> tuple[dict, bytes]:
-        deadline = _Deadline(self.timeout)
-        buffer = b""
-        while b"\n" not in buffer:
-            buffer += self._chunk(fd, deadline)
-        line, _, rest = buffer.partition(b"\n")
-        header = json.loads(line)
-        while len(rest) < header["length"]:
-            rest += self._chunk(fd, deadline)
-        return header, rest[:header["length"]]
-
-    @staticmethod
-    def _chunk(fd: int, deadline: "_Deadline") -> bytes:
-        ready, _, _ = select.select([fd], [], [], deadline.remaining())
-        if not ready:
-            raise QueryTimeout()
-        chunk = os.read(fd, 1 << 20)
-        if not chunk:
-            raise EOFError("query executor exited")
-        return chunk
-
-
-class _Deadline:
-    def __init__(self, seconds: float):
-        self.end = time.monotonic() + seconds
-
-    def remaining(self) -> float:
-        return max(0.0, self.end - time.monotonic())
-
-
-if __name__ == "__main__":
-    executor_main(sys.argv[1])
+                return future.result(timeout=self.timeout)
+            except FutureTimeout:
+                self.stuck = True  # the helper thread is still busy with that query
+                raise QueryTimeout() from None

@@ -25,7 +25,11 @@ class DskgServer(BaseApplication):
     def load(self):
         from server import create_app
 
-        return create_app(self.dskg_config)
+        app = create_app(self.dskg_config)
+        # Under gunicorn a worker may end itself to stop a runaway query; the master
+        # starts another. (Under other servers the query is only abandoned.)
+        app.config["DSKG_EXIT_ON_TIMEOUT"] = True
+        return app
 
 
 def serve(config: Config) -> int:

@@ -65,7 +65,9 @@ def load_shapes(shapes_dir: Path, ns: Namespaces) -> Graph:
 
 def _results(report: Graph) -> list[Finding]:
     findings = []
-    for result in report.subjects(RDF.type, SH.ValidationResult):
+    # Only the report's own results: nested ones (sh:detail) explain them, they are not
+    # further results, and carry the severity of the inner shape, not of the check.
+    for result in report.objects(None, SH.result):
         def one(prop):
             value = report.value(result, prop)
             return None if value is None else str(value)

@@ -15,10 +15,14 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from dskg import __version__
 from dskg.config import Config
-from dskg.graphstore import EmbeddedStore, GraphStore
+from dskg.graphstore import EmbeddedStore, GraphStore, MemoryStore
 from dskg.indexes import Indexes
+from dskg.ldes import History
 from dskg.namespaces import Namespaces
 from server.describe import Describer
+
+#: Documents each build writes beside its store, and the IRI of each.
+METADATA = {"catalog": "set/catalog", "void": ".well-known/void"}
 
 
 @dataclass
@@ -29,7 +33,11 @@ class Site:
     ns: Namespaces
     store: GraphStore
     describer: Describer
+    meta: MemoryStore
+    meta_describer: Describer
     indexes: Indexes
+    history: History
+    stream_index: list[dict]
     build_id: str
     built: datetime
     report: dict
@@ -52,23 +60,29 @@ def create_app(config: Config | None = None) -> Flask:
         raise SystemExit(f"no build at {config.current_build}: run `dskg build` first")
     report = json.loads((build_dir / "report.json").read_text(encoding="utf-8"))
     store = EmbeddedStore(build_dir / "store", config.query_timeout)
+    meta = MemoryStore({config.base + path: build_dir / "meta" / f"{name}.nt"
+                        for name, path in METADATA.items()})
     app = Flask(__name__)
-    app.config["JSON_SORT_KEYS"] = False
     app.extensions["dskg"] = Site(
         config=config, ns=Namespaces(config.base), store=store, describer=Describer(store),
-        indexes=Indexes.load(build_dir / "indexes.json"), build_id=build_dir.name,
-        built=datetime.fromisoformat(report["started"]), report=report)
+        meta=meta, meta_describer=Describer(meta),
+        indexes=Indexes.load(build_dir / "indexes.json"),
+        history=History(config.var_dir / "history"),
+        stream_index=json.loads((build_dir / "ldes.json").read_text(encoding="utf-8")),
+        build_id=build_dir.name, built=datetime.fromisoformat(report["started"]),
+        report=report)
     if config.proxies:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=config.proxies, x_proto=config.proxies,
                                 x_host=config.proxies, x_port=config.proxies,
                                 x_prefix=config.proxies)
-    from server import pages, resources, sparql
+    from server import metadata, pages, resources, sparql
     from server.rendering import register_filters
 
     register_filters(app)
     app.register_blueprint(sparql.blueprint)
     app.register_blueprint(resources.blueprint)
     app.register_blueprint(pages.blueprint)
+    app.register_blueprint(metadata.blueprint)
     app.jinja_env.globals.update(version=__version__)
     return app
 

@@ -6,7 +6,7 @@ from flask import Blueprint, abort, jsonify, render_template, request, send_from
 from dskg import __version__
 from dskg.dumps import DUMPS
 from dskg.indexes import KINDS
-from server import site
+from server import site, structured
 
 blueprint = Blueprint("pages", __name__)
 
@@ -14,7 +14,8 @@ blueprint = Blueprint("pages", __name__)
 @blueprint.get("/")
 def home():
     return render_template("home.html", counts=site().indexes.counts, kinds=KINDS,
-                           dumps=DUMPS, report=site().report)
+                           dumps=DUMPS, report=site().report,
+                           structured=structured.script(structured.dataset()))
 
 
 @blueprint.get("/browse/<kind>")

@@ -16,13 +16,13 @@ from flask import Blueprint, Response, abort, redirect, render_template, request
 
 from dskg.dumps import write_jsonld
 from dskg.results import GRAPH_FORMATS
-from server import site
+from server import site, structured
 from server.negotiation import best_match
 from server.queries import query
 
 blueprint = Blueprint("resources", __name__)
 
-KINDS = ("practice", "organisation", "funder", "place", "source", "country")
+KINDS = ("practice", "organisation", "funder", "place", "source", "country", "service")
 SLUG = re.compile(r"[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*")
 PATH = re.compile(r"[A-Za-z0-9]+(?:[-_][A-Za-z0-9]+)*(?:/[A-Za-z0-9]+(?:[-_][A-Za-z0-9]+)*)*")
 #: Extension → (media type, format name); "html" is ours, the rest are RDF formats.
@@ -58,7 +58,7 @@ def thing(kind: str, slug: str):
     iri = site().iri_for_path(request.path)
     if kind not in KINDS or not SLUG.fullmatch(slug):
         return not_found(iri)
-    if not site().describer.exists(iri):
+    if describer_for(iri) is None:
         return not_found(iri)
     media = best_match(request.headers.get("Accept"), OFFERS) or "text/html"
     target = f"{request.script_root}/doc/{kind}/{slug}"
@@ -100,8 +100,8 @@ def _self_described(prefix: str, name: str):
 
 def represent(iri: str, document_path: str, ext: str | None):
     """The document about ``iri`` in the format the extension or ``Accept`` asks for."""
-    describer = site().describer
-    if not describer.exists(iri):
+    describer = describer_for(iri)
+    if describer is None:
         return not_found(iri)
     if ext is None:
         media = best_match(request.headers.get("Accept"), OFFERS)
@@ -116,9 +116,11 @@ def represent(iri: str, document_path: str, ext: str | None):
         body = render_template("resource.html", d=description, iri=iri,
                                alternates=_alternates(document_path),
                                terms=_ontology_terms(iri, description),
-                               document_path=document_path)
+                               document_path=document_path,
+                               structured=structured.script(structured.for_resource(
+                                   description, request.host_url.rstrip("/") + document_path)))
     else:
-        body = _rdf(description, FORMAT_BY_EXTENSION[ext])
+        body = serialize(description.triples(), FORMAT_BY_EXTENSION[ext])
     response = Response(body, mimetype=EXTENSIONS[ext])
     if ext == "html":
         response.content_type = "text/html; charset=utf-8"
@@ -126,15 +128,24 @@ def represent(iri: str, document_path: str, ext: str | None):
     return response.make_conditional(request)
 
 
-def _rdf(description, name: str) -> bytes:
-    prefixes = site().ns.prefixes()
+def serialize(triples: list[ox.Triple], name: str, extra_prefixes: dict | None = None) -> bytes:
+    """Triples in one of our RDF formats; JSON-LD compact against our prefixes."""
+    prefixes = site().ns.prefixes() | (extra_prefixes or {})
     if name == "jsonld":
         out = io.StringIO()
-        write_jsonld(iter(description.triples()), out, prefixes)
+        write_jsonld(iter(triples), out, prefixes)
         return out.getvalue().encode("utf-8")
     _, rdf_format, _ = GRAPH_FORMATS[name]
     use_prefixes = prefixes if name in ("turtle", "rdfxml") else None
-    return ox.serialize(description.triples(), format=rdf_format, prefixes=use_prefixes)
+    return ox.serialize(triples, format=rdf_format, prefixes=use_prefixes)
+
+
+def describer_for(iri: str):
+    """The describer that knows ``iri``: the store's, else the build documents' one."""
+    for describer in (site().describer, site().meta_describer):
+        if describer.exists(iri):
+            return describer
+    return None
 
 
 def _alternates(document_path: str) -> list[tuple[str, str, str]]:

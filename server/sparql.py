@@ -8,9 +8,11 @@ The answer format follows ``Accept`` or a ``format`` parameter.
 from __future__ import annotations
 
 import json
+import logging
+import os
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, render_template, request
+from flask import Blueprint, Response, current_app, render_template, request
 
 from dskg.query_runner import NotAcceptable, QueryError, QueryRequest, QueryTimeout
 from dskg.results import (FORMAT_ALIASES, GRAPH_FORMATS, GRAPH_MEDIA, RESULT_FORMATS,
@@ -72,8 +74,11 @@ def endpoint():
         return _error(406, f"Not Acceptable: none of the formats in the Accept header "
                       f"can express a {error.kind.upper()} result.")
     except QueryTimeout:
-        return _error(503, f"Query timed out: it ran longer than "
-                      f"{site().config.query_timeout:g} s and was stopped.")
+        response = _error(503, f"Query timed out: it ran longer than "
+                          f"{site().config.query_timeout:g} s and was stopped.")
+        if current_app.config.get("DSKG_EXIT_ON_TIMEOUT"):
+            response.call_on_close(_end_worker)
+        return response
     if html:
         return _html_answer(text, answer)
     media = RESULT_FORMATS.get(answer.format) or GRAPH_FORMATS[answer.format][0]
@@ -82,6 +87,17 @@ def endpoint():
     if answer.truncated:
         response.headers["DSKG-Results-Truncated"] = f"limit={site().config.result_limit}"
     return response
+
+
+def _end_worker() -> None:
+    """Stop a runaway query the only way there is: end this worker process.
+
+    Called once the timeout answer has been handed to the client. gunicorn replaces
+    the worker; the query's evaluation and its memory end with the process.
+    """
+    logging.getLogger("dskg").warning("ending worker %d to stop a timed-out query",
+                                      os.getpid())
+    os._exit(1)  # not 3 or 4: gunicorn reads those as "cannot boot" and stops
 
 
 def _query_text() -> tuple[str | None, Response | None]:

@@ -28,9 +28,9 @@ class RunningServer:
     config: Config
     process: subprocess.Popen
 
-    def executor_pids(self) -> set[int]:
-        """Query executor processes started by this server's workers."""
-        result = subprocess.run(["pgrep", "-f", f"dskg.query_runner {self.config.var_dir}"],
+    def worker_pids(self) -> set[int]:
+        """The gunicorn workers (children of the master this fixture started)."""
+        result = subprocess.run(["pgrep", "-P", str(self.process.pid)],
                                 capture_output=True, text=True)
         return {int(pid) for pid in result.stdout.split()}
 

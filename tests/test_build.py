@@ -49,7 +49,7 @@ def test_sample_builds_to_three_practices_in_named_graphs(project):
     assert {BASE + "set/practices", BASE + "set/curation", BASE + "set/build",
             BASE + "def/dskg", BASE + "def/audience", BASE + "def/technology",
             BASE + "def/initiative-type", BASE + "def/funding-type",
-            BASE + "def/country"} == graphs
+            BASE + "def/country", BASE + "def/shapes"} == graphs
     rejected = [r for r in prepared.records if r.status == "rejected"]
     assert len(rejected) == 1 and rejected[0].entry == 3
     assert prepared.violations == [] and prepared.quarantined == []

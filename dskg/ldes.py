@@ -1,0 +1,199 @@
+"""A Linked Data Event Stream (LDES) of what each build changed.
+
+Harvesters should not re-download the whole graph to stay in sync. Each build
+compares the practices, organisations and funders it publishes with those of the
+previous build and appends one version object per created or changed entity
+(its statements, with ``dct:isVersionOf`` and ``prov:generatedAtTime``) and one
+tombstone (``as:Delete``) per deleted entity.
+
+History lives in ``var/history/`` — beside the builds, never inside one — and is
+only advanced after a build has been switched to, so a failed build loses nothing.
+Members are written in fragments of at most ``FRAGMENT_SIZE``; a fragment never
+changes once a newer one exists, so it can be cached for good.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from rdflib import Graph, Literal, Namespace, URIRef
+from rdflib.namespace import DCTERMS, ORG, PROV, RDF, XSD
+
+from dskg.mapping import MappedGraph
+from dskg.namespaces import Namespaces
+
+AS = Namespace("https://www.w3.org/ns/activitystreams#")
+LDES = Namespace("https://w3id.org/ldes#")
+TREE = Namespace("https://w3id.org/tree#")
+FRAGMENT_SIZE = 1000
+INDEX = "fragments.json"
+SNAPSHOT = "snapshot.json"
+
+
+@dataclass
+class Change:
+    entity: str
+    kind: URIRef            # as:Create, as:Update or as:Delete
+    triples: list[tuple]    # the entity's statements (empty for a deletion)
+
+
+def entity_descriptions(mapped: MappedGraph, ns: Namespaces) -> dict[str, list[tuple]]:
+    """Statements of every practice, organisation and funder, page data and curation."""
+    entities: set[URIRef] = set()
+    for graph in (mapped.data, mapped.curation):
+        for rdf_type in (ns.dskg.GoodPractice, ORG.Organization, ns.dskg.Funder):
+            entities.update(s for s in graph.subjects(RDF.type, rdf_type)
+                            if isinstance(s, URIRef))
+    descriptions = {}
+    for entity in entities:
+        triples = {t for graph in (mapped.data, mapped.curation)
+                   for t in graph.triples((entity, None, None))}
+        descriptions[str(entity)] = sorted(triples)
+    return descriptions
+
+
+def fingerprint(triples: list[tuple]) -> str:
+    lines = sorted(f"{p.n3()} {o.n3()}" for _, p, o in triples)
+    return hashlib.sha256("\n".join(lines).encode("utf-8")).hexdigest()
+
+
+def changes(previous: dict[str, str], current: dict[str, list[tuple]]) -> list[Change]:
+    found = []
+    for entity in sorted(current):
+        if entity not in previous:
+            found.append(Change(entity, AS.Create, current[entity]))
+        elif previous[entity] != fingerprint(current[entity]):
+            found.append(Change(entity, AS.Update, current[entity]))
+    for entity in sorted(set(previous) - set(current)):
+        found.append(Change(entity, AS.Delete, []))
+    return found
+
+
+def version_iri(ns: Namespaces, entity: str, stamp: str) -> URIRef:
+    local = entity[len(ns.base):] if entity.startswith(ns.base) else hashlib.sha1(
+        entity.encode()).hexdigest()
+    return ns.iri(f"set/ldes/version/{local.removeprefix('id/')}/{stamp}")
+
+
+def member_graph(ns: Namespaces, change: Change, when: datetime) -> Graph:
+    stamp = when.strftime("%Y%m%dT%H%M%S%fZ")
+    version = version_iri(ns, change.entity, stamp)
+    g = Graph()
+    g.add((version, RDF.type, change.kind))
+    g.add((version, DCTERMS.isVersionOf, URIRef(change.entity)))
+    g.add((version, PROV.generatedAtTime, Literal(when.isoformat(), datatype=XSD.dateTime)))
+    for _, predicate, value in change.triples:
+        g.add((version, predicate, value))
+    return g
+
+
+class History:
+    """The event stream's files under ``var/history``."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.fragments_dir = folder / "fragments"
+
+    def _read(self, name: str, default):
+        path = self.folder / name
+        return json.loads(path.read_text(encoding="utf-8")) if path.exists() else default
+
+    def _write(self, name: str, value) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        temporary = self.folder / f".{name}.{os.getpid()}"
+        temporary.write_text(json.dumps(value), encoding="utf-8")
+        os.replace(temporary, self.folder / name)
+
+    @property
+    def index(self) -> list[dict]:
+        return self._read(INDEX, [])
+
+    @property
+    def snapshot(self) -> dict[str, str]:
+        return self._read(SNAPSHOT, {})
+
+    def fragment_path(self, number: int) -> Path:
+        return self.fragments_dir / f"{number}.nt"
+
+    def prepare(self, ns: Namespaces, mapped: MappedGraph, when: datetime
+                ) -> tuple[list[dict], dict[str, str]]:
+        """Write the fragments of this build's changes; return the new index and snapshot.
+
+        Nothing that readers use changes here: the index and snapshot are committed by
+        :meth:`commit` once the build is live.
+        """
+        descriptions = entity_descriptions(mapped, ns)
+        found = changes(self.snapshot, descriptions)
+        index = list(self.index)
+        self.fragments_dir.mkdir(parents=True, exist_ok=True)
+        for start in range(0, len(found), FRAGMENT_SIZE):
+            number = len(index) + 1
+            graph = Graph()
+            for change in found[start:start + FRAGMENT_SIZE]:
+                for triple in member_graph(ns, change, when):
+                    graph.add(triple)
+            path = self.fragment_path(number)
+            temporary = path.with_suffix(f".{os.getpid()}.tmp")
+            graph.serialize(temporary, format="nt", encoding="utf-8")
+            os.replace(temporary, path)
+            index.append({"number": number, "time": when.isoformat(),
+                          "members": len(found[start:start + FRAGMENT_SIZE])})
+        snapshot = {entity: fingerprint(triples) for entity, triples in descriptions.items()}
+        return index, snapshot
+
+    def commit(self, index: list[dict], snapshot: dict[str, str]) -> None:
+        self._write(INDEX, index)
+        self._write(SNAPSHOT, snapshot)
+
+
+def stream_graph(ns: Namespaces, index: list[dict]) -> Graph:
+    """The ``ldes:EventStream`` and its view (the oldest fragment)."""
+    stream = ns.iri("set/ldes")
+    g = Graph()
+    g.add((stream, RDF.type, LDES.EventStream))
+    g.add((stream, DCTERMS.title, Literal("Changes to the Digital Skills Knowledge Graph",
+                                          lang="en")))
+    g.add((stream, LDES.timestampPath, PROV.generatedAtTime))
+    g.add((stream, LDES.versionOfPath, DCTERMS.isVersionOf))
+    for path_property, object_property, value in (
+            (LDES.versionCreatePath, LDES.versionCreateObject, AS.Create),
+            (LDES.versionUpdatePath, LDES.versionUpdateObject, AS.Update),
+            (LDES.versionDeletePath, LDES.versionDeleteObject, AS.Delete)):
+        g.add((stream, path_property, RDF.type))
+        g.add((stream, object_property, value))
+    g.add((stream, TREE.shape, ns.iri("def/shapes")))
+    if index:
+        view = fragment_iri(ns, index[0]["number"])
+        g.add((stream, TREE.view, view))
+        g.add((view, RDF.type, TREE.Node))
+    return g
+
+
+def fragment_iri(ns: Namespaces, number: int) -> URIRef:
+    return ns.iri(f"set/ldes/fragment/{number}")
+
+
+def fragment_graph(ns: Namespaces, history: History, index: list[dict], number: int) -> Graph:
+    """One fragment: its members, and a relation to the next fragment if there is one."""
+    node = fragment_iri(ns, number)
+    stream = ns.iri("set/ldes")
+    g = Graph()
+    g.parse(history.fragment_path(number), format="nt")
+    for version in set(g.subjects(DCTERMS.isVersionOf, None)):
+        g.add((stream, TREE.member, version))
+    g.add((node, RDF.type, TREE.Node))
+    g.add((stream, RDF.type, LDES.EventStream))
+    g.add((stream, TREE.view, fragment_iri(ns, index[0]["number"])))
+    later = [entry for entry in index if entry["number"] == number + 1]
+    if later:
+        relation = URIRef(str(node) + "#next")
+        g.add((node, TREE.relation, relation))
+        g.add((relation, RDF.type, TREE.GreaterThanOrEqualToRelation))
+        g.add((relation, TREE.node, fragment_iri(ns, number + 1)))
+        g.add((relation, TREE.path, PROV.generatedAtTime))
+        g.add((relation, TREE.value, Literal(later[0]["time"], datatype=XSD.dateTime)))
+    return g

@@ -1,0 +1,150 @@
+"""What harvesters and crawlers read: DCAT-AP catalogue, VoID, LDES, sitemap, robots.txt."""
+from __future__ import annotations
+
+import hashlib
+
+import pyoxigraph as ox
+from flask import Blueprint, Response, abort, render_template, request, url_for
+
+from rdflib import Graph
+
+from dskg.dumps import DUMPS
+from dskg.graphstore import to_ox
+from dskg.ldes import LDES, TREE, fragment_graph, stream_graph
+from dskg.results import GRAPH_FORMATS
+from server import site
+from server.negotiation import best_match
+from server.resources import (CACHE_CONTROL, EXTENSION_BY_MEDIA, FORMAT_BY_EXTENSION,
+                              represent, serialize)
+
+blueprint = Blueprint("metadata", __name__)
+
+RDF_OFFERS = [media for media, _, _ in GRAPH_FORMATS.values()]
+RDFLIB_FORMATS = {"turtle": "turtle", "rdfxml": "xml", "ntriples": "nt"}
+IMMUTABLE = "public, max-age=31536000, immutable"
+SITEMAP_LIMIT = 45000
+LDES_PREFIXES = {"ldes": str(LDES), "tree": str(TREE),
+                 "as": "https://www.w3.org/ns/activitystreams#"}
+
+
+def _whole_document(graph: Graph, path: str, ext: str | None,
+                    cache_control: str = CACHE_CONTROL, extra_prefixes: dict | None = None):
+    """A whole graph (not a resource description) in the format asked for."""
+    if ext is None:
+        media = best_match(request.headers.get("Accept"), RDF_OFFERS + ["text/html"])
+        if media is None:
+            return Response("Not Acceptable\n", status=406, mimetype="text/plain")
+        ext = EXTENSION_BY_MEDIA.get(media, "ttl") if media != "text/html" else "ttl"
+    if ext not in FORMAT_BY_EXTENSION:
+        abort(404)
+    name = FORMAT_BY_EXTENSION[ext]
+    prefixes = site().ns.prefixes() | (extra_prefixes or {})
+    if name == "jsonld":
+        body = serialize([ox.Triple(*(to_ox(t) for t in triple)) for triple in graph],
+                         name, extra_prefixes)
+    else:
+        for prefix, namespace in prefixes.items():
+            graph.bind(prefix, namespace, override=True)
+        body = graph.serialize(format=RDFLIB_FORMATS[name], encoding="utf-8")
+    response = Response(body, mimetype=GRAPH_FORMATS[name][0])
+    response.headers["Content-Location"] = f"{path}.{ext}"
+    response.headers["Vary"] = "Accept"
+    response.headers["Cache-Control"] = cache_control
+    response.headers["Link"] = ", ".join(
+        f'<{path}.{other}>; rel="alternate"; type="{GRAPH_FORMATS[fmt][0]}"'
+        for other, fmt in FORMAT_BY_EXTENSION.items() if other != ext)
+    tag = hashlib.sha256(f"{site().build_id}|{path}|{ext}".encode()).hexdigest()[:32]
+    response.set_etag(tag)
+    response.last_modified = site().built
+    return response.make_conditional(request)
+
+
+def _document(name: str) -> Graph:
+    """A copy of one build document (catalogue or VoID), to bind prefixes on."""
+    return Graph() + site().meta.graph(site().config.base + name)
+
+
+@blueprint.get("/set/catalog")
+@blueprint.get("/set/catalog.<ext>")
+def catalog(ext: str | None = None):
+    """The DCAT-AP catalogue: the whole document, as harvesters expect it."""
+    if ext == "html" or (ext is None and best_match(request.headers.get("Accept"), [
+            "text/html", *RDF_OFFERS]) == "text/html"):
+        return represent(site().config.base + "set/catalog",
+                         f"{request.script_root}/set/catalog", "html")
+    return _whole_document(_document("set/catalog"), f"{request.script_root}/set/catalog", ext)
+
+
+@blueprint.get("/.well-known/void")
+@blueprint.get("/.well-known/void.<ext>")
+def void(ext: str | None = None):
+    return _whole_document(_document(".well-known/void"),
+                           f"{request.script_root}/.well-known/void", ext,
+                           extra_prefixes={"void": "http://rdfs.org/ns/void#"})
+
+
+@blueprint.get("/set/ldes")
+@blueprint.get("/set/ldes.<ext>")
+def event_stream(ext: str | None = None):
+    graph = stream_graph(site().ns, site().stream_index)
+    return _whole_document(graph, f"{request.script_root}/set/ldes", ext,
+                           extra_prefixes=LDES_PREFIXES)
+
+
+@blueprint.get("/set/ldes/fragment/<int:number>")
+@blueprint.get("/set/ldes/fragment/<int:number>.<ext>")
+def fragment(number: int, ext: str | None = None):
+    index = site().stream_index
+    if not any(entry["number"] == number for entry in index):
+        abort(404)
+    newest = max(entry["number"] for entry in index)
+    graph = fragment_graph(site().ns, site().history, index, number)
+    return _whole_document(graph, f"{request.script_root}/set/ldes/fragment/{number}",
+                           ext, IMMUTABLE if number < newest else "public, max-age=60",
+                           extra_prefixes=LDES_PREFIXES)
+
+
+# ---------------------------------------------------------------- crawlers
+
+def _sitemap_urls() -> list[str]:
+    root = request.host_url.rstrip("/") + request.script_root
+    urls = [root + "/", root + url_for("sparql.endpoint"), root + "/set/catalog",
+            root + "/def/dskg"]
+    lists = site().indexes.lists
+    for kind in lists:
+        urls.append(root + url_for("pages.browse", kind=kind))
+    base = site().config.base
+    for kind in ("practice", "organisation", "funder", "country", "place"):
+        for iri, _ in lists.get(kind, []):
+            if iri.startswith(base + "id/"):
+                urls.append(root + "/doc/" + iri[len(base) + 3:])
+    return urls
+
+
+@blueprint.get("/sitemap.xml")
+def sitemap():
+    """A sitemap (an index of numbered sitemaps past 45,000 URLs), with the semantic
+    sitemap extension naming the SPARQL endpoint and the dumps."""
+    urls = _sitemap_urls()
+    root = request.host_url.rstrip("/") + request.script_root
+    page = request.args.get("page", type=int)
+    if len(urls) > SITEMAP_LIMIT and page is None:
+        pages = -(-len(urls) // SITEMAP_LIMIT)
+        body = render_template("sitemap_index.xml", root=root, pages=range(1, pages + 1),
+                               lastmod=site().built.date().isoformat())
+        return Response(body, mimetype="application/xml")
+    if page is not None:
+        urls = urls[(page - 1) * SITEMAP_LIMIT:page * SITEMAP_LIMIT]
+        if not urls:
+            abort(404)
+    body = render_template("sitemap.xml", urls=urls, root=root,
+                           dumps=DUMPS, lastmod=site().built.date().isoformat(),
+                           base=site().config.base)
+    return Response(body, mimetype="application/xml")
+
+
+@blueprint.get("/robots.txt")
+def robots():
+    root = request.host_url.rstrip("/") + request.script_root
+    body = f"User-agent: *\nDisallow: /sparql\nAllow: /\n\nSitemap: {root}/sitemap.xml\n"
+    return Response(body, mimetype="text/plain")
