@@ -20,6 +20,7 @@ from dskg.indexes import Indexes
 from dskg.ldes import History
 from dskg.namespaces import Namespaces
 from server.describe import Describer
+from server.endpoint import SparqlEndpoint
 
 #: Documents each build writes beside its store, and the IRI of each.
 METADATA = {"catalog": "set/catalog", "void": ".well-known/void"}
@@ -71,6 +72,8 @@ def create_app(config: Config | None = None) -> Flask:
         stream_index=json.loads((build_dir / "ldes.json").read_text(encoding="utf-8")),
         build_id=build_dir.name, built=datetime.fromisoformat(report["started"]),
         report=report)
+    app.wsgi_app = SparqlEndpoint(app.wsgi_app, app.extensions["dskg"],
+                                  lambda: app.config.get("DSKG_EXIT_ON_TIMEOUT", False))
     if config.proxies:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=config.proxies, x_proto=config.proxies,
                                 x_host=config.proxies, x_port=config.proxies,

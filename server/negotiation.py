@@ -70,10 +70,3 @@ def best_match(header: str | None, offers: list[str]) -> str | None:
     scored = [(quality(ranges, offer), -index, offer) for index, offer in enumerate(offers)]
     q, _, offer = max(scored)
     return offer if q > 0 else None
-
-
-def prefers_html(header: str | None) -> bool:
-    """A browser's request: HTML explicitly accepted at least as well as anything RDF."""
-    ranges = parse_accept(header)
-    return any(r.type == "text" and r.subtype == "html" and r.q > 0 for r in ranges) or \
-        any(r.type == "application" and r.subtype == "xhtml+xml" and r.q > 0 for r in ranges)

@@ -1,0 +1,249 @@
+"""The SPARQL 1.1 Protocol at ``/sparql``, as a plain WSGI layer in front of Flask.
+
+(Negotiation results are cached per ``Accept`` value: clients send the same few.)
+
+The endpoint is the hottest path of the server, and Flask's per-request machinery
+(contexts, routing, response objects) cost more than a light query itself: measured
+with wrk on this machine, a Flask "hello" route answers ~4,600 req/s and a bare WSGI
+one ~6,700. So protocol requests are answered here, with the standard library,
+and only what needs templates — the HTML query form and HTML result tables — goes on
+to the Flask view in ``server/sparql.py``.
+
+Queries come as ``GET ?query=``, form-encoded ``POST`` or ``POST`` with an
+``application/sparql-query`` body, with optional ``default-graph-uri`` and
+``named-graph-uri``; without them the default graph is the union of all graphs.
+"""
+from __future__ import annotations
+
+import io
+import logging
+import os
+from functools import lru_cache
+from typing import Callable, Iterable
+from urllib.parse import parse_qs
+
+import pyoxigraph as ox
+
+from dskg.query_runner import NotAcceptable, QueryError, QueryRequest, QueryTimeout
+from dskg.results import (FORMAT_ALIASES, GRAPH_FORMATS, GRAPH_MEDIA, RESULT_FORMATS,
+                          RESULT_MEDIA)
+from server.negotiation import best_match, parse_accept, quality
+
+CORS = [("Access-Control-Allow-Origin", "*"),
+        ("Access-Control-Allow-Methods", "GET, POST, OPTIONS"),
+        ("Access-Control-Allow-Headers", "Accept, Content-Type, Accept-Language"),
+        ("Access-Control-Expose-Headers", "DSKG-Results-Truncated, Content-Type")]
+RESULT_OFFERS = list(dict.fromkeys(RESULT_MEDIA))
+GRAPH_OFFERS = list(dict.fromkeys(GRAPH_MEDIA))
+SD_OFFERS = ["text/turtle", "application/ld+json", "application/rdf+xml",
+             "application/n-triples"]
+SD = "http://www.w3.org/ns/sparql-service-description#"
+FORMATS_NS = "http://www.w3.org/ns/formats/"
+STATUS = {200: "200 OK", 204: "204 No Content", 400: "400 Bad Request",
+          403: "403 Forbidden", 405: "405 Method Not Allowed", 406: "406 Not Acceptable",
+          415: "415 Unsupported Media Type", 503: "503 Service Unavailable"}
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+class ProtocolError(Exception):
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status = status
+
+
+@lru_cache(maxsize=1024)
+def wants_html(accept: str | None) -> bool:
+    """A browser: it lists HTML, and likes it at least as much as any RDF or results type."""
+    ranges = parse_accept(accept)
+    html = quality(ranges, "text/html")
+    if html <= 0 or not any(r.subtype == "html" or r.subtype == "xhtml+xml" for r in ranges):
+        return False
+    return all(quality(ranges, other) <= html for other in RESULT_OFFERS + GRAPH_OFFERS
+               if other not in ("application/xml", "text/xml"))
+
+
+def read_parameters(environ: dict) -> tuple[dict[str, list[str]], str | None, bytes]:
+    """Request parameters, the query text if any, and the raw body (kept for Flask)."""
+    params = parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True)
+    body = b""
+    query = None
+    if environ["REQUEST_METHOD"] == "POST":
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        body = environ["wsgi.input"].read(length) if length else b""
+        media = (environ.get("CONTENT_TYPE") or "").split(";")[0].strip().lower()
+        if media == "application/sparql-query":
+            if "query" in params:
+                raise ProtocolError(400, "Send the query either in the body or as ?query=, "
+                                    "not both.")
+            query = body.decode("utf-8")
+        elif media == "application/sparql-update":
+            raise ProtocolError(403, "This endpoint is read-only: SPARQL Update is not "
+                                "accepted.")
+        elif media in FORM_TYPES:
+            for key, values in parse_qs(body.decode("utf-8"), keep_blank_values=True).items():
+                params.setdefault(key, []).extend(values)
+        elif "query" not in params:
+            raise ProtocolError(415, "POST a form (application/x-www-form-urlencoded) or an "
+                                "application/sparql-query body.")
+    if "update" in params:
+        raise ProtocolError(403, "This endpoint is read-only: SPARQL Update is not accepted.")
+    if query is None and "query" in params:
+        if len(params["query"]) > 1:
+            raise ProtocolError(400, "Exactly one query parameter is allowed.")
+        query = params["query"][0]
+    return params, query, body
+
+
+@lru_cache(maxsize=1024)
+def choose_formats(accept: str | None, forced: str) -> tuple[str | None, str | None]:
+    """Result-set and graph formats the client takes (``None``: none acceptable)."""
+    if forced:
+        forced = forced.lower()
+        if forced in RESULT_MEDIA or forced in GRAPH_MEDIA:
+            return RESULT_MEDIA.get(forced), GRAPH_MEDIA.get(forced)
+        return FORMAT_ALIASES.get(forced, (None, None))
+    result = best_match(accept, RESULT_OFFERS)
+    graph = best_match(accept, GRAPH_OFFERS)
+    return (RESULT_MEDIA[result] if result else None), (GRAPH_MEDIA[graph] if graph else None)
+
+
+class SparqlEndpoint:
+    """WSGI middleware answering ``/sparql`` protocol requests before Flask sees them."""
+
+    def __init__(self, app: Callable, site, exit_on_timeout: Callable[[], bool]):
+        self.app, self.site, self.exit_on_timeout = app, site, exit_on_timeout
+        self.prefixes = site.ns.prefixes()
+
+    def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
+        if environ.get("PATH_INFO") != "/sparql":
+            return self.app(environ, start_response)
+        method = environ["REQUEST_METHOD"]
+        if method == "OPTIONS":
+            return self._send(start_response, 204, b"", None,
+                              [("Access-Control-Max-Age", "86400")])
+        if method not in ("GET", "HEAD", "POST"):
+            return self._text(start_response, 405, "Use GET or POST.")
+        try:
+            params, query, body = read_parameters(environ)
+        except ProtocolError as error:
+            return self._text(start_response, error.status, str(error))
+        accept = environ.get("HTTP_ACCEPT")
+        forced = params.get("format", [""])[0]
+        if wants_html(accept) and not forced:
+            environ["wsgi.input"] = io.BytesIO(body)  # the HTML view reads it again
+            return self.app(environ, start_response)
+        if query is None:
+            return self._service_description(environ, start_response, accept)
+        return self._answer(start_response, query, params, accept, forced)
+
+    def _answer(self, start_response, query, params, accept, forced):
+        result_format, graph_format = choose_formats(accept, forced)
+        config = self.site.config
+        request = QueryRequest(query=query, result_format=result_format,
+                               graph_format=graph_format,
+                               default_graphs=params.get("default-graph-uri", []),
+                               named_graphs=params.get("named-graph-uri", []),
+                               limit=config.result_limit, base=config.base,
+                               prefixes=self.prefixes)
+        try:
+            answer = self.site.store.sparql(request)
+        except QueryError as error:
+            return self._text(start_response, 400, f"Query syntax error: {error}")
+        except NotAcceptable as error:
+            return self._text(start_response, 406, "Not Acceptable: none of the formats in "
+                              f"the Accept header can express a {error.kind.upper()} result.")
+        except QueryTimeout:
+            return self._timed_out(start_response)
+        media = RESULT_FORMATS.get(answer.format) or GRAPH_FORMATS[answer.format][0]
+        extra = [("Vary", "Accept")]
+        if answer.truncated:
+            extra.append(("DSKG-Results-Truncated", f"limit={config.result_limit}"))
+        return self._send(start_response, 200, answer.body, media, extra)
+
+    def _timed_out(self, start_response):
+        message = (f"Query timed out: it ran longer than {self.site.config.query_timeout:g} s "
+                   "and was stopped.")
+        body = self._text(start_response, 503, message)
+        return EndWorkerAfter(body) if self.exit_on_timeout() else body
+
+    def _service_description(self, environ, start_response, accept):
+        media = best_match(accept, SD_OFFERS)
+        if media is None:
+            return self._text(start_response, 406, "Not Acceptable: the service description "
+                              "is available as " + ", ".join(SD_OFFERS))
+        name = next(n for n, (m, _, _) in GRAPH_FORMATS.items() if m == media)
+        body = service_description(self.site, endpoint_url(self.site, environ), name)
+        return self._send(start_response, 200, body, media, [("Vary", "Accept")])
+
+    @staticmethod
+    def _send(start_response, status: int, body: bytes, media: str | None,
+              extra: list | None = None) -> list[bytes]:
+        headers = [("Content-Length", str(len(body)))] + CORS + (extra or [])
+        if media:
+            headers.append(("Content-Type", media + ("; charset=utf-8"
+                                                     if media.startswith("text/") else "")))
+        start_response(STATUS[status], headers)
+        return [body]
+
+    def _text(self, start_response, status: int, message: str) -> list[bytes]:
+        return self._send(start_response, status, (message.rstrip() + "\n").encode("utf-8"),
+                          "text/plain")
+
+
+class EndWorkerAfter:
+    """A response body that, once sent and closed, ends this worker process.
+
+    A timed-out query cannot be stopped inside the process (pyoxigraph has no
+    cancellation), so the worker answers the client, then exits; gunicorn starts a
+    fresh one. The query's evaluation and its memory end with the process.
+    """
+
+    def __init__(self, body: list[bytes]):
+        self.body = body
+
+    def __iter__(self):
+        return iter(self.body)
+
+    def close(self) -> None:
+        logging.getLogger("dskg").warning("ending worker %d to stop a timed-out query",
+                                          os.getpid())
+        os._exit(1)  # not 3 or 4: gunicorn reads those as "cannot boot" and stops
+
+
+def endpoint_url(site, environ: dict) -> str:
+    if site.config.public_url:
+        return site.config.public_url.rstrip("/") + "/sparql"
+    scheme = environ.get("wsgi.url_scheme", "http")
+    host = environ.get("HTTP_HOST") or environ.get("SERVER_NAME", "localhost")
+    return f"{scheme}://{host}{environ.get('SCRIPT_NAME', '')}/sparql"
+
+
+def service_description(site, endpoint: str, name: str) -> bytes:
+    """The SPARQL 1.1 Service Description of this endpoint, in format ``name``."""
+    service, dataset, default = ox.NamedNode(endpoint), ox.BlankNode(), ox.BlankNode()
+    a = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+
+    def sd(term: str) -> ox.NamedNode:
+        return ox.NamedNode(SD + term)
+
+    triples = [ox.Triple(service, a, sd("Service")),
+               ox.Triple(service, sd("endpoint"), service),
+               ox.Triple(service, sd("supportedLanguage"), sd("SPARQL11Query")),
+               ox.Triple(service, sd("feature"), sd("UnionDefaultGraph")),
+               ox.Triple(service, sd("defaultDataset"), dataset),
+               ox.Triple(dataset, a, sd("Dataset")),
+               ox.Triple(dataset, sd("defaultGraph"), default),
+               ox.Triple(default, a, sd("Graph")),
+               ox.Triple(default, ox.NamedNode("http://rdfs.org/ns/void#triples"),
+                         ox.Literal(str(site.indexes.triples), datatype=ox.NamedNode(
+                             "http://www.w3.org/2001/XMLSchema#integer")))]
+    for fmt in ("SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV",
+                "SPARQL_Results_TSV", "Turtle", "N-Triples", "JSON-LD", "RDF_XML"):
+        triples.append(ox.Triple(service, sd("resultFormat"), ox.NamedNode(FORMATS_NS + fmt)))
+    for graph in site.report.get("graphs", []):
+        named = ox.BlankNode()
+        triples += [ox.Triple(dataset, sd("namedGraph"), named),
+                    ox.Triple(named, sd("name"), ox.NamedNode(graph))]
+    _, rdf_format, _ = GRAPH_FORMATS[name]
+    prefixes = {"sd": SD, "void": "http://rdfs.org/ns/void#"} if name == "turtle" else None
+    return ox.serialize(triples, format=rdf_format, prefixes=prefixes)
