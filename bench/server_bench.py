@@ -87,6 +87,25 @@ def wrk(url: str, accept: str = "application/sparql-results+json") -> dict:
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
+def settle(*urls: str, limit: float = 120) -> None:
+    """Wait until every server answers a trivial query quickly again.
+
+    wrk stops on time and drops its connections, but a server may still be evaluating
+    the last heavy queries; measuring the next query then would measure the leftovers.
+    """
+    deadline = time.monotonic() + limit
+    for url in urls:
+        while time.monotonic() < deadline:
+            started = time.monotonic()
+            try:
+                requests.get(url, params={"query": "ASK {}"}, timeout=limit)
+            except requests.RequestException:
+                pass
+            if time.monotonic() - started < 0.05:
+                break
+            time.sleep(0.5)
+
+
 def row(name: str, target: str, figures: dict) -> str:
     return (f"| {name} | {target} | {figures['rps']:,.1f} | {figures['p50']:.1f} | "
             f"{figures['p95']:.1f} | {figures['non2xx'] + figures['errors']} |")
@@ -121,6 +140,8 @@ def run_size(size: int) -> None:
                                             "OFFSET 777 LIMIT 1"},
                 headers={"Accept": "application/sparql-results+json"},
             ).json()["results"]["bindings"][0]["p"]["value"]
+            endpoints = (f"http://127.0.0.1:{ours_port}/sparql",
+                         f"http://127.0.0.1:{peer_port}/query")
             print(f"\n### {size:,} practices\n")
             print("| query | server | req/s | p50 ms | p95 ms | errors |")
             print("|---|---|---:|---:|---:|---:|")
@@ -132,9 +153,11 @@ def run_size(size: int) -> None:
                     "application/sparql-results+json"
                 print(row(name, "dskg /sparql",
                           wrk(f"http://127.0.0.1:{ours_port}/sparql?query={encoded}", accept)))
+                settle(*endpoints)
                 print(row(name, "oxigraph serve",
                           wrk(f"http://127.0.0.1:{peer_port}/query?query={encoded}", accept)),
                       flush=True)
+                settle(*endpoints)
             slug = practice.rsplit("/", 1)[-1]
             print(row("HTML practice page", "dskg",
                       wrk(f"http://127.0.0.1:{ours_port}/doc/practice/{slug}", "text/html")))

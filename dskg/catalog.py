@@ -200,6 +200,7 @@ def catalog_graph(config: Config, store: ox.Store, dumps_dir: Path, built: datet
                         (DCTERMS.accrualPeriodicity, URIRef(EU + "frequency/IRREG")),
                         (DCTERMS.conformsTo, ns.ontology), (DCTERMS.issued, first),
                         (DCTERMS.modified, modified), (FOAF.page, URIRef(config.base)),
+                        (RDFS.seeAlso, ns.iri(".well-known/void")),
                         (DCTERMS.identifier, Literal(str(dataset)))):
         g.add((dataset, prop, value))
     for row in store.query(COVERAGE.format(dskg=ns.dskg, eu=EU), use_default_graph_as_union=True):

@@ -91,6 +91,8 @@ def test_catalogue_content(server):
     service = catalog.value(predicate=DCAT.servesDataset, object=dataset)
     assert str(catalog.value(service, DCAT.endpointURL)) == BASE + "sparql"
     assert (dataset, DCTERMS.conformsTo, URIRef(BASE + "def/dskg")) in catalog
+    void = URIRef(BASE + ".well-known/void")
+    assert (dataset, URIRef("http://www.w3.org/2000/01/rdf-schema#seeAlso"), void) in catalog
     assert health["status"] == "ok"
 
 

@@ -370,3 +370,23 @@ def test_dump_download_supports_ranges(server):
     assert full.ok and full.headers["Content-Disposition"].startswith("attachment")
     part = requests.get(url, headers={"Range": "bytes=0-9"})
     assert part.status_code == 206 and part.content == full.content[:10]
+
+
+def test_dskg_query_cli_against_the_endpoint(server, tmp_path):
+    import subprocess
+    import sys
+    query = tmp_path / "practices.rq"
+    query.write_text(PREFIXES + "SELECT ?title WHERE { ?p a dskg:GoodPractice ; dct:title ?title } "
+                                "ORDER BY ?title", encoding="utf-8")
+    table = subprocess.run([sys.executable, "-m", "dskg.cli", "query", "--file", str(query),
+                            "--endpoint", server.url + "/sparql"],
+                           capture_output=True, text=True, check=True).stdout
+    assert "Plovdiv school prepares artificial intelligence programmers" in table
+    assert table.rstrip().endswith("(3 rows)")
+    csv_out = subprocess.run([sys.executable, "-m", "dskg.cli", "query", "ASK {}", "--format",
+                              "json", "--endpoint", server.url + "/sparql"],
+                             capture_output=True, text=True, check=True).stdout
+    assert json.loads(csv_out)["boolean"] is True
+    bad = subprocess.run([sys.executable, "-m", "dskg.cli", "query", "SELEKT", "--endpoint",
+                          server.url + "/sparql"], capture_output=True, text=True)
+    assert bad.returncode == 1 and "dskg query:" in bad.stderr
