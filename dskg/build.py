@@ -17,6 +17,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, PROV, RDF, XSD
 
 from dskg import __version__
+from dskg.browse_index import write_browse_index
 from dskg.catalog import catalog_graph
 from dskg.config import Config
 from dskg.curation import load_curation
@@ -199,6 +200,7 @@ def build(config: Config, strict: bool = False) -> tuple[Prepared, Path]:
     store = ox.Store.read_only(str(build_dir / "store"))
     sizes = write_dumps(store, build_dir / "dumps", ns.prefixes())
     indexes = write_indexes(store, ns, build_dir / "indexes.json")
+    write_browse_index(store, ns, build_dir / "browse.sqlite")
     history = History(config.var_dir / "history")
     stream_index, snapshot = history.prepare(ns, prepared.mapped, finished)
     write_json(build_dir / "ldes.json", stream_index)

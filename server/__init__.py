@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from flask import Flask, request
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -21,6 +22,9 @@ from dskg.ldes import History
 from dskg.namespaces import Namespaces
 from server.describe import Describer
 from server.endpoint import SparqlEndpoint
+
+if TYPE_CHECKING:
+    from server.browse import FacetIndex
 
 #: Documents each build writes beside its store, and the IRI of each.
 METADATA = {"catalog": "set/catalog", "void": ".well-known/void"}
@@ -39,6 +43,7 @@ class Site:
     indexes: Indexes
     history: History
     stream_index: list[dict]
+    facet_index: "FacetIndex"
     build_id: str
     built: datetime
     report: dict
@@ -56,6 +61,8 @@ class Site:
 
 def create_app(config: Config | None = None) -> Flask:
     config = config or Config.from_env()
+    from server.browse import FacetIndex
+
     build_dir = config.current_build.resolve()
     if not (build_dir / "store").exists():
         raise SystemExit(f"no build at {config.current_build}: run `dskg build` first")
@@ -70,6 +77,7 @@ def create_app(config: Config | None = None) -> Flask:
         indexes=Indexes.load(build_dir / "indexes.json"),
         history=History(config.var_dir / "history"),
         stream_index=json.loads((build_dir / "ldes.json").read_text(encoding="utf-8")),
+        facet_index=FacetIndex(build_dir / "browse.sqlite"),
         build_id=build_dir.name, built=datetime.fromisoformat(report["started"]),
         report=report)
     app.wsgi_app = SparqlEndpoint(app.wsgi_app, app.extensions["dskg"],
@@ -78,7 +86,7 @@ def create_app(config: Config | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=config.proxies, x_proto=config.proxies,
                                 x_host=config.proxies, x_port=config.proxies,
                                 x_prefix=config.proxies)
-    from server import metadata, pages, resources, sparql
+    from server import browse, metadata, pages, resources, sparql
     from server.rendering import register_filters
 
     register_filters(app)
@@ -86,6 +94,7 @@ def create_app(config: Config | None = None) -> Flask:
     app.register_blueprint(resources.blueprint)
     app.register_blueprint(pages.blueprint)
     app.register_blueprint(metadata.blueprint)
+    app.register_blueprint(browse.blueprint)
     app.jinja_env.globals.update(version=__version__)
     return app
 

@@ -1,0 +1,252 @@
+"""Faceted browse and full-text search of practices, from the build's browse index.
+
+Each facet value is held as a bitset over practices (numbered in title order), so a
+selection is a few integer ANDs and ORs, and the live count of every value is a
+popcount — fast at any size, for any combination, with no query on the store.
+The page state lives in the URL: facets as repeated parameters, ``sort`` and ``page``.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import re
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlencode
+
+import pyoxigraph as ox
+from flask import Blueprint, Response, abort, render_template, request
+from markupsafe import Markup, escape
+
+from dskg.browse_index import FACETS, fold_text
+from server import site
+from server.rendering import label_of
+
+blueprint = Blueprint("browse", __name__)
+
+SORTS = {"title": "title A–Z", "-title": "title Z–A", "-published": "newest first",
+         "published": "oldest first"}
+
+
+@dataclass
+class Practice:
+    number: int
+    iri: str
+    title: str
+    issued: str | None
+
+
+class FacetIndex:
+    """Practices, facet bitsets and the full-text table of one build."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        connection = self.connect()
+        try:
+            self.practices = [Practice(*row) for row in connection.execute(
+                "SELECT id, iri, title, issued FROM practice ORDER BY id")]
+            self.bits: dict[str, dict[str, int]] = {facet: {} for facet in FACETS}
+            self.iris: dict[tuple[str, str], str] = {}
+            for facet, value, iri, number in connection.execute(
+                    "SELECT facet, value, iri, practice FROM facet"):
+                self.bits[facet][value] = self.bits[facet].get(value, 0) | (1 << number)
+                if iri:
+                    self.iris[facet, value] = iri
+        finally:
+            connection.close()
+        self.all = (1 << len(self.practices)) - 1
+        self.by_published = sorted(self.practices, key=lambda p: (p.issued or "", p.number))
+
+    def connect(self) -> sqlite3.Connection:
+        return sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
+
+    def selection(self, chosen: dict[str, list[str]], skip: str | None = None) -> int:
+        """Practices matching every facet (values of one facet are alternatives)."""
+        selected = self.all
+        for facet, values in chosen.items():
+            if facet == skip or not values:
+                continue
+            union = 0
+            for value in values:
+                union |= self.bits[facet].get(value, 0)
+            selected &= union
+        return selected
+
+    def counts(self, chosen: dict[str, list[str]]) -> dict[str, list[tuple[str, int]]]:
+        """Per facet, each value with how many practices it would leave selected."""
+        result = {}
+        for facet, values in self.bits.items():
+            base = self.selection(chosen, skip=facet)
+            pairs = [(value, (base & bits).bit_count()) for value, bits in values.items()]
+            result[facet] = sorted(((v, n) for v, n in pairs if n or v in chosen.get(facet, [])),
+                                   key=lambda pair: (-pair[1], pair[0]))
+        return result
+
+    def ordered(self, selected: int, sort: str) -> list[Practice]:
+        practices = self.practices if sort in ("title", "-title") else self.by_published
+        chosen = [p for p in practices if selected >> p.number & 1]
+        return chosen[::-1] if sort.startswith("-") else chosen
+
+
+def chosen_facets() -> dict[str, list[str]]:
+    return {facet: request.args.getlist(facet) for facet in FACETS if request.args.getlist(facet)}
+
+
+def _index() -> FacetIndex:
+    return site().facet_index
+
+
+def _page_number() -> int:
+    raw = request.args.get("page", "1")
+    if not raw.isdigit() or int(raw) < 1:
+        abort(400, description="page must be a positive whole number")
+    return int(raw)
+
+
+def value_label(facet: str, value: str) -> str:
+    iri = _index().iris.get((facet, value))
+    return label_of(iri) if iri else value
+
+
+def link_with(**changes) -> str:
+    """The current URL with some parameters changed (``None`` removes one)."""
+    params = [(k, v) for k, v in request.args.items(multi=True) if k not in changes]
+    for key, value in changes.items():
+        if value is None:
+            continue
+        values = value if isinstance(value, list) else [value]
+        params += [(key, v) for v in values]
+    return "?" + urlencode(params)
+
+
+def toggle(facet: str, value: str) -> str:
+    current = request.args.getlist(facet)
+    values = [v for v in current if v != value] if value in current else current + [value]
+    return link_with(**{facet: values, "page": None})
+
+
+@blueprint.get("/browse/practice")
+def practices():
+    index = _index()
+    chosen = chosen_facets()
+    sort = request.args.get("sort", "title")
+    if sort not in SORTS:
+        abort(400, description=f"sort must be one of {', '.join(SORTS)}")
+    selected = index.selection(chosen)
+    ordered = index.ordered(selected, sort)
+    size = site().config.page_size
+    page = _page_number()
+    pages = max(1, -(-len(ordered) // size))
+    if page > pages:
+        abort(404)
+    return render_template(
+        "practices.html", facets=FACETS, counts=index.counts(chosen), chosen=chosen,
+        items=ordered[(page - 1) * size:page * size], total=len(ordered), page=page,
+        pages=pages, start=(page - 1) * size + 1, sort=sort, sorts=SORTS,
+        value_label=value_label, toggle=toggle, link_with=link_with)
+
+
+@blueprint.get("/browse/practice.csv")
+def practices_csv():
+    index = _index()
+    ordered = index.ordered(index.selection(chosen_facets()), request.args.get("sort", "title"))
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(["iri", "title", "published", *FACETS])
+    columns = {facet: {} for facet in FACETS}
+    for facet, values in index.bits.items():
+        for value, bits in values.items():
+            columns[facet][value] = bits
+    for practice in ordered:
+        row = [practice.iri, practice.title, practice.issued or ""]
+        for facet in FACETS:
+            row.append("; ".join(value_label(facet, v) for v, bits in columns[facet].items()
+                                 if bits >> practice.number & 1))
+        writer.writerow(row)
+    return Response(out.getvalue(), mimetype="text/csv", headers={
+        "Content-Disposition": "attachment; filename=practices.csv"})
+
+
+@blueprint.get("/browse/practice.ttl")
+def practices_turtle():
+    """The selected practices' own statements, as Turtle (capped at the row limit)."""
+    index = _index()
+    ordered = index.ordered(index.selection(chosen_facets()), request.args.get("sort", "title"))
+    limit = site().config.result_limit
+    triples = []
+    for practice in ordered[:limit]:
+        description = site().describer.describe(practice.iri, 1, 0)
+        this = ox.NamedNode(practice.iri)
+        triples += [ox.Triple(this, p, o) for p, o, _ in description.outgoing]
+    body = ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=site().ns.prefixes())
+    response = Response(body, mimetype="text/turtle", headers={
+        "Content-Disposition": "attachment; filename=practices.ttl"})
+    if len(ordered) > limit:
+        response.headers["DSKG-Results-Truncated"] = f"limit={limit}"
+    return response
+
+
+def search_terms(text: str) -> list[str]:
+    return [fold_text(word) for word in re.findall(r"\w+", text)]
+
+
+def fts_query(terms: list[str]) -> str | None:
+    """The user's words as an FTS5 query: each one quoted (so none is syntax) and
+    matched as a word prefix (``robot`` finds "robotics")."""
+    if not terms:
+        return None
+    return " ".join('"' + term.replace('"', '""') + '"*' for term in terms)
+
+
+def snippet(texts: list[str], terms: list[str], width: int = 90) -> Markup:
+    """A window of the first text that holds a search word, words highlighted.
+
+    The search form of a text has the same length as the text, so matches found in
+    the folded form are cut and marked in the original, accents and case intact.
+    """
+    pattern = re.compile(r"\b(" + "|".join(re.escape(t) for t in terms) + r")\w*")
+    for text in texts:
+        folded = fold_text(text)
+        first = pattern.search(folded)
+        if first is None:
+            continue
+        start = max(0, first.start() - width // 3)
+        end = min(len(text), start + width * 2)
+        parts, cursor = [], start
+        for match in pattern.finditer(folded, start, end):
+            parts.append(escape(text[cursor:match.start()]))
+            parts.append(Markup("<mark>") + escape(text[match.start():match.end()]) +
+                         Markup("</mark>"))
+            cursor = match.end()
+        parts.append(escape(text[cursor:end]))
+        return Markup(("…" if start else "")) + Markup("").join(parts) + \
+            Markup("…" if end < len(text) else "")
+    return Markup(escape(texts[0][:width * 2] if texts else ""))
+
+
+@blueprint.get("/search")
+def search():
+    text = request.args.get("q", "").strip()
+    results, total = [], 0
+    terms = search_terms(text)
+    query = fts_query(terms)
+    size = site().config.page_size
+    page = _page_number()
+    if query:
+        connection = _index().connect()
+        try:
+            total = connection.execute("SELECT count(*) FROM search WHERE search MATCH ?",
+                                       (query,)).fetchone()[0]
+            rows = connection.execute(
+                "SELECT p.iri, p.title, p.description, p.organisations "
+                "FROM search JOIN practice p ON p.id = search.rowid "
+                "WHERE search MATCH ? ORDER BY bm25(search, 10.0, 1.0, 5.0) LIMIT ? OFFSET ?",
+                (query, size, (page - 1) * size)).fetchall()
+        finally:
+            connection.close()
+        results = [(iri, title, snippet([description or "", title, organisations or ""], terms))
+                   for iri, title, description, organisations in rows]
+    pages = max(1, -(-total // size))
+    return render_template("search.html", q=text, results=results, total=total, page=page,
+                           pages=pages)

@@ -1,0 +1,169 @@
+"""Faceted browse and search over HTTP, checked against independent SPARQL counts."""
+from __future__ import annotations
+
+import csv
+import io
+import itertools
+import re
+import sys
+from pathlib import Path
+
+import pytest
+import requests
+from rdflib import Graph
+
+from dskg.browse_index import FACETS
+from dskg.build import build
+
+from .conftest import BASE, PAGES, SAMPLE, make_project
+from .server_fixture import start_server, stop_server
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+from generate import generate  # noqa: E402
+
+PATHS = {"country": f"<{BASE}def/dskg/country>", "audience": "<http://purl.org/dc/terms/audience>",
+         "technology": f"<{BASE}def/dskg/technology>",
+         "initiative": f"<{BASE}def/dskg/initiativeType>",
+         "funding": f"<{BASE}def/dskg/fundingType>", "funder": "<https://schema.org/funder>"}
+NAMESPACES = {"country": "id/country/", "audience": "def/audience/",
+              "technology": "def/technology/", "initiative": "def/initiative-type/",
+              "funding": "def/funding-type/", "funder": "id/funder/"}
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    config = make_project(tmp_path_factory.mktemp("browse"),
+                          pages=[SAMPLE, PAGES / "listing-page-2.txt"])
+    (config.data_dir / "sources" / "synthetic.txt").write_text(generate(300), encoding="utf-8")
+    build(config)
+    running = start_server(config)
+    yield running
+    stop_server(running)
+
+
+def sparql_count(server, chosen: dict[str, str]) -> int:
+    patterns = " ".join(f"?p {PATHS[f]} <{BASE}{NAMESPACES[f]}{v}> ." for f, v in chosen.items())
+    query = (f"SELECT (COUNT(DISTINCT ?p) AS ?n) WHERE {{ ?p a <{BASE}def/dskg/GoodPractice> . "
+             f"{patterns} }}")
+    response = requests.get(server.url + "/sparql", params={"query": query},
+                            headers={"Accept": "application/sparql-results+json"})
+    return int(response.json()["results"]["bindings"][0]["n"]["value"])
+
+
+def page_counts(html: str) -> dict[str, dict[str, int]]:
+    counts: dict[str, dict[str, int]] = {}
+    for section in re.findall(r'<section class="facet" data-facet="(\w+)">(.*?)</section>', html, re.S):
+        facet, body = section
+        for href, n in re.findall(r'<a href="([^"]+)"[^>]*>.*?</a> <span class="count">(\d+)</span>',
+                                  body, re.S):
+            values = re.findall(rf"{facet}=([^&]+)", href.replace("&amp;", "&"))
+            counts.setdefault(facet, {})
+            for value in values:
+                counts[facet].setdefault(requests.utils.unquote(value), int(n))
+    return counts
+
+
+def total(html: str) -> int:
+    return int(re.search(r'<strong class="total">(\d+)</strong>', html).group(1))
+
+
+def test_single_facet_counts_equal_sparql_counts(server):
+    html = requests.get(server.url + "/browse/practice").text
+    assert total(html) == sparql_count(server, {})
+    counts = page_counts(html)
+    checked = 0
+    for facet, values in counts.items():
+        if facet == "year":
+            continue
+        for value, n in values.items():
+            assert n == sparql_count(server, {facet: value}), (facet, value)
+            checked += 1
+    assert checked > 30
+
+
+def test_every_pair_of_facets_combines_like_sparql(server):
+    first = page_counts(requests.get(server.url + "/browse/practice").text)
+    facets = [f for f in PATHS if f in first]
+    for a, b in itertools.combinations(facets, 2):
+        value_a = max(first[a], key=first[a].get)
+        html = requests.get(server.url + "/browse/practice", params={a: value_a}).text
+        assert total(html) == sparql_count(server, {a: value_a})
+        for value_b, n in list(page_counts(html).get(b, {}).items())[:4]:
+            both = requests.get(server.url + "/browse/practice", params={a: value_a, b: value_b}).text
+            expected = sparql_count(server, {a: value_a, b: value_b})
+            assert n == expected == total(both), (a, value_a, b, value_b)
+
+
+def test_values_of_one_facet_are_alternatives(server):
+    both = requests.get(server.url + "/browse/practice", params=[("country", "BGR"),
+                                                                 ("country", "LUX")]).text
+    assert total(both) == sparql_count(server, {"country": "BGR"}) + \
+        sparql_count(server, {"country": "LUX"})
+
+
+def test_state_in_url_pagination_sort_and_downloads(server):
+    params = {"country": "BGR", "sort": "-title"}
+    html = requests.get(server.url + "/browse/practice", params=params).text
+    titles = re.findall(r'<li><a href="/id/practice/[^"]+">([^<]+)</a>', html)
+    assert titles == sorted(titles, key=str.casefold, reverse=True)
+    rows = list(csv.DictReader(io.StringIO(requests.get(
+        server.url + "/browse/practice.csv", params=params).text)))
+    assert len(rows) == total(html) == sparql_count(server, {"country": "BGR"})
+    assert all("Bulgaria" in row["country"] for row in rows)
+    turtle = requests.get(server.url + "/browse/practice.ttl", params=params)
+    graph = Graph().parse(data=turtle.text, format="turtle")
+    practices = set(graph.subjects(predicate=None, object=None))
+    assert len(practices) == len(rows)
+    assert requests.get(server.url + "/browse/practice", params={"sort": "sideways"}).status_code == 400
+
+
+@pytest.mark.parametrize("query, expected", [
+    ("Пловдив", "Ученици програмират роботи в Пловдив"),
+    ("пловдив", "Ученици програмират роботи в Пловдив"),
+    ("δεξιότητες", "Ψηφιακές δεξιότητες για όλους"),
+    ("δεξιοτητες", "Ψηφιακές δεξιότητες για όλους"),
+    ("Régions", None),
+    ("hilendarski", "Plovdiv school prepares artificial intelligence programmers"),
+    ("IMS Luxembourg", "Digital Skills Partnership"),
+    ("hilendar", "Plovdiv school prepares artificial intelligence programmers"),
+    ("РОБОТИ", "Ученици програмират роботи в Пловдив"),
+])
+def test_search_folds_case_and_diacritics_in_every_script(server, query, expected):
+    html = requests.get(server.url + "/search", params={"q": query}).text
+    if expected is None:
+        assert total(html) >= 0
+        return
+    assert expected in html
+    assert "<mark>" in html
+
+
+def test_search_ranks_titles_first(server):
+    html = requests.get(server.url + "/search", params={"q": "plovdiv"}).text
+    titles = re.findall(r'<li><a href="[^"]+">([^<]+)</a>', html)
+    assert titles[0] == "Plovdiv school prepares artificial intelligence programmers"
+
+
+@pytest.mark.parametrize("attack", ['" OR 1=1 --', "title:*", "NEAR(a b)", "a AND",
+                                    "'; DROP TABLE practice; --", "<script>alert(1)</script>",
+                                    '""""', "*", "^x"])
+def test_injection_in_search_is_just_text(server, attack):
+    response = requests.get(server.url + "/search", params={"q": attack})
+    assert response.status_code == 200
+    assert "<script>alert" not in response.text
+    assert requests.get(server.url + "/browse/practice").status_code == 200
+
+
+@pytest.mark.parametrize("attack", ["BGR' OR '1'='1", "<script>x</script>", "../../etc/passwd",
+                                    "BGR> } ; DROP", "%00"])
+def test_injection_in_facets_selects_nothing(server, attack):
+    response = requests.get(server.url + "/browse/practice", params={"country": attack})
+    assert response.status_code == 200
+    assert total(response.text) == 0
+    assert "<script>x" not in response.text
+
+
+def test_facet_labels_follow_accept_language(server):
+    html = requests.get(server.url + "/browse/practice",
+                        headers={"Accept-Language": "bg,en;q=0.5"}).text
+    assert "България" in html
+    assert "Bulgaria" in requests.get(server.url + "/browse/practice").text
