@@ -20,6 +20,7 @@ from flask import Blueprint, Response, abort, render_template, request
 from markupsafe import Markup, escape
 
 from dskg.browse_index import FACETS, fold_text
+from dskg.examples import load_examples
 from server import site
 from server.rendering import label_of
 
@@ -250,3 +251,16 @@ def search():
     pages = max(1, -(-total // size))
     return render_template("search.html", q=text, results=results, total=total, page=page,
                            pages=pages)
+
+
+@blueprint.get("/queries")
+def examples():
+    return render_template("examples.html", examples=load_examples(site().config.base))
+
+
+@blueprint.get("/queries/<name>.rq")
+def example_file(name: str):
+    for example in load_examples(site().config.base):
+        if example.name == name:
+            return Response(example.query, mimetype="application/sparql-query")
+    abort(404)

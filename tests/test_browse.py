@@ -167,3 +167,39 @@ def test_facet_labels_follow_accept_language(server):
                         headers={"Accept-Language": "bg,en;q=0.5"}).text
     assert "България" in html
     assert "Bulgaria" in requests.get(server.url + "/browse/practice").text
+
+
+@pytest.fixture(scope="module")
+def sample_server(tmp_path_factory):
+    config = make_project(tmp_path_factory.mktemp("examples"))
+    build(config)
+    running = start_server(config)
+    yield running
+    stop_server(running)
+
+
+from dskg.examples import load_examples  # noqa: E402
+
+
+@pytest.mark.parametrize("example", load_examples(BASE), ids=lambda e: e.name)
+def test_every_example_query_answers_on_the_sample(sample_server, example):
+    response = requests.get(sample_server.url + "/sparql", params={"query": example.query},
+                            headers={"Accept": "application/sparql-results+json"})
+    assert response.ok, response.text
+    rows = response.json()["results"]["bindings"]
+    assert rows, f"{example.name} returned nothing"
+    assert all(row for row in rows)
+
+
+def test_gallery_lists_at_least_twelve_runnable_examples(sample_server):
+    page = requests.get(sample_server.url + "/queries").text
+    runs = re.findall(r'<a class="run" href="([^"]+)"', page)
+    assert len(runs) >= 12
+    first = requests.get(sample_server.url + runs[0].replace("&amp;", "&"),
+                         headers={"Accept": "text/html"})
+    assert first.ok and "<table class=\"results\">" in first.text
+
+
+def test_examples_follow_the_configured_base(tmp_path):
+    examples = load_examples("https://data.example.eu/dskg/")
+    assert all("http://localhost:8080/" not in e.query for e in examples)
