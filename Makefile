@@ -4,12 +4,18 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
+NODE_STAMP := node_modules/.installed-stamp
 INPUTS := $(shell find data ontology shapes -type f 2>/dev/null)
 BUILT  := var/current/report.json
 
 .PHONY: install build run serve test bench clean
 
-install: $(STAMP)
+install: $(STAMP) $(NODE_STAMP)
+
+# Front-end data and libraries, pinned by package-lock.json, served from our own server.
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $(NODE_STAMP)
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -18,23 +24,23 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 # Rebuild only when the store is missing or older than its inputs.
-$(BUILT): $(STAMP) $(INPUTS)
+$(BUILT): $(STAMP) $(NODE_STAMP) $(INPUTS)
 	$(BIN)/dskg build
 
-build: $(STAMP)
+build: install
 	$(BIN)/dskg build
 
 run: $(BUILT)
 	$(BIN)/dskg serve
 
-serve: $(STAMP)
+serve: install
 	$(BIN)/dskg serve
 
-test: $(STAMP)
+test: install
 	$(BIN)/python -m pytest
 
-bench: $(STAMP)
+bench: install
 	$(BIN)/python bench/build_bench.py 1000 10000
 
 clean:
-	rm -rf var .pytest_cache
+	rm -rf var .pytest_cache node_modules

@@ -66,11 +66,13 @@ class Vocabularies:
         return None
 
     def country_code(self, concept: URIRef, length: int = 2) -> str:
+        """The ISO 3166-1 alpha-2 (``length=2``) or alpha-3 code of a country."""
         graph = self.schemes["country"]
+        kind = f"ISO3166-1-alpha-{length}"
         for notation in graph.objects(concept, SKOS.notation):
-            if len(str(notation)) == length:
+            if str(getattr(notation, "datatype", "")).endswith(kind):
                 return str(notation)
-        raise KeyError(f"{concept} has no {length}-letter code")
+        raise KeyError(f"{concept} has no alpha-{length} code")
 
     def country_by_code(self, code: str) -> URIRef | None:
         concept = self.lookup("country", code)

@@ -264,3 +264,39 @@ def example_file(name: str):
         if example.name == name:
             return Response(example.query, mimetype="application/sparql-query")
     abort(404)
+
+
+NUMERIC_CODES = """
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+SELECT ?scheme ?numeric ?country ?code WHERE {
+  ?country skos:inScheme ?scheme ; skos:notation ?code .
+  FILTER (DATATYPE(?code) = ?numeric)
+}"""
+
+
+@blueprint.get("/map")
+def country_map():
+    """Practices per country as a choropleth; each country links to its browse page."""
+    from server import map as europe
+
+    if not europe.ATLAS.exists():
+        abort(503, description="The country shapes are not installed: run `make install` "
+                               "(npm ci) in the dskg folder.")
+    base = site().config.base
+    rows = site().store.select(NUMERIC_CODES, {
+        "scheme": ox.NamedNode(base + "def/country"),
+        "numeric": ox.NamedNode(base + "def/country/ISO3166-1-numeric")})
+    by_numeric = {row["code"].value: row["country"].value for row in rows}
+    by_name = {"Kosovo": base + "id/country/XKX"}
+    counts = {value: bits.bit_count() for value, bits in _index().bits["country"].items()}
+    highest = max(counts.values(), default=0)
+    countries = []
+    for shape in europe.shapes():
+        iri = by_numeric.get(shape.numeric or "") or by_name.get(shape.name)
+        code = iri.rsplit("/", 1)[-1] if iri else None
+        count = counts.get(code, 0) if code else 0
+        countries.append({"path": shape.path, "iri": iri, "code": code, "count": count,
+                          "name": label_of(iri) if iri else shape.name,
+                          "fill": europe.colour(count, highest) if iri else "#e6e6e6"})
+    return render_template("map.html", countries=countries, width=europe.WIDTH,
+                           height=europe.height(), palette=europe.PALETTE, highest=highest)

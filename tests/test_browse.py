@@ -203,3 +203,16 @@ def test_gallery_lists_at_least_twelve_runnable_examples(sample_server):
 def test_examples_follow_the_configured_base(tmp_path):
     examples = load_examples("https://data.example.eu/dskg/")
     assert all("http://localhost:8080/" not in e.query for e in examples)
+
+
+def test_map_links_every_country_to_its_filtered_browse_page(server):
+    page = requests.get(server.url + "/map").text
+    links = dict(re.findall(r'<a href="/browse/practice\?country=(\w+)" class="country" '
+                            r'data-country="\w+">\s*<path d="[^"]+" fill="[^"]+"><title>'
+                            r'[^:]+: (\d+) practice', page))
+    assert len(links) == 40
+    for code in ("BGR", "GRC", "LUX", "EST"):
+        expected = sparql_count(server, {"country": code})
+        assert int(links[code]) == expected
+        browse = requests.get(server.url + f"/browse/practice?country={code}").text
+        assert total(browse) == expected

@@ -45,7 +45,9 @@ def concept_turtle(row: dict[str, str], labels: dict[str, str]) -> str:
         f"<id/country/{alpha3}> a skos:Concept, dct:Location ;",
         "    skos:inScheme <def/country> ; skos:topConceptOf <def/country> ;",
         f"    skos:notation {turtle_string(row['alpha2'])}^^dskgc:ISO3166-1-alpha-2, "
-        f"{turtle_string(alpha3)}^^dskgc:ISO3166-1-alpha-3 ;",
+        f"{turtle_string(alpha3)}^^dskgc:ISO3166-1-alpha-3"
+        + (f", {turtle_string(row['numeric'])}^^dskgc:ISO3166-1-numeric" if row["numeric"]
+           else "") + " ;",
         f"    dskgc:status {turtle_string(row['status'])}@en ;",
     ]
     for lang in sorted(pref):
@@ -90,6 +92,10 @@ dskgc:ISO3166-1-alpha-2 a rdfs:Datatype ;
 dskgc:ISO3166-1-alpha-3 a rdfs:Datatype ;
     rdfs:label "ISO 3166-1 alpha-3 code"@en ;
     rdfs:comment "Three-letter country code of ISO 3166-1, as used by the EU country authority table."@en .
+
+dskgc:ISO3166-1-numeric a rdfs:Datatype ;
+    rdfs:label "ISO 3166-1 numeric code"@en ;
+    rdfs:comment "Three-digit country code of ISO 3166-1 (none for Kosovo)."@en .
 
 dskgc:status a rdfs:Property ;
     rdfs:label "status"@en ;
