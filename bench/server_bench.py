@@ -158,6 +158,13 @@ def run_size(size: int) -> None:
                           wrk(f"http://127.0.0.1:{peer_port}/query?query={encoded}", accept)),
                       flush=True)
                 settle(*endpoints)
+            for name, path in (("browse: all practices, page 3", "/browse/practice?page=3"),
+                               ("browse: 2 facets, newest first",
+                                "/browse/practice?country=BGR&audience=children&sort=-published"),
+                               ("search: 2 words", "/search?q=robotics+academy"),
+                               ("map", "/map")):
+                print(row(name, "dskg", wrk(f"http://127.0.0.1:{ours_port}{path}", "text/html")),
+                      flush=True)
             slug = practice.rsplit("/", 1)[-1]
             print(row("HTML practice page", "dskg",
                       wrk(f"http://127.0.0.1:{ours_port}/doc/practice/{slug}", "text/html")))

@@ -20,9 +20,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+import pyoxigraph as ox
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, ORG, PROV, RDF, XSD
 
+from dskg.graphstore import to_ox
 from dskg.mapping import MappedGraph
 from dskg.namespaces import Namespaces
 
@@ -79,16 +81,19 @@ def version_iri(ns: Namespaces, entity: str, stamp: str) -> URIRef:
     return ns.iri(f"set/ldes/version/{local.removeprefix('id/')}/{stamp}")
 
 
-def member_graph(ns: Namespaces, change: Change, when: datetime) -> Graph:
-    stamp = when.strftime("%Y%m%dT%H%M%S%fZ")
-    version = version_iri(ns, change.entity, stamp)
-    g = Graph()
-    g.add((version, RDF.type, change.kind))
-    g.add((version, DCTERMS.isVersionOf, URIRef(change.entity)))
-    g.add((version, PROV.generatedAtTime, Literal(when.isoformat(), datatype=XSD.dateTime)))
-    for _, predicate, value in change.triples:
-        g.add((version, predicate, value))
-    return g
+def member_triples(ns: Namespaces, change: Change, when: datetime) -> list[ox.Triple]:
+    """The version object of one change.
+
+    Built as pyoxigraph triples and serialised by Oxigraph rather than through an
+    rdflib graph: the first build of a large graph creates one member per entity
+    (100k practices: 2 million statements).
+    """
+    version = ox.NamedNode(str(version_iri(ns, change.entity,
+                                           when.strftime("%Y%m%dT%H%M%S%fZ"))))
+    header = [(RDF.type, change.kind), (DCTERMS.isVersionOf, URIRef(change.entity)),
+              (PROV.generatedAtTime, Literal(when.isoformat(), datatype=XSD.dateTime))]
+    return [ox.Triple(version, to_ox(p), to_ox(o))
+            for p, o in header + [(p, o) for _, p, o in change.triples]]
 
 
 class History:
@@ -132,13 +137,11 @@ class History:
         self.fragments_dir.mkdir(parents=True, exist_ok=True)
         for start in range(0, len(found), FRAGMENT_SIZE):
             number = len(index) + 1
-            graph = Graph()
-            for change in found[start:start + FRAGMENT_SIZE]:
-                for triple in member_graph(ns, change, when):
-                    graph.add(triple)
+            triples = [triple for change in found[start:start + FRAGMENT_SIZE]
+                       for triple in member_triples(ns, change, when)]
             path = self.fragment_path(number)
             temporary = path.with_suffix(f".{os.getpid()}.tmp")
-            graph.serialize(temporary, format="nt", encoding="utf-8")
+            ox.serialize(triples, str(temporary), ox.RdfFormat.N_TRIPLES)
             os.replace(temporary, path)
             index.append({"number": number, "time": when.isoformat(),
                           "members": len(found[start:start + FRAGMENT_SIZE])})
