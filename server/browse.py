@@ -196,7 +196,8 @@ def practices():
         "practices.html", facets=FACETS, counts=index.counts(chosen), chosen=chosen,
         items=items, total=total, page=page,
         pages=pages, start=(page - 1) * size + 1, sort=sort, sorts=SORTS,
-        value_label=value_label, toggle=toggle, link_with=link_with)
+        value_label=value_label, toggle=toggle, link_with=link_with,
+        page_link=lambda n: link_with(page=n))
 
 
 @blueprint.get("/browse/practice.csv")
@@ -300,7 +301,7 @@ def search():
                    for iri, title, description, organisations in rows]
     pages = max(1, -(-total // size))
     return render_template("search.html", q=text, results=results, total=total, page=page,
-                           pages=pages)
+                           pages=pages, page_link=lambda n: "?" + urlencode({"q": text, "page": n}))
 
 
 @blueprint.get("/queries")

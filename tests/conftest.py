@@ -50,3 +50,17 @@ def make_project(folder: Path, pages: list[Path] | None = None, curation: bool =
 @pytest.fixture
 def project(tmp_path: Path) -> Config:
     return make_project(tmp_path)
+
+
+@pytest.fixture(scope="module")
+def sample_server(tmp_path_factory):
+    """A real server on a store built from the sample page and its curation."""
+    from dskg.build import build
+
+    from .server_fixture import start_server, stop_server
+
+    config = make_project(tmp_path_factory.mktemp("sample"))
+    build(config)
+    running = start_server(config)
+    yield running
+    stop_server(running)

@@ -115,6 +115,15 @@ def test_state_in_url_pagination_sort_and_downloads(server):
     practices = set(graph.subjects(predicate=None, object=None))
     assert len(practices) == len(rows)
     assert requests.get(server.url + "/browse/practice", params={"sort": "sideways"}).status_code == 400
+    first = requests.get(server.url + "/browse/practice", params={"sort": "-published"}).text
+    next_link = re.search(r'<a rel="next" href="([^"]+)"', first).group(1).replace("&amp;", "&")
+    assert "sort=-published" in next_link and "page=2" in next_link
+    second = requests.get(server.url + "/browse/practice" + next_link).text
+    dates = re.findall(r"</a> <small>(\d{4}-\d{2}-\d{2})</small>", first + second)
+    assert dates == sorted(dates, reverse=True) and len(dates) > 50
+    hits = requests.get(server.url + "/search", params={"q": "digital"}).text
+    if 'rel="next"' in hits:
+        assert "q=digital" in re.search(r'<a rel="next" href="([^"]+)"', hits).group(1)
 
 
 @pytest.mark.parametrize("query, expected", [
@@ -167,15 +176,6 @@ def test_facet_labels_follow_accept_language(server):
                         headers={"Accept-Language": "bg,en;q=0.5"}).text
     assert "България" in html
     assert "Bulgaria" in requests.get(server.url + "/browse/practice").text
-
-
-@pytest.fixture(scope="module")
-def sample_server(tmp_path_factory):
-    config = make_project(tmp_path_factory.mktemp("examples"))
-    build(config)
-    running = start_server(config)
-    yield running
-    stop_server(running)
 
 
 from dskg.examples import load_examples  # noqa: E402

@@ -24,12 +24,8 @@ AS = Namespace("https://www.w3.org/ns/activitystreams#")
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    config = make_project(tmp_path_factory.mktemp("harvest"))
-    build(config)
-    running = start_server(config)
-    yield running
-    stop_server(running)
+def server(sample_server):
+    return sample_server
 
 
 def turtle(server, path: str) -> Graph:
