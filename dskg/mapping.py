@@ -16,7 +16,7 @@ from rdflib.namespace import DCTERMS, FOAF, ORG, PROV, RDF, RDFS, SKOS, XSD
 from dskg.curation import Curation, FunderEntry, OrganisationEntry, Place
 from dskg.ingest.dates import PartialDate
 from dskg.ingest.records import PracticeRecord, publication_order
-from dskg.namespaces import SCHEMA, Namespaces
+from dskg.namespaces import SCHEMA
 from dskg.registry import SlugRegistry, name_key, origin_key, slugify, title_key
 from dskg.vocab import FACET_SCHEMES, Vocabularies, fold
 
@@ -33,13 +33,6 @@ class MappedGraph:
     curation: Graph
     practices: dict[URIRef, PracticeRecord] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
-
-    def union(self) -> Graph:
-        union = Graph()
-        for graph in (self.data, self.curation):
-            for triple in graph:
-                union.add(triple)
-        return union
 
 
 def date_literal(value: PartialDate) -> Literal:

@@ -66,9 +66,6 @@ class SlugRegistry:
                 return slug
         return None
 
-    def knows_slug(self, kind: str, slug: str) -> bool:
-        return slug in self._slugs.get(kind, set())
-
     def add_keys(self, kind: str, slug: str, *keys: str) -> None:
         """Record further keys for a slug (a new title of a known practice, say)."""
         for key in keys:
@@ -95,10 +92,6 @@ class SlugRegistry:
         while candidate in taken:
             candidate, counter = f"{slug}-{counter}", counter + 1
         return candidate
-
-    @property
-    def new_rows(self) -> list[tuple[str, str, str]]:
-        return list(self._new_rows)
 
     def save(self) -> None:
         """Append the keys minted by this run; existing rows are never rewritten."""

@@ -74,17 +74,6 @@ class Vocabularies:
                 return str(notation)
         raise KeyError(f"{concept} has no alpha-{length} code")
 
-    def country_by_code(self, code: str) -> URIRef | None:
-        concept = self.lookup("country", code)
-        return concept if concept is not None and len(code) in (2, 3) else None
-
-    def label(self, concept: URIRef, lang: str = "en") -> str:
-        for graph in self.schemes.values():
-            for value in graph.objects(concept, SKOS.prefLabel):
-                if getattr(value, "language", None) == lang:
-                    return str(value)
-        return str(concept)
-
     def scheme_graph_name(self, name: str) -> URIRef:
         return self.ns.country_scheme if name == "country" else self.ns.scheme(name)
 

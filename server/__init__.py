@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from flask import Flask, request
@@ -44,6 +45,7 @@ class Site:
     history: History
     stream_index: list[dict]
     facet_index: "FacetIndex"
+    build_dir: Path
     build_id: str
     built: datetime
     report: dict
@@ -78,7 +80,8 @@ def create_app(config: Config | None = None) -> Flask:
         history=History(config.var_dir / "history"),
         stream_index=json.loads((build_dir / "ldes.json").read_text(encoding="utf-8")),
         facet_index=FacetIndex(build_dir / "browse.sqlite"),
-        build_id=build_dir.name, built=datetime.fromisoformat(report["started"]),
+        build_dir=build_dir, build_id=build_dir.name,
+        built=datetime.fromisoformat(report["started"]),
         report=report)
     app.wsgi_app = SparqlEndpoint(app.wsgi_app, app.extensions["dskg"],
                                   lambda: app.config.get("DSKG_EXIT_ON_TIMEOUT", False))

@@ -40,8 +40,8 @@ def browse(kind: str):
 def dump(name: str):
     if name not in DUMPS:
         abort(404)
-    folder = site().config.current_build.resolve().parent / site().build_id / "dumps"
-    response = send_from_directory(folder, name, mimetype=DUMPS[name][1], as_attachment=True,
+    response = send_from_directory(site().build_dir / "dumps", name, mimetype=DUMPS[name][1],
+                                   as_attachment=True,
                                    conditional=True, etag=True)
     response.headers["Cache-Control"] = "public, max-age=300"
     return response

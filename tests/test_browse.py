@@ -12,7 +12,6 @@ import pytest
 import requests
 from rdflib import Graph
 
-from dskg.browse_index import FACETS
 from dskg.build import build
 
 from .conftest import BASE, PAGES, SAMPLE, make_project

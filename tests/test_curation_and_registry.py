@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from dskg.build import build, prepare
+from dskg.build import prepare
 from dskg.curation import load_curation
 from dskg.registry import SlugRegistry, slugify
 
-from .conftest import BASE, make_project
+from .conftest import make_project
 
 
 def test_problems_name_file_entry_and_field(tmp_path):

@@ -5,7 +5,6 @@ import csv
 import io
 import json
 import time
-import xml.etree.ElementTree as ET
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -68,8 +67,8 @@ def test_ask_in_json_and_xml(server):
 @pytest.mark.parametrize("fmt, rdflib_format", [(TURTLE, "turtle"), (JSONLD, "json-ld"),
                                                 (RDFXML, "xml"), (N3, "turtle")])
 def test_construct_and_describe_in_rdf_formats(server, fmt, rdflib_format):
-    construct = sparql(server, f"CONSTRUCT {{ ?p dct:title ?t }} WHERE {{ ?p dct:title ?t ; "
-                               f"a dskg:GoodPractice }}", fmt)
+    construct = sparql(server, "CONSTRUCT { ?p dct:title ?t } WHERE { ?p dct:title ?t ; "
+                               "a dskg:GoodPractice }", fmt)
     construct.setOnlyConneg(True)
     raw = construct.query().response.read()
     graph = Graph().parse(data=raw, format=rdflib_format)

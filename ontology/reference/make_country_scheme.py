@@ -8,8 +8,8 @@ import csv
 import sys
 from pathlib import Path
 
-from rdflib import Graph, Literal, Namespace, URIRef
-from rdflib.namespace import DCTERMS, SKOS
+from rdflib import Graph, Literal, Namespace
+from rdflib.namespace import SKOS
 
 HERE = Path(__file__).resolve().parent
 OUTPUT = HERE.parent / "schemes" / "country.ttl"
