@@ -5,6 +5,10 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 NODE_STAMP := node_modules/.installed-stamp
+VENDOR := server/static/vendor
+# The browser libraries the pages load, copied from node_modules into our static folder.
+VENDOR_FILES := @zazuko/yasgui/build/yasgui.min.js @zazuko/yasgui/build/yasgui.min.css \
+	chart.js/dist/chart.umd.min.js cytoscape/dist/cytoscape.min.js
 INPUTS := $(shell find data ontology shapes -type f 2>/dev/null)
 BUILT  := var/current/report.json
 
@@ -15,6 +19,8 @@ install: $(STAMP) $(NODE_STAMP)
 # Front-end data and libraries, pinned by package-lock.json, served from our own server.
 $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund
+	mkdir -p $(VENDOR)
+	for file in $(VENDOR_FILES); do cp node_modules/$$file $(VENDOR)/; done
 	touch $(NODE_STAMP)
 
 $(STAMP): pyproject.toml
@@ -43,4 +49,4 @@ bench: install
 	$(BIN)/python bench/build_bench.py 1000 10000
 
 clean:
-	rm -rf var .pytest_cache node_modules
+	rm -rf var .pytest_cache node_modules $(VENDOR)

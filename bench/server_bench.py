@@ -28,6 +28,7 @@ import requests
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 BIN = ROOT / ".venv" / "bin"
+OUT = HERE / "out"
 DURATION = os.environ.get("BENCH_DURATION", "10s")
 sys.path.insert(0, str(HERE))
 from generate import generate  # noqa: E402
@@ -111,17 +112,34 @@ def row(name: str, target: str, figures: dict) -> str:
             f"{figures['p95']:.1f} | {figures['non2xx'] + figures['errors']} |")
 
 
-def run_size(size: int) -> None:
-    with tempfile.TemporaryDirectory(prefix=f"dskg-serverbench-{size}-") as tmp:
-        folder = Path(tmp)
-        (folder / "data" / "sources").mkdir(parents=True)
-        (folder / "data" / "curation").mkdir()
+def built(size: int) -> Path:
+    """A build of ``size`` synthetic practices under bench/out/, made once and reused.
+
+    The data is seeded, so a kept build is the build this run would make; delete the
+    folder (or set BENCH_REBUILD=1) after changing what a build writes.
+    """
+    folder = OUT / f"server-{size}"
+    if os.environ.get("BENCH_REBUILD"):
+        shutil.rmtree(folder, ignore_errors=True)
+    if not (folder / "var" / "current" / "report.json").exists():
+        (folder / "data" / "sources").mkdir(parents=True, exist_ok=True)
+        (folder / "data" / "curation").mkdir(exist_ok=True)
         (folder / "data" / "sources" / "synthetic.txt").write_text(generate(size), "utf-8")
-        env = {"DSKG_DATA_DIR": str(folder / "data"), "DSKG_VAR_DIR": str(folder / "var")}
-        subprocess.run([str(BIN / "dskg"), "build"], env={**os.environ, **env}, check=True,
-                       stdout=subprocess.DEVNULL)
+        subprocess.run([str(BIN / "dskg"), "build"], env={**os.environ, **env_for(folder)},
+                       check=True, stdout=subprocess.DEVNULL)
+    return folder
+
+
+def env_for(folder: Path) -> dict:
+    return {"DSKG_DATA_DIR": str(folder / "data"), "DSKG_VAR_DIR": str(folder / "var")}
+
+
+def run_size(size: int) -> None:
+    folder = built(size)
+    env = env_for(folder)
+    with tempfile.TemporaryDirectory(prefix=f"dskg-serverbench-{size}-") as tmp:
         store = (folder / "var" / "current" / "store").resolve()
-        peer_store = folder / "peer-store"
+        peer_store = Path(tmp) / "peer-store"
         shutil.copytree(store, peer_store)
         ours_port, peer_port, hello_port = free_port(), free_port(), free_port()
         ours = start([str(BIN / "dskg"), "serve"], env | {"DSKG_PORT": str(ours_port),

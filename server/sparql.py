@@ -1,13 +1,17 @@
-"""The SPARQL endpoint for browsers: a query form, and answers as HTML tables.
+"""The SPARQL endpoint for browsers: a query editor, and answers as HTML tables.
 
+The page is a plain form whose answers the server renders, so it works without
+JavaScript; where scripts run, YASGUI (served from our static folder) replaces the
+form with an editor that has our prefixes, tabs, result tables, charts and share links.
 Every other request to ``/sparql`` (the SPARQL 1.1 Protocol proper) is answered by
 ``server/endpoint.py`` before it reaches Flask; this view only renders HTML.
 """
 from __future__ import annotations
 
 import json
+from urllib.parse import quote, urlencode
 
-from flask import Blueprint, Response, current_app, render_template, request
+from flask import Blueprint, Response, current_app, render_template, request, url_for
 
 from dskg.query_runner import NotAcceptable, QueryError, QueryRequest, QueryTimeout
 from server import site
@@ -16,18 +20,58 @@ from server.endpoint import CORS, EndWorkerAfter
 blueprint = Blueprint("sparql", __name__)
 
 
+@blueprint.app_context_processor
+def _helpers() -> dict:
+    return {"query_link": query_link}
+
+
+#: Prefixes a new query starts with; the editor knows all of ``Namespaces.prefixes``.
+STARTER_PREFIXES = ("dskg", "dct", "skos", "org", "country")
+
+
+def starter_query() -> str:
+    """The query the form (and each new editor tab) opens with."""
+    prefixes = site().ns.prefixes()
+    lines = [f"PREFIX {name}: <{prefixes[name]}>" for name in STARTER_PREFIXES]
+    return "\n".join(lines + [
+        "SELECT ?practice ?title ?country WHERE {",
+        "  ?practice a dskg:GoodPractice ; dct:title ?title ; dct:spatial ?country .",
+        "}",
+        "LIMIT 20"])
+
+
+def query_link(text: str, title: str | None = None) -> str:
+    """A link that opens ``text`` on the query page (and in the editor, with scripts).
+
+    Every reserved character is percent-encoded: YASGUI splits a URL's parameters
+    on ``;`` as well as ``&``, and SPARQL is full of semicolons.
+    """
+    values = {"query": text} | ({"tabTitle": title} if title else {})
+    return url_for("sparql.endpoint") + "?" + urlencode(values, quote_via=quote)
+
+
+def editor_settings() -> dict:
+    """What the YASGUI editor needs from the server, handed over as JSON in the page."""
+    return {"endpoint": url_for("sparql.endpoint", _external=True),
+            "prefixes": site().ns.prefixes(), "starter": starter_query(),
+            "resultLimit": site().config.result_limit}
+
+
+def _page(status: int = 200, **context) -> Response:
+    context.setdefault("query", request.values.get("query", ""))
+    return Response(render_template("sparql_form.html", editor=editor_settings(), **context),
+                    status=status, headers=CORS, mimetype="text/html")
+
+
 def _error(status: int, message: str) -> Response:
-    return Response(render_template("sparql_form.html", query=request.values.get("query", ""),
-                                    error=message), status=status, headers=CORS,
-                    mimetype="text/html")
+    return _page(status, error=message)
 
 
 @blueprint.route("/sparql", methods=["GET", "POST"])
 def endpoint():
     text = request.values.get("query")
     if text is None:
-        return Response(render_template("sparql_form.html", query=""), headers=CORS,
-                        mimetype="text/html")
+        return _page(query="")
     config = site().config
     query_request = QueryRequest(
         query=text, result_format="json", graph_format="turtle",
@@ -48,10 +92,8 @@ def endpoint():
         return response
     table = json.loads(answer.body) if answer.kind in ("select", "ask") else None
     graph_text = answer.body.decode("utf-8") if answer.kind == "graph" else None
-    response = Response(render_template("sparql_form.html", query=text, table=table,
-                                        graph_text=graph_text, answer=answer,
-                                        limit=config.result_limit),
-                        mimetype="text/html", headers=CORS)
+    response = _page(query=text, table=table, graph_text=graph_text, answer=answer,
+                     limit=config.result_limit)
     if answer.truncated:
         response.headers["DSKG-Results-Truncated"] = f"limit={config.result_limit}"
     return response

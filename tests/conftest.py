@@ -64,3 +64,26 @@ def sample_server(tmp_path_factory):
     running = start_server(config)
     yield running
     stop_server(running)
+
+
+@pytest.fixture(scope="module")
+def mixed_server(tmp_path_factory):
+    """A real server on the sample page, a page in Cyrillic and Greek, and 300
+    synthetic practices: enough values in every facet, and hubs, to browse."""
+    import sys
+
+    from dskg.build import build
+
+    from .server_fixture import start_server, stop_server
+
+    sys.path.insert(0, str(ROOT / "bench"))
+    from generate import generate
+
+    config = make_project(tmp_path_factory.mktemp("mixed"),
+                          pages=[SAMPLE, PAGES / "listing-page-2.txt"])
+    (config.data_dir / "sources" / "synthetic.txt").write_text(generate(300), encoding="utf-8")
+    build(config)
+    running = start_server(config)
+    yield running
+    stop_server(running)
+

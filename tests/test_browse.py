@@ -12,13 +12,10 @@ import pytest
 import requests
 from rdflib import Graph
 
-from dskg.build import build
 
-from .conftest import BASE, PAGES, SAMPLE, make_project
-from .server_fixture import start_server, stop_server
+from .conftest import BASE
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
-from generate import generate  # noqa: E402
 
 PATHS = {"country": f"<{BASE}def/dskg/country>", "audience": "<http://purl.org/dc/terms/audience>",
          "technology": f"<{BASE}def/dskg/technology>",
@@ -30,14 +27,8 @@ NAMESPACES = {"country": "id/country/", "audience": "def/audience/",
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    config = make_project(tmp_path_factory.mktemp("browse"),
-                          pages=[SAMPLE, PAGES / "listing-page-2.txt"])
-    (config.data_dir / "sources" / "synthetic.txt").write_text(generate(300), encoding="utf-8")
-    build(config)
-    running = start_server(config)
-    yield running
-    stop_server(running)
+def server(mixed_server):
+    return mixed_server
 
 
 def sparql_count(server, chosen: dict[str, str]) -> int:

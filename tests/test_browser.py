@@ -1,0 +1,310 @@
+"""The pages in a real browser: headless Chromium driven by Selenium against the real server.
+
+Chromium and ChromeDriver are Debian's (``chromium``, ``chromium-driver``), which
+``.ci/run`` installs. Elsewhere these tests are skipped when the browser is missing,
+unless ``DSKG_REQUIRE_BROWSER=1`` (CI sets it) turns that into a failure. Each test
+leaves a screenshot of its page in ``test-artifacts/browser/`` (or under
+``$DSKG_TEST_ARTIFACTS``), whether it passed or failed.
+
+Expected answers never come from the page itself: counts are asked of /sparql with
+SPARQLWrapper, the same client researchers use.
+"""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import urllib.parse
+from pathlib import Path
+
+import pytest
+from SPARQLWrapper import JSON, SPARQLWrapper
+
+from dskg.examples import load_examples
+
+from .conftest import BASE, ROOT
+
+webdriver = pytest.importorskip("selenium.webdriver")
+from selenium.webdriver.chrome.service import Service  # noqa: E402
+from selenium.webdriver.common.action_chains import ActionChains  # noqa: E402
+from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.common.keys import Keys  # noqa: E402
+from selenium.webdriver.support import expected_conditions as ready  # noqa: E402
+from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
+
+CHROMIUM = os.environ.get("DSKG_CHROMIUM", "/usr/bin/chromium")
+CHROMEDRIVER = os.environ.get("DSKG_CHROMEDRIVER", "/usr/bin/chromedriver")
+#: Flags for a root user on a machine without network: no sandbox, and no calls home.
+FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+         "--disable-dev-shm-usage", "--window-size=1280,1100", "--lang=en-GB")
+ARTIFACTS = Path(os.environ.get("DSKG_TEST_ARTIFACTS", ROOT / "test-artifacts")) / "browser"
+DSKG = f"{BASE}def/dskg/"
+
+
+def _browser_missing() -> str | None:
+    for path in (CHROMIUM, CHROMEDRIVER):
+        if not (Path(path).exists() or shutil.which(path)):
+            return f"{path} not found (apt-get install chromium chromium-driver)"
+    return None
+
+
+@pytest.fixture(scope="module")
+def driver(tmp_path_factory):
+    missing = _browser_missing()
+    if missing:
+        if os.environ.get("DSKG_REQUIRE_BROWSER"):
+            pytest.fail(f"browser tests required but {missing}")
+        pytest.skip(missing)
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in FLAGS:
+        options.add_argument(flag)
+    options.add_argument(f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}")
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    browser = webdriver.Chrome(options=options, service=Service(CHROMEDRIVER))
+    browser.set_page_load_timeout(30)
+    yield browser
+    browser.quit()
+
+
+@pytest.fixture(scope="module")
+def server(mixed_server):
+    return mixed_server
+
+
+@pytest.fixture
+def page(driver, server, request):
+    """The browser, with a screenshot of wherever the test ended saved as an artifact."""
+    driver.get_log("browser")  # start each test with an empty console
+    yield driver
+    snapshot(driver, request.node.name)
+
+
+def snapshot(driver, name: str) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    driver.save_screenshot(str(ARTIFACTS / (re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-")
+                                            + ".png")))
+
+
+def wait(driver, seconds: float = 15) -> WebDriverWait:
+    return WebDriverWait(driver, seconds)
+
+
+def visit(driver, url: str) -> None:
+    """Open ``url`` and wait until the document has loaded and has its title."""
+    driver.get(url)
+    wait(driver).until(lambda d: d.execute_script("return document.readyState") == "complete"
+                       and d.title)
+
+
+def console_errors(driver) -> list[str]:
+    return [entry["message"] for entry in driver.get_log("browser")
+            if entry["level"] == "SEVERE"]
+
+
+def sparql_rows(server, query: str) -> list[dict]:
+    client = SPARQLWrapper(server.url + "/sparql")
+    client.setQuery(query)
+    client.setReturnFormat(JSON)
+    return client.queryAndConvert()["results"]["bindings"]
+
+
+def count_practices(server, patterns: str) -> int:
+    rows = sparql_rows(server, f"SELECT (COUNT(DISTINCT ?p) AS ?n) WHERE {{ "
+                               f"?p a <{DSKG}GoodPractice> . {patterns} }}")
+    return int(rows[0]["n"]["value"])
+
+
+def shown_total(driver) -> int:
+    return int(driver.find_element(By.CSS_SELECTOR, "strong.total").text)
+
+
+def test_home_page(page, server):
+    visit(page, server.url + "/")
+    assert "Digital Skills Knowledge Graph" in page.title
+    nav = [link.text for link in page.find_elements(By.CSS_SELECTOR, "header nav a")]
+    assert {"Practices", "Map", "Search", "SPARQL", "Examples"} <= set(nav)
+    practices = count_practices(server, "")
+    assert str(practices) in page.find_element(By.TAG_NAME, "main").text
+    assert console_errors(page) == []
+
+
+def test_example_query_runs_in_the_editor_and_shows_table_chart_and_share_link(page, server):
+    example = next(e for e in load_examples(BASE)
+                   if e.name == "practices-per-country-and-initiative-type")
+    visit(page, server.url + "/queries")
+    page.find_element(By.CSS_SELECTOR, f"#{example.name} a.run").click()
+    first_cell = (By.CSS_SELECTOR, ".yasr table.dataTable tbody tr td:nth-child(2)")
+    wait(page).until(ready.visibility_of_element_located(first_cell))
+    expected = sparql_rows(server, example.query)
+    headers = [th.text.strip() for th in
+               page.find_elements(By.CSS_SELECTOR, ".yasr table.dataTable thead th")]
+    first_var = next(iter(expected[0]))
+    assert first_var in headers
+    rows = page.find_elements(By.CSS_SELECTOR, ".yasr table.dataTable tbody tr")
+    assert len(rows) == min(len(expected), 50)  # the table's first page
+    assert f"of {len(expected)} entries" in page.find_element(By.CSS_SELECTOR, ".yasr").text
+    assert expected[0][first_var]["value"] in page.find_element(*first_cell).text
+    assert example.title in page.find_element(By.CSS_SELECTOR, ".tabPanel.active, .yasgui").text \
+        or example.title in page.find_element(By.CSS_SELECTOR, ".tabsList").text
+
+    page.find_element(By.CSS_SELECTOR, ".yasr .select_chart").click()
+    canvas = wait(page).until(ready.visibility_of_element_located(
+        (By.CSS_SELECTOR, ".yasr .dskg-chart canvas")))
+    assert canvas.size["height"] > 100
+    bars = page.execute_script(
+        "return Chart.getChart(arguments[0]).data.datasets[0].data.length", canvas)
+    assert bars == len(expected)
+
+    page.find_element(By.CSS_SELECTOR, ".yasqe_share").click()
+    link = wait(page).until(ready.visibility_of_element_located(
+        (By.CSS_SELECTOR, ".yasqe_sharePopup input"))).get_property("value")
+    shared = urllib.parse.parse_qs(urllib.parse.urlsplit(link).query)
+    assert shared["query"][0].strip() == example.query.strip()
+    assert console_errors(page) == []
+
+
+def test_editor_runs_a_typed_query(page, server):
+    visit(page, server.url + "/sparql")
+    wait(page).until(ready.visibility_of_element_located((By.CSS_SELECTOR, ".yasqe")))
+    assert not page.find_element(By.ID, "plain-form").is_displayed()
+    query = f"SELECT (COUNT(*) AS ?practices) WHERE {{ ?p a <{DSKG}GoodPractice> }}"
+    page.execute_script("window.dskgEditor.getTab().getYasqe().setValue(arguments[0])", query)
+    page.find_element(By.CSS_SELECTOR, ".yasqe_queryButton").click()
+    page.find_element(By.CSS_SELECTOR, ".yasr .select_table").click()  # tabs remember a view
+    cell = wait(page).until(ready.visibility_of_element_located(
+        (By.CSS_SELECTOR, ".yasr table.dataTable tbody tr td:nth-child(2)")))
+    assert str(count_practices(server, "")) in cell.text
+
+
+def test_two_facets_combine_and_the_back_button_returns(page, server):
+    visit(page, server.url + "/browse/practice")
+    total_before = shown_total(page)
+    page.find_element(By.CSS_SELECTOR, "section[data-facet=country] li a").click()
+    wait(page).until(lambda d: "country=" in d.current_url)
+    country = urllib.parse.parse_qs(urllib.parse.urlsplit(page.current_url).query)["country"][0]
+    wait(page).until(lambda d: shown_total(d) < total_before)
+    audience_link = page.find_element(By.CSS_SELECTOR, "section[data-facet=audience] li a")
+    audience_link.click()
+    wait(page).until(lambda d: "audience=" in d.current_url)
+    chosen = urllib.parse.parse_qs(urllib.parse.urlsplit(page.current_url).query)
+    audience = chosen["audience"][0]
+    expected = count_practices(server, f"?p <{DSKG}country> <{BASE}id/country/{country}> ; "
+                                       f"<http://purl.org/dc/terms/audience> "
+                                       f"<{BASE}def/audience/{audience}> .")
+    wait(page).until(lambda d: shown_total(d) == expected)
+    assert expected > 0
+    assert len(page.find_elements(By.CSS_SELECTOR, "ol.list li")) == \
+        min(expected, server.config.page_size)
+
+    page.back()
+    wait(page).until(lambda d: "audience=" not in d.current_url)
+    only_country = count_practices(server, f"?p <{DSKG}country> <{BASE}id/country/{country}> .")
+    wait(page).until(lambda d: shown_total(d) == only_country)
+    assert console_errors(page) == []
+
+
+@pytest.mark.parametrize("word, expected_title", [
+    ("ПЛОВДИВ", "Ученици програмират роботи в Пловдив"),
+    ("ψηφιακες", "Ψηφιακές δεξιότητες για όλους"),
+    ("hilendarski", "Plovdiv school prepares artificial intelligence programmers"),
+])
+def test_search_finds_words_in_any_script_without_accents(page, server, word, expected_title):
+    visit(page, server.url + "/browse/practice")
+    box = page.find_element(By.CSS_SELECTOR, "form.search input[name=q]")
+    box.send_keys(word, Keys.ENTER)
+    wait(page).until(ready.visibility_of_element_located((By.CSS_SELECTOR, "ol.hits li")))
+    titles = [link.text for link in page.find_elements(By.CSS_SELECTOR, "ol.hits li > a")]
+    assert any(title.startswith(expected_title) for title in titles), titles
+    marks = [mark.text for mark in page.find_elements(By.CSS_SELECTOR, "ol.hits mark")]
+    assert marks, "matches are highlighted"
+
+
+def test_graph_view_expands_a_node_and_links_to_its_page(page, server):
+    visit(page, server.url + "/id/practice/plovdiv-school-prepares-artificial-intelligence-programmers")
+    section = wait(page).until(ready.visibility_of_element_located((By.ID, "graph-view")))
+    page.execute_script("arguments[0].scrollIntoView()", section)
+    wait(page).until(lambda d: d.execute_script("return window.dskgGraph.nodes().length") > 1)
+    before = page.execute_script("return window.dskgGraph.nodes().length")
+    country = f"{BASE}id/country/BGR"
+    x, y = page.execute_script(
+        "var p = window.dskgGraph.getElementById(arguments[0]).renderedPosition();"
+        "return [p.x, p.y];", country)
+    canvas = page.find_element(By.ID, "graph-canvas")
+    ActionChains(page).move_to_element_with_offset(
+        canvas, x - canvas.size["width"] / 2, y - canvas.size["height"] / 2).click().perform()
+    wait(page).until(lambda d: d.execute_script(
+        "return window.dskgGraph.getElementById(arguments[0]).hasClass('expanded')", country))
+    after = page.execute_script("return window.dskgGraph.nodes().length")
+    practices_in_bulgaria = count_practices(server, f"?p <{DSKG}country> <{country}> .")
+    assert after > before
+    assert page.execute_script(
+        "return window.dskgGraph.getElementById(arguments[0]).connectedEdges().length",
+        country) >= min(practices_in_bulgaria, 20)
+    panel = page.find_element(By.ID, "graph-panel")
+    assert "Bulgaria" in panel.text
+    snapshot(page, "graph-view-expanded")
+    panel.find_element(By.LINK_TEXT, "Open its page").click()
+    wait(page).until(lambda d: d.find_element(By.TAG_NAME, "h1").text == "Bulgaria")
+    assert console_errors(page) == []
+
+
+def test_graph_view_of_a_hub_stays_bounded(page, server):
+    audience = f"{BASE}def/audience/all"
+    linked = count_practices(server, f"?p <http://purl.org/dc/terms/audience> <{audience}> .")
+    assert linked > 40
+    visit(page, server.url + "/def/audience/all")
+    hub = wait(page).until(ready.visibility_of_element_located((By.ID, "graph-view")))
+    page.execute_script("arguments[0].scrollIntoView()", hub)
+    wait(page).until(lambda d: d.execute_script(
+        "return window.dskgGraph.getElementById(arguments[0]).nonempty()", audience + " more-in"))
+    assert page.execute_script("return window.dskgGraph.nodes().length") <= 60
+    label = page.execute_script(
+        "return window.dskgGraph.getElementById(arguments[0]).data('label')", audience + " more-in")
+    shown = page.execute_script(
+        "return window.dskgGraph.getElementById(arguments[0]).incomers('node').length", audience)
+    assert int(label.strip("+ more")) + shown - 1 >= linked
+
+
+def test_clicking_a_country_on_the_map_opens_its_practices(page, server):
+    visit(page, server.url + "/map")
+    shape = page.find_element(By.CSS_SELECTOR, "a.country[data-country=BGR] path")
+    page.execute_script("arguments[0].scrollIntoView({block: 'center'})", shape)
+    shape.click()
+    wait(page).until(lambda d: "/browse/practice" in d.current_url)
+    assert urllib.parse.parse_qs(urllib.parse.urlsplit(page.current_url).query) == \
+        {"country": ["BGR"]}
+    expected = count_practices(server, f"?p <{DSKG}country> <{BASE}id/country/BGR> .")
+    assert shown_total(page) == expected > 0
+    assert console_errors(page) == []
+
+
+def test_pages_work_without_javascript(server, tmp_path_factory):
+    """The same server, a browser with scripts off: the form and the browse links still work."""
+    missing = _browser_missing()
+    if missing:
+        if os.environ.get("DSKG_REQUIRE_BROWSER"):
+            pytest.fail(f"browser tests required but {missing}")
+        pytest.skip(missing)
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in FLAGS:
+        options.add_argument(flag)
+    options.add_argument(f"--user-data-dir={tmp_path_factory.mktemp('chromium-nojs')}")
+    options.add_experimental_option("prefs", {"profile.managed_default_content_settings.javascript": 2})
+    browser = webdriver.Chrome(options=options, service=Service(CHROMEDRIVER))
+    try:
+        visit(browser, server.url + "/sparql")
+        assert browser.find_element(By.ID, "plain-form").is_displayed()
+        browser.find_element(By.CSS_SELECTOR, "#plain-form button[type=submit]").click()
+        wait(browser).until(ready.presence_of_element_located((By.CSS_SELECTOR, "table.results")))
+        visit(browser, server.url + "/browse/practice")
+        browser.find_element(By.CSS_SELECTOR, "section[data-facet=country] li a").click()
+        assert "country=" in browser.current_url
+        browser.find_element(By.CSS_SELECTOR, "ol.list li a").click()
+        assert browser.find_element(By.ID, "statements").is_displayed()
+        assert not browser.find_element(By.ID, "graph-view").is_displayed()
+        snapshot(browser, "test_pages_work_without_javascript")
+    finally:
+        browser.quit()
