@@ -90,6 +90,10 @@ def graph():
     iri = request.args.get("iri", "")
     if not iri:
         return jsonify(error="Give the resource as ?iri=…"), 400
+    try:
+        ox.NamedNode(iri)
+    except ValueError:
+        return jsonify(error=f"Not an IRI: {iri}"), 400
     describer = describer_for(iri)
     if describer is None:
         return jsonify(error=f"The graph says nothing about {iri}."), 404

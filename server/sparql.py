@@ -25,17 +25,15 @@ def _helpers() -> dict:
     return {"query_link": query_link}
 
 
-#: Prefixes a new query starts with; the editor knows all of ``Namespaces.prefixes``.
-STARTER_PREFIXES = ("dskg", "dct", "skos", "org", "country")
-
-
 def starter_query() -> str:
-    """The query the form (and each new editor tab) opens with."""
-    prefixes = site().ns.prefixes()
-    lines = [f"PREFIX {name}: <{prefixes[name]}>" for name in STARTER_PREFIXES]
+    """The query the form (and each new editor tab) opens with: all our prefixes
+    (the editor folds them away), then a first question to change."""
+    lines = [f"PREFIX {name}: <{iri}>" for name, iri in site().ns.prefixes().items()]
     return "\n".join(lines + [
-        "SELECT ?practice ?title ?country WHERE {",
-        "  ?practice a dskg:GoodPractice ; dct:title ?title ; dct:spatial ?country .",
+        "",
+        "SELECT ?practice ?title ?countryName WHERE {",
+        "  ?practice a dskg:GoodPractice ; dct:title ?title ; dskg:country ?country .",
+        '  ?country skos:prefLabel ?countryName FILTER(lang(?countryName) = "en")',
         "}",
         "LIMIT 20"])
 

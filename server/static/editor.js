@@ -21,7 +21,7 @@
     copyEndpointOnNewTab: false,
     persistenceId: "dskg:" + settings.endpoint,
     endpointCatalogueOptions: { getData: function () { return ours; } },
-    yasqe: { value: settings.starter, prefixCcApi: null },
+    yasqe: { value: settings.starter, prefixCcApi: null, collapsePrefixesOnLoad: true },
     yasr: { prefixes: settings.prefixes, pluginOrder: ["table", "response", "chart"], defaultPlugin: "table" }
   });
 })();
