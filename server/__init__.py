@@ -89,7 +89,7 @@ def create_app(config: Config | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=config.proxies, x_proto=config.proxies,
                                 x_host=config.proxies, x_port=config.proxies,
                                 x_prefix=config.proxies)
-    from server import browse, graph, metadata, pages, resources, sparql
+    from server import browse, graph, metadata, pages, resources, search, sparql
     from server.rendering import register_filters
 
     register_filters(app)
@@ -99,6 +99,7 @@ def create_app(config: Config | None = None) -> Flask:
     app.register_blueprint(metadata.blueprint)
     app.register_blueprint(browse.blueprint)
     app.register_blueprint(graph.blueprint)
+    app.register_blueprint(search.blueprint)
     app.jinja_env.globals.update(version=__version__)
     return app
 

@@ -1,4 +1,4 @@
-"""Faceted browse and full-text search of practices, from the build's browse index.
+"""Faceted browse of practices, from the build's browse index.
 
 Each facet value is held as a bitset over practices (numbered in title order), so a
 selection is a few integer ANDs and ORs, and the live count of every value is a
@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,11 +16,11 @@ from urllib.parse import urlencode
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, abort, render_template, request
-from markupsafe import Markup, escape
 
-from dskg.browse_index import FACETS, fold_text
+from dskg.browse_index import FACETS
 from dskg.examples import load_examples
 from server import site
+from server.params import page_number
 from server.rendering import label_of
 
 blueprint = Blueprint("browse", __name__)
@@ -152,12 +151,6 @@ def _sort() -> str:
     return sort
 
 
-def _page_number() -> int:
-    raw = request.args.get("page", "1")
-    if not raw.isdigit() or int(raw) < 1:
-        abort(400, description="page must be a positive whole number")
-    return int(raw)
-
 
 def value_label(facet: str, value: str) -> str:
     iri = _index().iris.get((facet, value))
@@ -187,7 +180,7 @@ def practices():
     chosen = chosen_facets()
     sort = _sort()
     size = site().config.page_size
-    page = _page_number()
+    page = page_number()
     total, items = index.page(chosen, sort, (page - 1) * size, size)
     pages = max(1, -(-total // size))
     if page > pages:
@@ -237,71 +230,6 @@ def practices_turtle():
     if total > limit:
         response.headers["DSKG-Results-Truncated"] = f"limit={limit}"
     return response
-
-
-def search_terms(text: str) -> list[str]:
-    return [fold_text(word) for word in re.findall(r"\w+", text)]
-
-
-def fts_query(terms: list[str]) -> str | None:
-    """The user's words as an FTS5 query: each one quoted (so none is syntax) and
-    matched as a word prefix (``robot`` finds "robotics")."""
-    if not terms:
-        return None
-    return " ".join('"' + term.replace('"', '""') + '"*' for term in terms)
-
-
-def snippet(texts: list[str], terms: list[str], width: int = 90) -> Markup:
-    """A window of the first text that holds a search word, words highlighted.
-
-    The search form of a text has the same length as the text, so matches found in
-    the folded form are cut and marked in the original, accents and case intact.
-    """
-    pattern = re.compile(r"\b(" + "|".join(re.escape(t) for t in terms) + r")\w*")
-    for text in texts:
-        folded = fold_text(text)
-        first = pattern.search(folded)
-        if first is None:
-            continue
-        start = max(0, first.start() - width // 3)
-        end = min(len(text), start + width * 2)
-        parts, cursor = [], start
-        for match in pattern.finditer(folded, start, end):
-            parts.append(escape(text[cursor:match.start()]))
-            parts.append(Markup("<mark>") + escape(text[match.start():match.end()]) +
-                         Markup("</mark>"))
-            cursor = match.end()
-        parts.append(escape(text[cursor:end]))
-        return Markup(("…" if start else "")) + Markup("").join(parts) + \
-            Markup("…" if end < len(text) else "")
-    return Markup(escape(texts[0][:width * 2] if texts else ""))
-
-
-@blueprint.get("/search")
-def search():
-    text = request.args.get("q", "").strip()
-    results, total = [], 0
-    terms = search_terms(text)
-    query = fts_query(terms)
-    size = site().config.page_size
-    page = _page_number()
-    if query:
-        connection = _index().connect()
-        try:
-            total = connection.execute("SELECT count(*) FROM search WHERE search MATCH ?",
-                                       (query,)).fetchone()[0]
-            rows = connection.execute(
-                "SELECT p.iri, p.title, p.description, p.organisations "
-                "FROM search JOIN practice p ON p.id = search.rowid "
-                "WHERE search MATCH ? ORDER BY bm25(search, 10.0, 1.0, 5.0) LIMIT ? OFFSET ?",
-                (query, size, (page - 1) * size)).fetchall()
-        finally:
-            connection.close()
-        results = [(iri, title, snippet([description or "", title, organisations or ""], terms))
-                   for iri, title, description, organisations in rows]
-    pages = max(1, -(-total // size))
-    return render_template("search.html", q=text, results=results, total=total, page=page,
-                           pages=pages, page_link=lambda n: "?" + urlencode({"q": text, "page": n}))
 
 
 @blueprint.get("/queries")

@@ -12,12 +12,13 @@ import io
 import re
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, abort, redirect, render_template, request
+from flask import Blueprint, Response, redirect, render_template, request
 
 from dskg.dumps import write_jsonld
 from dskg.results import GRAPH_FORMATS
 from server import site, structured
 from server.negotiation import best_match
+from server.params import page_number
 from server.queries import query
 
 blueprint = Blueprint("resources", __name__)
@@ -45,12 +46,6 @@ def _split_extension(name: str) -> tuple[str, str | None]:
         return stem, ext
     return name, None
 
-
-def _page() -> int:
-    raw = request.args.get("page", "1")
-    if not raw.isdigit() or int(raw) < 1:
-        abort(400, description="page must be a positive whole number")
-    return int(raw)
 
 
 @blueprint.get("/id/<kind>/<slug>")
@@ -110,7 +105,7 @@ def represent(iri: str, document_path: str, ext: str | None):
                             + ", ".join(OFFERS) + "\n", status=406, mimetype="text/plain",
                             headers={"Vary": "Accept"})
         ext = EXTENSION_BY_MEDIA[media]
-    page = _page()
+    page = page_number()
     description = describer.describe(iri, page, site().config.page_size)
     if ext == "html":
         body = render_template("resource.html", d=description, iri=iri,
