@@ -51,6 +51,49 @@ QUERIES = {
                     "ORDER BY DESC(?n) LIMIT 10",
 }
 
+#: Every facet's value counts in one query, as the browse page shows them.
+FACET_COUNTS = """SELECT ?facet ?v (COUNT(DISTINCT ?p) AS ?n) WHERE {{
+  ?p a dskg:GoodPractice . {selection}
+  {{ ?p dskg:country ?v BIND("country" AS ?facet) }}
+  UNION {{ ?p dct:audience ?v BIND("audience" AS ?facet) }}
+  UNION {{ ?p dskg:technology ?v BIND("technology" AS ?facet) }}
+  UNION {{ ?p dskg:initiativeType ?v BIND("initiative" AS ?facet) }}
+  UNION {{ ?p dskg:fundingType ?v BIND("funding" AS ?facet) }}
+  UNION {{ ?p <https://schema.org/funder> ?v BIND("funder" AS ?facet) }}
+  UNION {{ ?p <https://schema.org/startDate> ?d BIND(SUBSTR(STR(?d), 1, 4) AS ?v)
+          BIND("year" AS ?facet) }}
+}} GROUP BY ?facet ?v"""
+TWO_FACETS = (f"?p dskg:country <{BASE}id/country/BGR> ; "
+              f"dct:audience <{BASE}def/audience/children> .")
+
+
+def text_filter(*words: str) -> str:
+    tests = " && ".join(f'CONTAINS(?text, "{word}")' for word in words)
+    return ("SELECT ?p ?t WHERE { ?p dct:title ?t ; dct:description ?d "
+            f'BIND(LCASE(CONCAT(?t, " ", ?d)) AS ?text) FILTER({tests}) }} LIMIT 50')
+
+
+#: Each page with the raw SPARQL a site without a build-time index would send instead.
+PAGES = {
+    "browse: all practices, page 3": ("/browse/practice?page=3", {
+        "page of 50 by title": "SELECT ?p ?t WHERE { ?p a dskg:GoodPractice ; dct:title ?t } "
+                               "ORDER BY ?t LIMIT 50 OFFSET 100",
+        "counts of every facet": FACET_COUNTS.format(selection="")}),
+    "browse: 2 facets, newest first": (
+        "/browse/practice?country=BGR&audience=children&sort=-published", {
+            "page of 50, newest first": "SELECT ?p ?t ?issued WHERE { " + TWO_FACETS +
+                                        " ?p dct:title ?t ; dct:issued ?issued } "
+                                        "ORDER BY DESC(?issued) LIMIT 50",
+            "counts of every facet in the selection": FACET_COUNTS.format(selection=TWO_FACETS)}),
+    "search: 2 words": ("/search?q=robotics+academy", {
+        "text filter, 2 words (unranked)": text_filter("robotics", "academy")}),
+    "search: 4 words": ("/search?q=security+women+programme+hackathon", {
+        "text filter, 4 words (unranked)": text_filter("security", "women", "programme",
+                                                       "hackathon")}),
+    "map": ("/map", {"practices per country": "SELECT ?c (COUNT(DISTINCT ?p) AS ?n) "
+                                              "WHERE { ?p dskg:country ?c } GROUP BY ?c"}),
+}
+
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -176,13 +219,15 @@ def run_size(size: int) -> None:
                           wrk(f"http://127.0.0.1:{peer_port}/query?query={encoded}", accept)),
                       flush=True)
                 settle(*endpoints)
-            for name, path in (("browse: all practices, page 3", "/browse/practice?page=3"),
-                               ("browse: 2 facets, newest first",
-                                "/browse/practice?country=BGR&audience=children&sort=-published"),
-                               ("search: 2 words", "/search?q=robotics+academy"),
-                               ("map", "/map")):
+            for name, (path, peers) in PAGES.items():
                 print(row(name, "dskg", wrk(f"http://127.0.0.1:{ours_port}{path}", "text/html")),
                       flush=True)
+                for peer_name, text in peers.items():
+                    encoded = urllib.parse.quote(PREFIXES + text)
+                    print(row(f"↳ same as SPARQL: {peer_name}", "oxigraph serve",
+                              wrk(f"http://127.0.0.1:{peer_port}/query?query={encoded}")),
+                          flush=True)
+                    settle(*endpoints)
             slug = practice.rsplit("/", 1)[-1]
             print(row("HTML practice page", "dskg",
                       wrk(f"http://127.0.0.1:{ours_port}/doc/practice/{slug}", "text/html")))
