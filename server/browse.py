@@ -25,6 +25,8 @@ from server.rendering import label_of
 
 blueprint = Blueprint("browse", __name__)
 
+#: Values listed per facet unless the visitor asks for all of them (``?show=facet``).
+FACET_VALUES_SHOWN = 25
 SORTS = {"title": "title A–Z", "-title": "title Z–A", "-published": "newest first",
          "published": "oldest first"}
 
@@ -185,9 +187,10 @@ def practices():
     pages = max(1, -(-total // size))
     if page > pages:
         abort(404)
+    expanded = [facet for facet in request.args.getlist("show") if facet in FACETS]
     return render_template(
         "practices.html", facets=FACETS, counts=index.counts(chosen), chosen=chosen,
-        items=items, total=total, page=page,
+        expanded=expanded, shown=FACET_VALUES_SHOWN, items=items, total=total, page=page,
         pages=pages, start=(page - 1) * size + 1, sort=sort, sorts=SORTS,
         value_label=value_label, toggle=toggle, link_with=link_with,
         page_link=lambda n: link_with(page=n))

@@ -299,3 +299,19 @@ def test_search_page_says_when_ranking_is_capped(tmp_path, server):
         stop_server(running)
     assert 'class="notice ranking"' in capped and "More than 5 practices match" in capped
     assert 'class="notice ranking"' not in narrow
+
+
+def test_a_facet_can_list_all_its_values(server):
+    first = requests.get(server.url + "/browse/practice").text
+    assert len(page_counts(first)["country"]) == 25
+    more = re.search(r'<section class="facet" data-facet="country">.*?<p class="more"><a href="([^"]+)"',
+                     first, re.S).group(1).replace("&amp;", "&")
+    everything = requests.get(server.url + "/browse/practice" + more).text
+    rows = requests.get(server.url + "/sparql", params={"query": (
+        f"SELECT DISTINCT ?c WHERE {{ ?p a <{BASE}def/dskg/GoodPractice> ; {PATHS['country']} ?c }}")},
+        headers={"Accept": "application/sparql-results+json"}).json()["results"]["bindings"]
+    countries = {row["c"]["value"].rsplit("/", 1)[-1] for row in rows}
+    all_shown = page_counts(everything)["country"]
+    assert len(all_shown) > 25
+    assert set(all_shown) == countries
+    assert ">Fewer</a>" in everything
