@@ -63,14 +63,18 @@ FACET_COUNTS = """SELECT ?facet ?v (COUNT(DISTINCT ?p) AS ?n) WHERE {{
   UNION {{ ?p <https://schema.org/startDate> ?d BIND(SUBSTR(STR(?d), 1, 4) AS ?v)
           BIND("year" AS ?facet) }}
 }} GROUP BY ?facet ?v"""
+FOUR_WORDS = ("security", "women", "programme", "hackathon")
 TWO_FACETS = (f"?p dskg:country <{BASE}id/country/BGR> ; "
               f"dct:audience <{BASE}def/audience/children> .")
 
 
-def text_filter(*words: str) -> str:
+def text_filter(*words: str, count: bool = False) -> str:
+    """Practices whose title or description holds every word: the first 50, or how many."""
     tests = " && ".join(f'CONTAINS(?text, "{word}")' for word in words)
-    return ("SELECT ?p ?t WHERE { ?p dct:title ?t ; dct:description ?d "
-            f'BIND(LCASE(CONCAT(?t, " ", ?d)) AS ?text) FILTER({tests}) }} LIMIT 50')
+    pattern = ("{ ?p dct:title ?t ; dct:description ?d "
+               f'BIND(LCASE(CONCAT(?t, " ", ?d)) AS ?text) FILTER({tests}) }}')
+    return f"SELECT (COUNT(?p) AS ?n) WHERE {pattern}" if count else \
+        f"SELECT ?p ?t WHERE {pattern} LIMIT 50"
 
 
 #: Each page with the raw SPARQL a site without a build-time index would send instead.
@@ -86,10 +90,11 @@ PAGES = {
                                         "ORDER BY DESC(?issued) LIMIT 50",
             "counts of every facet in the selection": FACET_COUNTS.format(selection=TWO_FACETS)}),
     "search: 2 words": ("/search?q=robotics+academy", {
-        "text filter, 2 words (unranked)": text_filter("robotics", "academy")}),
+        "first 50 matches, 2 words (unranked)": text_filter("robotics", "academy"),
+        "count of matches, 2 words": text_filter("robotics", "academy", count=True)}),
     "search: 4 words": ("/search?q=security+women+programme+hackathon", {
-        "text filter, 4 words (unranked)": text_filter("security", "women", "programme",
-                                                       "hackathon")}),
+        "first 50 matches, 4 words (unranked)": text_filter(*FOUR_WORDS),
+        "count of matches, 4 words": text_filter(*FOUR_WORDS, count=True)}),
     "map": ("/map", {"practices per country": "SELECT ?c (COUNT(DISTINCT ?p) AS ?n) "
                                               "WHERE { ?p dskg:country ?c } GROUP BY ?c"}),
 }
@@ -131,23 +136,35 @@ def wrk(url: str, accept: str = "application/sparql-results+json") -> dict:
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
-def settle(*urls: str, limit: float = 120) -> None:
-    """Wait until every server answers a trivial query quickly again.
+def cpu_seconds(groups: set[int]) -> float:
+    """CPU time used so far by every process in the given process groups."""
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) in groups:  # pgrp
+            total += int(fields[11]) + int(fields[12])  # utime + stime
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def settle(*servers: subprocess.Popen, limit: float = 180) -> None:
+    """Wait until the servers are idle again.
 
     wrk stops on time and drops its connections, but a server may still be evaluating
-    the last heavy queries; measuring the next query then would measure the leftovers.
+    the last heavy queries (Oxigraph finishes a 10-second query nobody waits for);
+    measuring the next target then would share the cores with those leftovers.
     """
+    groups = {server.pid for server in servers}
     deadline = time.monotonic() + limit
-    for url in urls:
-        while time.monotonic() < deadline:
-            started = time.monotonic()
-            try:
-                requests.get(url, params={"query": "ASK {}"}, timeout=limit)
-            except requests.RequestException:
-                pass
-            if time.monotonic() - started < 0.05:
-                break
-            time.sleep(0.5)
+    before = cpu_seconds(groups)
+    while time.monotonic() < deadline:
+        time.sleep(0.5)
+        now = cpu_seconds(groups)
+        if now - before < 0.02:
+            return
+        before = now
 
 
 def row(name: str, target: str, figures: dict) -> str:
@@ -201,8 +218,6 @@ def run_size(size: int) -> None:
                                             "OFFSET 777 LIMIT 1"},
                 headers={"Accept": "application/sparql-results+json"},
             ).json()["results"]["bindings"][0]["p"]["value"]
-            endpoints = (f"http://127.0.0.1:{ours_port}/sparql",
-                         f"http://127.0.0.1:{peer_port}/query")
             print(f"\n### {size:,} practices\n")
             print("| query | server | req/s | p50 ms | p95 ms | errors |")
             print("|---|---|---:|---:|---:|---:|")
@@ -214,11 +229,11 @@ def run_size(size: int) -> None:
                     "application/sparql-results+json"
                 print(row(name, "dskg /sparql",
                           wrk(f"http://127.0.0.1:{ours_port}/sparql?query={encoded}", accept)))
-                settle(*endpoints)
+                settle(ours, peer)
                 print(row(name, "oxigraph serve",
                           wrk(f"http://127.0.0.1:{peer_port}/query?query={encoded}", accept)),
                       flush=True)
-                settle(*endpoints)
+                settle(ours, peer)
             for name, (path, peers) in PAGES.items():
                 print(row(name, "dskg", wrk(f"http://127.0.0.1:{ours_port}{path}", "text/html")),
                       flush=True)
@@ -227,7 +242,7 @@ def run_size(size: int) -> None:
                     print(row(f"↳ same as SPARQL: {peer_name}", "oxigraph serve",
                               wrk(f"http://127.0.0.1:{peer_port}/query?query={encoded}")),
                           flush=True)
-                    settle(*endpoints)
+                    settle(ours, peer)
             slug = practice.rsplit("/", 1)[-1]
             print(row("HTML practice page", "dskg",
                       wrk(f"http://127.0.0.1:{ours_port}/doc/practice/{slug}", "text/html")))
