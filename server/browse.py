@@ -153,7 +153,6 @@ def _sort() -> str:
     return sort
 
 
-
 def value_label(facet: str, value: str) -> str:
     iri = _index().iris.get((facet, value))
     return label_of(iri) if iri else value

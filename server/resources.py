@@ -47,7 +47,6 @@ def _split_extension(name: str) -> tuple[str, str | None]:
     return name, None
 
 
-
 @blueprint.get("/id/<kind>/<slug>")
 def thing(kind: str, slug: str):
     iri = site().iri_for_path(request.path)

@@ -119,7 +119,6 @@ def snippet(texts: list[str], terms: list[str], width: int = 90) -> Markup:
     return Markup(escape(texts[0][:width * 2] if texts else ""))
 
 
-
 @blueprint.get("/search")
 def search():
     text = request.args.get("q", "").strip()

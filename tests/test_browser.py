@@ -40,6 +40,7 @@ FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-
          "--disable-dev-shm-usage", "--window-size=1280,1100", "--lang=en-GB")
 ARTIFACTS = Path(os.environ.get("DSKG_TEST_ARTIFACTS", ROOT / "test-artifacts")) / "browser"
 DSKG = f"{BASE}def/dskg/"
+PLOVDIV_SCHOOL = "plovdiv-school-prepares-artificial-intelligence-programmers"
 
 
 def _browser_missing() -> str | None:
@@ -49,8 +50,8 @@ def _browser_missing() -> str | None:
     return None
 
 
-@pytest.fixture(scope="module")
-def driver(tmp_path_factory):
+def start_browser(profile: Path, javascript: bool = True):
+    """Headless Chromium with a fresh profile; skips (or, in CI, fails) without one."""
     missing = _browser_missing()
     if missing:
         if os.environ.get("DSKG_REQUIRE_BROWSER"):
@@ -60,10 +61,19 @@ def driver(tmp_path_factory):
     options.binary_location = CHROMIUM
     for flag in FLAGS:
         options.add_argument(flag)
-    options.add_argument(f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}")
+    options.add_argument(f"--user-data-dir={profile}")
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    if not javascript:
+        options.add_experimental_option(
+            "prefs", {"profile.managed_default_content_settings.javascript": 2})
     browser = webdriver.Chrome(options=options, service=Service(CHROMEDRIVER))
     browser.set_page_load_timeout(30)
+    return browser
+
+
+@pytest.fixture(scope="module")
+def driver(tmp_path_factory):
+    browser = start_browser(tmp_path_factory.mktemp("chromium-profile"))
     yield browser
     browser.quit()
 
@@ -222,7 +232,7 @@ def test_search_finds_words_in_any_script_without_accents(page, server, word, ex
 
 
 def test_graph_view_expands_a_node_and_links_to_its_page(page, server):
-    visit(page, server.url + "/id/practice/plovdiv-school-prepares-artificial-intelligence-programmers")
+    visit(page, f"{server.url}/id/practice/{PLOVDIV_SCHOOL}")
     section = wait(page).until(ready.visibility_of_element_located((By.ID, "graph-view")))
     page.execute_script("arguments[0].scrollIntoView()", section)
     wait(page).until(lambda d: d.execute_script("return window.dskgGraph.nodes().length") > 1)
@@ -282,18 +292,7 @@ def test_clicking_a_country_on_the_map_opens_its_practices(page, server):
 
 def test_pages_work_without_javascript(server, tmp_path_factory):
     """The same server, a browser with scripts off: the form and the browse links still work."""
-    missing = _browser_missing()
-    if missing:
-        if os.environ.get("DSKG_REQUIRE_BROWSER"):
-            pytest.fail(f"browser tests required but {missing}")
-        pytest.skip(missing)
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in FLAGS:
-        options.add_argument(flag)
-    options.add_argument(f"--user-data-dir={tmp_path_factory.mktemp('chromium-nojs')}")
-    options.add_experimental_option("prefs", {"profile.managed_default_content_settings.javascript": 2})
-    browser = webdriver.Chrome(options=options, service=Service(CHROMEDRIVER))
+    browser = start_browser(tmp_path_factory.mktemp("chromium-nojs"), javascript=False)
     try:
         visit(browser, server.url + "/sparql")
         assert browser.find_element(By.ID, "plain-form").is_displayed()

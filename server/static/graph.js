@@ -121,9 +121,9 @@
         var node = cy.getElementById(iri).addClass("expanded");
         layout(iri, fresh, first);
         show(node);
-        section.classList.remove("loading");
-        section.setAttribute("data-expanded", Object.keys(requested).length);
-      });
+      })
+      .catch(function () { requested[iri] = false; })
+      .then(function () { section.classList.remove("loading"); });
   }
 
   cy.on("tap", "node", function (event) {
