@@ -11,6 +11,7 @@ SPARQLWrapper, the same client researchers use.
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import shutil
@@ -92,9 +93,12 @@ def page(driver, server, request):
 
 
 def snapshot(driver, name: str) -> None:
+    """Save the page as ``<name>.png``; long or non-ASCII names are shortened, kept unique."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    driver.save_screenshot(str(ARTIFACTS / (re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-")
-                                            + ".png")))
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-")
+    if len(safe) > 80 or safe != name:
+        safe = f"{safe[:80]}-{hashlib.sha1(name.encode()).hexdigest()[:8]}"
+    assert driver.save_screenshot(str(ARTIFACTS / f"{safe}.png")), f"no screenshot of {name}"
 
 
 def wait(driver, seconds: float = 15) -> WebDriverWait:
