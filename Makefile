@@ -14,14 +14,17 @@ BUILT  := var/current/report.json
 
 .PHONY: install build run serve test bench clean
 
-install: $(STAMP) $(NODE_STAMP)
+install: $(STAMP) $(NODE_STAMP) $(VENDOR)/.copied
 
 # Front-end data and libraries, pinned by package-lock.json, served from our own server.
 $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund
+	touch $(NODE_STAMP)
+
+$(VENDOR)/.copied: $(NODE_STAMP)
 	mkdir -p $(VENDOR)
 	for file in $(VENDOR_FILES); do cp node_modules/$$file $(VENDOR)/; done
-	touch $(NODE_STAMP)
+	touch $@
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -30,13 +33,13 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 # Rebuild only when the store is missing or older than its inputs.
-$(BUILT): $(STAMP) $(NODE_STAMP) $(INPUTS)
+$(BUILT): $(STAMP) $(INPUTS)
 	$(BIN)/dskg build
 
 build: install
 	$(BIN)/dskg build
 
-run: $(BUILT)
+run: $(BUILT) $(NODE_STAMP) $(VENDOR)/.copied
 	$(BIN)/dskg serve
 
 serve: install
