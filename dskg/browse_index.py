@@ -4,12 +4,14 @@ Oxigraph answers a facet count over 100k practices in about a second and a
 title-ordered page in several; browsing needs both in milliseconds, for every
 combination of facets. The store only changes at build time, so each build writes
 this index beside it: practices numbered in title order, one row per facet value of
-each practice, and an FTS5 full-text table over titles, descriptions and
-organisation names (case and diacritics folded, every script). The server turns
+each practice, an FTS5 full-text table over titles, descriptions and
+organisation names (case and diacritics folded, every script), and its vocabulary,
+with a bitset over practices for each frequent word. The server turns
 the facet rows into bitsets and answers from those; the store stays the source.
 """
 from __future__ import annotations
 
+import re
 import sqlite3
 import unicodedata
 from pathlib import Path
@@ -46,21 +48,36 @@ SELECT ?class ?p ?name WHERE {{
 
 SCHEMA_SQL = """
 CREATE TABLE practice (id INTEGER PRIMARY KEY, iri TEXT NOT NULL UNIQUE, title TEXT NOT NULL,
-                       issued TEXT, description TEXT, organisations TEXT);
+                       issued TEXT, description TEXT, organisations TEXT,
+                       words INTEGER NOT NULL);
 CREATE TABLE facet (facet TEXT NOT NULL, value TEXT NOT NULL, iri TEXT,
                     practice INTEGER NOT NULL);
 CREATE INDEX facet_value ON facet (facet, value);
 CREATE VIRTUAL TABLE search USING fts5(title, description, organisations,
                                        tokenize = 'unicode61 remove_diacritics 2');
-
+CREATE TABLE term (term TEXT PRIMARY KEY, docs INTEGER NOT NULL, anywhere BLOB,
+                   in_title BLOB) WITHOUT ROWID;
+CREATE TABLE setting (name TEXT PRIMARY KEY, value) WITHOUT ROWID;
 """
+#: Letters and digits: words as FTS5's unicode61 tokenizer splits them.
+WORD = re.compile(r"[^\W_]+")
+#: A word in at least this many practices gets bitsets in the term table: FTS5 reads
+#: its whole doclist for every query, which is what makes common words slow.
+FREQUENT_DOCS = 1000
 
 
 def fold_char(ch: str) -> str:
-    """One character, lower-cased and without its accents — still one character."""
+    """One character, case-folded and without its accents — still one character.
+
+    Case folding (not just lower-casing) also maps final sigma to σ, long s to s and
+    the like, as FTS5's tokenizer does: the folded text is then already in the form
+    the tokenizer indexes, so the words of the index vocabulary are folded words.
+    """
     base = unicodedata.normalize("NFD", ch)[0]
-    lower = base.lower()
-    return lower if len(lower) == 1 else base
+    for folded in (base.casefold(), base.lower()):
+        if len(folded) == 1:
+            return folded
+    return base
 
 
 class _FoldTable(dict):
@@ -91,7 +108,39 @@ def _first_by_language(values: list[ox.Literal]) -> str:
     return values[0].value
 
 
-def write_browse_index(store: ox.Store, ns: Namespaces, path: Path) -> int:
+def bitset(positions, size: int) -> bytes:
+    """``size`` bits as little-endian bytes (an int's ``to_bytes``), ``positions`` set."""
+    data = bytearray((size + 7) // 8)
+    for position in positions:
+        data[position >> 3] |= 1 << (position & 7)
+    return bytes(data)
+
+
+def _write_terms(connection: sqlite3.Connection, practices: int, frequent: int) -> None:
+    """The vocabulary of the full-text table, with bitsets for its frequent words, and
+    the average practice length in words (for ranking)."""
+    connection.execute("CREATE VIRTUAL TABLE temp.vocabulary USING fts5vocab(main, search, row)")
+    words = connection.execute("SELECT term, doc, cnt FROM temp.vocabulary").fetchall()
+    rows = []
+    for term, docs, _ in words:
+        anywhere = in_title = None
+        if docs >= frequent:
+            phrase = '"' + term.replace('"', '""') + '"'
+            anywhere = bitset((r for (r,) in connection.execute(
+                "SELECT rowid FROM search WHERE search MATCH ?", (phrase,))), practices)
+            in_title = bitset((r for (r,) in connection.execute(
+                "SELECT rowid FROM search WHERE search MATCH ?", (f"{{title}} : {phrase}",))),
+                practices)
+        rows.append((term, docs, anywhere, in_title))
+    connection.executemany("INSERT INTO term VALUES (?, ?, ?, ?)", rows)
+    length = sum(count for _, _, count in words) / max(1, practices)
+    connection.executemany("INSERT INTO setting VALUES (?, ?)",
+                           [("practices", practices), ("average_length", length)])
+    connection.execute("DROP TABLE temp.vocabulary")
+
+
+def write_browse_index(store: ox.Store, ns: Namespaces, path: Path,
+                       frequent: int = FREQUENT_DOCS) -> int:
     """Build ``browse.sqlite``; return the number of practices indexed."""
     practice_class = ox.NamedNode(str(ns.dskg.GoodPractice))
     bound = {ox.Variable("class"): practice_class}
@@ -120,12 +169,14 @@ def write_browse_index(store: ox.Store, ns: Namespaces, path: Path) -> int:
                        "\n\n".join(d.value for d in descriptions.get(iri, [])),
                        "; ".join(sorted(organisations.get(iri, ())))) for iri in order}
         connection.executemany(
-            "INSERT INTO practice VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO practice VALUES (?, ?, ?, ?, ?, ?, ?)",
             ((number[iri], iri, _first_by_language(titles[iri]), issued.get(iri),
-              texts[iri][1], texts[iri][2]) for iri in order))
+              texts[iri][1], texts[iri][2], sum(len(WORD.findall(t)) for t in texts[iri]))
+             for iri in order))
         connection.executemany(
             "INSERT INTO search (rowid, title, description, organisations) VALUES (?, ?, ?, ?)",
             ((number[iri], *(fold_text(t) for t in texts[iri])) for iri in order))
+        _write_terms(connection, len(order), frequent)
         for facet, (_, path_template) in FACETS.items():
             query = VALUES.format(path=path_template.format(dskg=ns.dskg))
             rows = set()

@@ -32,8 +32,8 @@ class Config:
     query_timeout: float = 30.0
     result_limit: int = 10000
     page_size: int = 50
-    #: The most matches one search ranks by relevance (FTS5's bm25 scores every match).
-    search_ranked: int = 2000
+    #: The most matches one search ranks by relevance (each one is scored by BM25).
+    search_ranked: int = 1000
     public_url: str = ""
     sparql_endpoint: str = ""
     proxies: int = 0

@@ -26,6 +26,7 @@ from server.endpoint import SparqlEndpoint
 
 if TYPE_CHECKING:
     from server.browse import FacetIndex
+    from server.search import SearchIndex
 
 #: Documents each build writes beside its store, and the IRI of each.
 METADATA = {"catalog": "set/catalog", "void": ".well-known/void"}
@@ -45,6 +46,7 @@ class Site:
     history: History
     stream_index: list[dict]
     facet_index: "FacetIndex"
+    search_index: "SearchIndex"
     build_dir: Path
     build_id: str
     built: datetime
@@ -64,6 +66,7 @@ class Site:
 def create_app(config: Config | None = None) -> Flask:
     config = config or Config.from_env()
     from server.browse import FacetIndex
+    from server.search import SearchIndex
 
     build_dir = config.current_build.resolve()
     if not (build_dir / "store").exists():
@@ -80,6 +83,7 @@ def create_app(config: Config | None = None) -> Flask:
         history=History(config.var_dir / "history"),
         stream_index=json.loads((build_dir / "ldes.json").read_text(encoding="utf-8")),
         facet_index=FacetIndex(build_dir / "browse.sqlite"),
+        search_index=SearchIndex(build_dir / "browse.sqlite"),
         build_dir=build_dir, build_id=build_dir.name,
         built=datetime.fromisoformat(report["started"]),
         report=report)

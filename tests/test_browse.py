@@ -4,16 +4,12 @@ from __future__ import annotations
 import csv
 import io
 import re
-import sqlite3
 import sys
 from pathlib import Path
 
 import pytest
 import requests
 from rdflib import Graph
-
-from dskg.browse_index import fold_text
-from server.search import fts_query, page_of, search_terms, tiers
 
 from .conftest import BASE
 from .server_fixture import start_server, stop_server
@@ -246,48 +242,6 @@ def test_map_links_every_country_to_its_filtered_browse_page(server):
         assert int(links[code]) == expected
         browse = requests.get(server.url + f"/browse/practice?country={code}").text
         assert total(browse) == expected
-
-
-def _search_index(server) -> sqlite3.Connection:
-    return sqlite3.connect(f"file:{server.config.current_build / 'browse.sqlite'}?mode=ro",
-                           uri=True)
-
-
-def _all_rows(connection, parts, step: int) -> list[str]:
-    rows, offset = [], 0
-    while batch := page_of(connection, parts, offset, step):
-        rows += [iri for iri, *_ in batch]
-        offset += step
-    return rows
-
-
-@pytest.mark.parametrize("cap", [5, 40, 10_000])
-def test_capped_ranking_lists_every_match_once_title_matches_first(server, cap):
-    query = fts_query(search_terms("robotics academy"))
-    connection = _search_index(server)
-    try:
-        total, parts = tiers(connection, query, cap)
-        everything = {row[0] for row in connection.execute(
-            "SELECT p.iri FROM search JOIN practice p ON p.id = search.rowid "
-            "WHERE search MATCH ?", (query,))}
-        titles = dict(connection.execute("SELECT iri, title FROM practice"))
-        listed = _all_rows(connection, parts, step=7)
-        ranked = [row[0] for row in connection.execute(
-            "SELECT p.iri FROM search JOIN practice p ON p.id = search.rowid "
-            "WHERE search MATCH ? ORDER BY bm25(search, 10.0, 1.0, 5.0)", (query,))]
-    finally:
-        connection.close()
-    assert total == len(everything) > 40
-    assert len(listed) == total and set(listed) == everything
-    if cap >= total:
-        assert [tier.ranked for tier in parts] == [True] and listed == ranked
-        return
-    in_title = parts[0].size
-    assert all(all(word in fold_text(titles[iri]) for word in ("robotics", "academy"))
-               for iri in listed[:in_title])
-    assert not any(all(word in fold_text(titles[iri]) for word in ("robotics", "academy"))
-                   for iri in listed[in_title:])
-    assert parts[0].ranked == (in_title <= cap)
 
 
 def test_search_page_says_when_ranking_is_capped(tmp_path, server):
