@@ -95,6 +95,9 @@ PAGES = {
     "search: 4 words": ("/search?q=security+women+programme+hackathon", {
         "first 50 matches, 4 words (unranked)": text_filter(*FOUR_WORDS),
         "count of matches, 4 words": text_filter(*FOUR_WORDS, count=True)}),
+    "search: 1 rarer word, 811 matches ranked": ("/search?q=" + urllib.parse.quote("цифрови"), {
+        "first 50 matches (unranked)": text_filter("цифрови"),
+        "count of matches": text_filter("цифрови", count=True)}),
     "map": ("/map", {"practices per country": "SELECT ?c (COUNT(DISTINCT ?p) AS ?n) "
                                               "WHERE { ?p dskg:country ?c } GROUP BY ?c"}),
 }
