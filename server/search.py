@@ -149,6 +149,7 @@ class SearchIndex:
         return sorted(ids, key=lambda practice: (-score(practice), practice))
 
     def search(self, terms: list[str], offset: int, limit: int, ranked: int) -> Listing:
+        """One page of the practices matching every term, ranked as far as ``ranked`` allows."""
         connection = self.connect()
         try:
             found = [self.term(connection, text) for text in terms]
@@ -174,6 +175,7 @@ class SearchIndex:
             connection.close()
 
     def practices_by_id(self, ids: list[int]) -> list[tuple]:
+        """IRI, title, description and organisations of each practice, in the given order."""
         if not ids:
             return []
         connection = self.connect()
