@@ -3,8 +3,8 @@
 Oxigraph answers a facet count over 100k practices in about a second and a
 title-ordered page in several; browsing needs both in milliseconds, for every
 combination of facets. The store only changes at build time, so each build writes
-this index beside it: practices numbered in title order, one row per facet value of
-each practice, an FTS5 full-text table over titles, descriptions and
+this index beside it: practices numbered in title order, a bitset over them for
+each facet value (and one over the practices in publication order), an FTS5 full-text table over titles, descriptions and
 organisation names (case and diacritics folded, every script), and its vocabulary,
 with a bitset over practices for each frequent word. The server turns
 the facet rows into bitsets and answers from those; the store stays the source.
@@ -49,10 +49,10 @@ SELECT ?class ?p ?name WHERE {{
 SCHEMA_SQL = """
 CREATE TABLE practice (id INTEGER PRIMARY KEY, iri TEXT NOT NULL UNIQUE, title TEXT NOT NULL,
                        issued TEXT, description TEXT, organisations TEXT,
-                       words INTEGER NOT NULL);
+                       words INTEGER NOT NULL, published INTEGER NOT NULL);
 CREATE TABLE facet (facet TEXT NOT NULL, value TEXT NOT NULL, iri TEXT,
-                    practice INTEGER NOT NULL);
-CREATE INDEX facet_value ON facet (facet, value);
+                    by_title BLOB NOT NULL, by_published BLOB NOT NULL,
+                    PRIMARY KEY (facet, value)) WITHOUT ROWID;
 CREATE VIRTUAL TABLE search USING fts5(title, description, organisations,
                                        tokenize = 'unicode61 remove_diacritics 2');
 CREATE TABLE term (term TEXT PRIMARY KEY, docs INTEGER NOT NULL, anywhere BLOB,
@@ -108,6 +108,11 @@ def _first_by_language(values: list[ox.Literal]) -> str:
     return values[0].value
 
 
+def open_read_only(path: Path) -> sqlite3.Connection:
+    """A connection to a built index that cannot change it (servers read, builds write)."""
+    return sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+
+
 def bitset(positions, size: int) -> bytes:
     """``size`` bits as little-endian bytes (an int's ``to_bytes``), ``positions`` set."""
     data = bytearray((size + 7) // 8)
@@ -157,6 +162,8 @@ def write_browse_index(store: ox.Store, ns: Namespaces, path: Path,
             issued[iri] = row["issued"].value
     order = sorted(titles, key=lambda iri: (fold(_first_by_language(titles[iri])), iri))
     number = {iri: index for index, iri in enumerate(order)}
+    newest_last = sorted(order, key=lambda iri: (issued.get(iri) or "", number[iri]))
+    published = {iri: index for index, iri in enumerate(newest_last)}
     organisations: dict[str, set[str]] = {}
     for row in store.query(ORGANISATIONS.format(dskg=ns.dskg), substitutions=bound,
                            use_default_graph_as_union=True):
@@ -169,9 +176,10 @@ def write_browse_index(store: ox.Store, ns: Namespaces, path: Path,
                        "\n\n".join(d.value for d in descriptions.get(iri, [])),
                        "; ".join(sorted(organisations.get(iri, ())))) for iri in order}
         connection.executemany(
-            "INSERT INTO practice VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO practice VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             ((number[iri], iri, _first_by_language(titles[iri]), issued.get(iri),
-              texts[iri][1], texts[iri][2], sum(len(WORD.findall(t)) for t in texts[iri]))
+              texts[iri][1], texts[iri][2], sum(len(WORD.findall(t)) for t in texts[iri]),
+              published[iri])
              for iri in order))
         connection.executemany(
             "INSERT INTO search (rowid, title, description, organisations) VALUES (?, ?, ?, ?)",
@@ -179,7 +187,7 @@ def write_browse_index(store: ox.Store, ns: Namespaces, path: Path,
         _write_terms(connection, len(order), frequent)
         for facet, (_, path_template) in FACETS.items():
             query = VALUES.format(path=path_template.format(dskg=ns.dskg))
-            rows = set()
+            members: dict[str, tuple[str | None, set[str]]] = {}
             for row in store.query(query, substitutions=bound, use_default_graph_as_union=True):
                 if row["p"].value not in number:
                     continue
@@ -188,9 +196,11 @@ def write_browse_index(store: ox.Store, ns: Namespaces, path: Path,
                 else:  # the IRI's last segment: short, readable, shareable URLs
                     iri = row["value"].value
                     key = iri.rstrip("/").rsplit("/", 1)[-1]
-                rows.add((facet, key, iri, number[row["p"].value]))
-            connection.executemany("INSERT INTO facet VALUES (?, ?, ?, ?)", sorted(rows,
-                                   key=lambda r: (r[0], r[1], r[3])))
+                members.setdefault(key, (iri, set()))[1].add(row["p"].value)
+            connection.executemany("INSERT INTO facet VALUES (?, ?, ?, ?, ?)", (
+                (facet, key, iri, bitset((number[p] for p in practices), len(order)),
+                 bitset((published[p] for p in practices), len(order)))
+                for key, (iri, practices) in sorted(members.items())))
         connection.commit()
     finally:
         connection.close()

@@ -17,10 +17,11 @@ from urllib.parse import urlencode
 import pyoxigraph as ox
 from flask import Blueprint, Response, abort, render_template, request
 
-from dskg.browse_index import FACETS
+from dskg.browse_index import FACETS, open_read_only
 from dskg.examples import load_examples
 from server import site
 from server.params import page_number
+from server.queries import query
 from server.rendering import label_of
 
 blueprint = Blueprint("browse", __name__)
@@ -71,7 +72,7 @@ def bit_positions(bits: int, skip: int = 0, take: int | None = None,
 
 
 class FacetIndex:
-    """Practices, facet bitsets and the full-text table of one build.
+    """Practices and facet bitsets of one build.
 
     Bitsets exist twice: over practices numbered in title order, and over the same
     practices ranked by publication date, so both sort orders page without sorting.
@@ -83,25 +84,24 @@ class FacetIndex:
         try:
             self.practices = [Practice(*row) for row in connection.execute(
                 "SELECT id, iri, title, issued FROM practice ORDER BY id")]
+            self.by_published = [self.practices[number] for (number,) in connection.execute(
+                "SELECT id FROM practice ORDER BY published")]
             facet_rows = connection.execute(
-                "SELECT facet, value, iri, practice FROM facet").fetchall()
+                "SELECT facet, value, iri, by_title, by_published FROM facet").fetchall()
         finally:
             connection.close()
-        self.by_published = sorted(self.practices, key=lambda p: (p.issued or "", p.number))
-        rank = {p.number: position for position, p in enumerate(self.by_published)}
         self.bits: dict[str, dict[str, int]] = {facet: {} for facet in FACETS}
         self.published_bits: dict[str, dict[str, int]] = {facet: {} for facet in FACETS}
         self.iris: dict[tuple[str, str], str] = {}
-        for facet, value, iri, number in facet_rows:
-            self.bits[facet][value] = self.bits[facet].get(value, 0) | (1 << number)
-            self.published_bits[facet][value] = \
-                self.published_bits[facet].get(value, 0) | (1 << rank[number])
+        for facet, value, iri, by_title, by_published in facet_rows:
+            self.bits[facet][value] = int.from_bytes(by_title, "little")
+            self.published_bits[facet][value] = int.from_bytes(by_published, "little")
             if iri:
                 self.iris[facet, value] = iri
         self.all = (1 << len(self.practices)) - 1
 
     def connect(self) -> sqlite3.Connection:
-        return sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
+        return open_read_only(self.path)
 
     def selection(self, chosen: dict[str, list[str]], skip: str | None = None,
                   space: dict[str, dict[str, int]] | None = None) -> int:
@@ -198,15 +198,19 @@ def practices():
 @blueprint.get("/browse/practice.csv")
 def practices_csv():
     index = _index()
-    _, ordered = index.page(chosen_facets(), _sort(), 0, None)
+    chosen = chosen_facets()
+    _, ordered = index.page(chosen, _sort(), 0, None)
+    selected = index.selection(chosen)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(["iri", "title", "published", *FACETS])
     values_of: dict[tuple[str, int], list[str]] = {}
     for facet, values in index.bits.items():
         for value, bits in values.items():
-            for number in bit_positions(bits):
-                values_of.setdefault((facet, number), []).append(value_label(facet, value))
+            if bits & selected:
+                label = value_label(facet, value)
+                for number in bit_positions(bits & selected):
+                    values_of.setdefault((facet, number), []).append(label)
     for practice in ordered:
         writer.writerow([practice.iri, practice.title, practice.issued or "",
                          *("; ".join(values_of.get((facet, practice.number), []))
@@ -223,9 +227,9 @@ def practices_turtle():
     total, ordered = index.page(chosen_facets(), _sort(), 0, limit + 1)
     triples = []
     for practice in ordered[:limit]:
-        description = site().describer.describe(practice.iri, 1, 0)
         this = ox.NamedNode(practice.iri)
-        triples += [ox.Triple(this, p, o) for p, o, _ in description.outgoing]
+        triples += [ox.Triple(this, row["p"], row["o"])
+                    for row in site().store.select(query("outgoing"), {"this": this})]
     body = ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=site().ns.prefixes())
     response = Response(body, mimetype="text/turtle", headers={
         "Content-Disposition": "attachment; filename=practices.ttl"})

@@ -20,14 +20,14 @@ from __future__ import annotations
 import math
 import re
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode
 
 from flask import Blueprint, render_template, request
 from markupsafe import Markup, escape
 
-from dskg.browse_index import WORD, bitset, fold_text
+from dskg.browse_index import WORD, bitset, fold_text, open_read_only
 from server import site
 from server.browse import bit_positions
 from server.params import page_number
@@ -64,12 +64,14 @@ class Term:
 
 @dataclass
 class Listing:
-    """One page of a search: ids of practices in order, and how they were ordered."""
+    """One page of a search: the practices in order, and how they were ordered."""
 
     total: int
     ids: list[int]
     capped: bool
     title_matches: int
+    #: (IRI, title, description, organisations) of each practice in ``ids``.
+    rows: list[tuple] = field(default_factory=list)
 
 
 class SearchIndex:
@@ -90,7 +92,7 @@ class SearchIndex:
         self.average_length = float(settings["average_length"]) or 1.0
 
     def connect(self) -> sqlite3.Connection:
-        return sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
+        return open_read_only(self.path)
 
     def _from_fts(self, connection: sqlite3.Connection, match: str) -> tuple[int, int]:
         """Practices an FTS5 query matches anywhere, and in the title, as bitsets."""
@@ -152,40 +154,36 @@ class SearchIndex:
         """One page of the practices matching every term, ranked as far as ``ranked`` allows."""
         connection = self.connect()
         try:
-            found = [self.term(connection, text) for text in terms]
-            anywhere, in_title = found[0].anywhere, found[0].in_title
-            for term in found[1:]:
-                anywhere &= term.anywhere
-                in_title &= term.in_title
-            total = anywhere.bit_count()
-            if total <= ranked:
-                ids = self.rank(connection, bit_positions(anywhere), found)
-                return Listing(total, ids[offset:offset + limit], False, 0)
-            title_count = in_title.bit_count()
-            if title_count <= ranked:
-                first = self.rank(connection, bit_positions(in_title), found)
-                ids = first[offset:offset + limit]
-            else:
-                ids = bit_positions(in_title, offset, limit)
-            if len(ids) < limit:
-                ids += bit_positions(anywhere & ~in_title, max(0, offset - title_count),
-                                     limit - len(ids))
-            return Listing(total, ids, True, title_count)
+            listing = self._listing(connection, terms, offset, limit, ranked)
+            marks = ",".join("?" * len(listing.ids))
+            found = {row[0]: row[1:] for row in connection.execute(
+                "SELECT id, iri, title, description, organisations FROM practice "
+                f"WHERE id IN ({marks})", listing.ids)}
+            listing.rows = [found[i] for i in listing.ids]
+            return listing
         finally:
             connection.close()
 
-    def practices_by_id(self, ids: list[int]) -> list[tuple]:
-        """IRI, title, description and organisations of each practice, in the given order."""
-        if not ids:
-            return []
-        connection = self.connect()
-        try:
-            rows = {row[0]: row[1:] for row in connection.execute(
-                "SELECT id, iri, title, description, organisations FROM practice "
-                f"WHERE id IN ({','.join('?' * len(ids))})", ids)}
-        finally:
-            connection.close()
-        return [rows[i] for i in ids]
+    def _listing(self, connection: sqlite3.Connection, terms: list[str], offset: int,
+                 limit: int, ranked: int) -> Listing:
+        found = [self.term(connection, text) for text in terms]
+        anywhere, in_title = found[0].anywhere, found[0].in_title
+        for term in found[1:]:
+            anywhere &= term.anywhere
+            in_title &= term.in_title
+        total = anywhere.bit_count()
+        if total <= ranked:
+            ids = self.rank(connection, bit_positions(anywhere), found)
+            return Listing(total, ids[offset:offset + limit], False, 0)
+        title_count = in_title.bit_count()
+        if title_count <= ranked:
+            ids = self.rank(connection, bit_positions(in_title), found)[offset:offset + limit]
+        else:
+            ids = bit_positions(in_title, offset, limit)
+        if len(ids) < limit:
+            ids += bit_positions(anywhere & ~in_title, max(0, offset - title_count),
+                                 limit - len(ids))
+        return Listing(total, ids, True, title_count)
 
 
 def snippet(texts: list[str], terms: list[str], width: int = 90) -> Markup:
@@ -223,11 +221,10 @@ def search():
     page = page_number()
     listing = Listing(0, [], False, 0)
     if terms:
-        index = site().search_index
-        listing = index.search(terms, (page - 1) * size, size, config.search_ranked)
+        listing = site().search_index.search(terms, (page - 1) * size, size,
+                                             config.search_ranked)
     results = [(iri, title, snippet([description or "", title, organisations or ""], terms))
-               for iri, title, description, organisations
-               in site().search_index.practices_by_id(listing.ids)]
+               for iri, title, description, organisations in listing.rows]
     pages = max(1, -(-listing.total // size))
     return render_template("search.html", q=text, results=results, total=listing.total,
                            page=page, pages=pages, capped=listing.capped,

@@ -55,21 +55,21 @@ def editor_settings() -> dict:
             "resultLimit": site().config.result_limit}
 
 
-def _page(status: int = 200, **context) -> Response:
+def _render(status: int = 200, **context) -> Response:
     context.setdefault("query", request.values.get("query", ""))
     return Response(render_template("sparql_form.html", editor=editor_settings(), **context),
                     status=status, headers=CORS, mimetype="text/html")
 
 
 def _error(status: int, message: str) -> Response:
-    return _page(status, error=message)
+    return _render(status, error=message)
 
 
 @blueprint.route("/sparql", methods=["GET", "POST"])
 def endpoint():
     text = request.values.get("query")
     if text is None:
-        return _page(query="")
+        return _render(query="")
     config = site().config
     query_request = QueryRequest(
         query=text, result_format="json", graph_format="turtle",
@@ -90,7 +90,7 @@ def endpoint():
         return response
     table = json.loads(answer.body) if answer.kind in ("select", "ask") else None
     graph_text = answer.body.decode("utf-8") if answer.kind == "graph" else None
-    response = _page(query=text, table=table, graph_text=graph_text, answer=answer,
+    response = _render(query=text, table=table, graph_text=graph_text, answer=answer,
                      limit=config.result_limit)
     if answer.truncated:
         response.headers["DSKG-Results-Truncated"] = f"limit={config.result_limit}"
