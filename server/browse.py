@@ -11,6 +11,7 @@ import csv
 import io
 import sqlite3
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -259,6 +260,16 @@ SELECT ?scheme ?numeric ?country ?code WHERE {
 }"""
 
 
+@lru_cache(maxsize=1)
+def _countries_by_numeric(build_id: str) -> dict[str, str]:
+    """Country IRIs by ISO numeric code (the map's shapes are keyed by it), once per build."""
+    base = site().config.base
+    rows = site().store.select(NUMERIC_CODES, {
+        "scheme": ox.NamedNode(base + "def/country"),
+        "numeric": ox.NamedNode(base + "def/country/ISO3166-1-numeric")})
+    return {row["code"].value: row["country"].value for row in rows}
+
+
 @blueprint.get("/map")
 def country_map():
     """Practices per country as a choropleth; each country links to its browse page."""
@@ -268,10 +279,7 @@ def country_map():
         abort(503, description="The country shapes are not installed: run `make install` "
                                "(npm ci) in the dskg folder.")
     base = site().config.base
-    rows = site().store.select(NUMERIC_CODES, {
-        "scheme": ox.NamedNode(base + "def/country"),
-        "numeric": ox.NamedNode(base + "def/country/ISO3166-1-numeric")})
-    by_numeric = {row["code"].value: row["country"].value for row in rows}
+    by_numeric = _countries_by_numeric(site().build_id)
     by_name = {"Kosovo": base + "id/country/XKX"}
     counts = {value: bits.bit_count() for value, bits in _index().bits["country"].items()}
     highest = max(counts.values(), default=0)
