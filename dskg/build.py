@@ -7,6 +7,7 @@ bad entry is reported and left out; it never stops the other entries.
 from __future__ import annotations
 
 import json
+import shutil
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -38,6 +39,11 @@ REGISTRY_FILE = "slugs.csv"
 
 class BuildFailed(Exception):
     """A ``--strict`` build found errors; nothing was published."""
+
+
+class NothingToPublish(Exception):
+    """The inputs hold no practice to publish (a missing or empty data folder, or
+    every entry rejected); publishing would replace the graph with an empty one."""
 
 
 @dataclass
@@ -181,13 +187,42 @@ def build_graph(prepared: Prepared, finished: datetime) -> Graph:
     return g
 
 
-def build(config: Config, strict: bool = False) -> tuple[Prepared, Path]:
-    """Build and publish a new store; return what was prepared and the build directory."""
+def check_inputs(data_dir: Path) -> None:
+    """Refuse a data folder that cannot hold a graph, before any work."""
+    if not data_dir.is_dir():
+        raise NothingToPublish(f"the data folder {data_dir} does not exist")
+    if not source_pages(data_dir):
+        raise NothingToPublish(f"the data folder {data_dir} holds no source pages "
+                               f"(sources/*.txt)")
+
+
+def build(config: Config, strict: bool = False,
+          allow_empty: bool = False) -> tuple[Prepared, Path]:
+    """Build and publish a new store; return what was prepared and the build directory.
+
+    A graph without practices is published only with ``allow_empty``; anything that
+    fails on the way (a full disk included) leaves the served build as it was and
+    removes the unfinished one."""
+    if not allow_empty:
+        check_inputs(config.data_dir)
     prepared = prepare(config)
     if strict and prepared.errors:
         raise BuildFailed("\n".join(prepared.errors))
-    clock = time.perf_counter()
+    if not prepared.mapped.practices and not allow_empty:
+        raise NothingToPublish(f"no entry of the {len(prepared.records)} read from "
+                               f"{config.data_dir} is a publishable practice")
     build_dir = new_build_dir(config.var_dir)
+    try:
+        return prepared, _write(prepared, build_dir)
+    except BaseException:
+        shutil.rmtree(build_dir, ignore_errors=True)
+        raise
+
+
+def _write(prepared: Prepared, build_dir: Path) -> Path:
+    """Write every artefact of the build into ``build_dir``, then switch to it."""
+    config = prepared.config
+    clock = time.perf_counter()
     ns = Namespaces(config.base)
     finished = datetime.now(timezone.utc)
     graphs = [(ns.dataset, prepared.mapped.data), (ns.curation_graph, prepared.mapped.curation)]
@@ -218,7 +253,7 @@ def build(config: Config, strict: bool = False) -> tuple[Prepared, Path]:
     switch_current(config.var_dir, build_dir)
     history.commit(stream_index, snapshot)
     prune_builds(config.var_dir)
-    return prepared, build_dir
+    return build_dir
 
 
 def _examples(indexes: dict) -> list[str]:

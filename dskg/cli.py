@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import sys
 import textwrap
@@ -39,6 +40,8 @@ def make_parser() -> argparse.ArgumentParser:
     _common(validate)
 
     build = commands.add_parser("build", help="build the store and dumps from data/")
+    build.add_argument("--allow-empty", action="store_true",
+                       help="publish even when no practice is publishable (an empty graph)")
     build.add_argument("--strict", action="store_true",
                        help="fail on any invalid entry, curation problem or SHACL violation")
     _common(build)
@@ -174,13 +177,24 @@ def cmd_validate(args: argparse.Namespace, config: Config) -> int:
 
 
 def cmd_build(args: argparse.Namespace, config: Config) -> int:
-    from dskg.build import BuildFailed, build
+    from dskg.build import BuildFailed, NothingToPublish, build
 
     try:
-        prepared, build_dir = build(config, strict=args.strict)
+        prepared, build_dir = build(config, strict=args.strict, allow_empty=args.allow_empty)
     except BuildFailed as failure:
         print("dskg build --strict: errors found, nothing published:", file=sys.stderr)
         print(textwrap.indent(str(failure), "  "), file=sys.stderr)
+        return 1
+    except NothingToPublish as failure:
+        print(f"dskg build: {failure}; nothing published, the served build is unchanged "
+              "(--allow-empty publishes an empty graph)", file=sys.stderr)
+        return 1
+    except OSError as error:
+        detail = (str(error).splitlines() or [type(error).__name__])[0]
+        if error.errno == errno.ENOSPC or "No space left on device" in detail:
+            detail = f"the disk is full ({detail})"
+        print(f"dskg build: {detail}; nothing published, the served build is unchanged",
+              file=sys.stderr)
         return 1
     print_report(prepared)
     timings = ", ".join(f"{k} {v:.1f}s" for k, v in prepared.timings.items())
@@ -191,9 +205,13 @@ def cmd_build(args: argparse.Namespace, config: Config) -> int:
 # ---------------------------------------------------------------- serve / query
 
 def cmd_serve(args: argparse.Namespace, config: Config) -> int:
-    from dskg.serve import serve
+    from server.serve import StoreUnusable, serve
 
-    return serve(config)
+    try:
+        return serve(config)
+    except StoreUnusable as error:
+        print(f"dskg serve: {error}", file=sys.stderr)
+        return 1
 
 
 def cmd_query(args: argparse.Namespace, config: Config) -> int:

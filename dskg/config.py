@@ -28,9 +28,34 @@ class Config:
     var_dir: Path = field(default_factory=lambda: _default_path("var"))
     host: str = "127.0.0.1"
     port: int = 8080
+    #: gunicorn worker processes, and threads in each (pages never wait for a query slot).
     workers: int = 2
+    threads: int = 8
     query_timeout: float = 30.0
     result_limit: int = 10000
+    #: SPARQL evaluator processes per worker; a query is evaluated in one of them.
+    query_processes: int = 2
+    #: Address-space limit of each evaluator process (MiB), enforced by the OS.
+    query_memory: int = 1024
+    #: A query still running after this many seconds is heavy: it needs a heavy slot.
+    heavy_after: float = 1.0
+    #: Heavy queries evaluated at once in the whole server, and per client address.
+    heavy_queries: int = 2
+    client_heavy: int = 1
+    #: How long a query may wait for a free evaluator before the answer is 503.
+    queue_wait: float = 5.0
+    #: Checked before a query reaches the engine (400 beyond them).
+    query_max_length: int = 100_000
+    query_max_depth: int = 64
+    #: SERVICE endpoints a query may call, space-separated full IRIs (none by default).
+    service_allow: str = ""
+    #: Largest request body accepted (bytes; 413 beyond), and how long reading a
+    #: request (headers and body) may take (s; 408 beyond).
+    max_body: int = 1_048_576
+    request_read_timeout: float = 15.0
+    #: Where a running server keeps its lock files, metrics and control socket
+    #: (a fresh folder per server when empty).
+    run_dir: str = ""
     page_size: int = 50
     #: The most matches one search ranks by relevance (each one is scored by BM25).
     search_ranked: int = 1000

@@ -14,7 +14,7 @@ import pyoxigraph as ox
 from rdflib import BNode, Dataset, Graph, Literal, URIRef
 from rdflib.namespace import XSD
 
-from dskg.query_runner import QueryRequest, QueryResponse, QueryRunner
+from dskg.query_runner import QueryRequest, QueryResponse
 
 Term = ox.NamedNode | ox.BlankNode | ox.Literal
 Row = dict[str, Term | None]
@@ -99,13 +99,22 @@ class MemoryStore:
             k: to_rdflib(v) for k, v in (bindings or {}).items()}).askAnswer)
 
 
-class EmbeddedStore(_OxigraphQueries):
-    """The build's Oxigraph store, opened read-only by this process."""
+class QueryRunner(Protocol):
+    def run(self, request: QueryRequest) -> QueryResponse:
+        """Evaluate a client's query under the server's limits."""
 
-    def __init__(self, store_path: Path, query_timeout: float):
+
+class EmbeddedStore(_OxigraphQueries):
+    """The build's Oxigraph store, opened read-only by this process.
+
+    Our own bounded queries run here, in the calling thread; visitors' queries go to
+    ``runner``, which evaluates them where they can be stopped.
+    """
+
+    def __init__(self, store_path: Path, runner: QueryRunner):
         self.path = Path(store_path)
         self.store = ox.Store.read_only(str(self.path))
-        self.runner = QueryRunner(self.store, query_timeout)
+        self.runner = runner
 
     def sparql(self, request: QueryRequest) -> QueryResponse:
         return self.runner.run(request)

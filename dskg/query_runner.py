@@ -1,20 +1,11 @@
-"""Run free-form SPARQL queries under a time limit that really stops them.
+"""Evaluate a visitor's SPARQL query and serialise its answer; the errors it can end in.
 
-pyoxigraph cannot cancel a running query, but it releases the GIL while it
-evaluates. So each server process evaluates endpoint queries on one helper thread
-and waits for it at most the time limit. A query still running then cannot be
-stopped from inside the process, so the process must end: the server answers the
-client with a timeout error and then exits the worker (gunicorn starts a fresh one),
-which ends the evaluation and frees its memory. Other workers keep answering.
-
-Measured against running each query in a separate executor process (which could be
-killed on its own): the helper thread costs no inter-process copy of results, which
-is what light queries spend their time on (see bench/README.md).
+:func:`execute` is what an evaluator process runs (``server/evaluator.py``); the
+server decides where and under which limits (``server/querypool.py``).
 """
 from __future__ import annotations
 
 import itertools
-import threading
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
@@ -32,6 +23,8 @@ class QueryRequest:
     limit: int = 10000
     base: str | None = None
     prefixes: dict[str, str] = field(default_factory=dict)
+    #: The client's address, for the limits per client.
+    client: str = ""
 
 
 @dataclass
@@ -56,7 +49,11 @@ class NotAcceptable(Exception):
 
 
 class QueryTimeout(Exception):
-    """The query ran past the time limit; this process must end to stop it (HTTP 503)."""
+    """The query ran past the time limit and was stopped (HTTP 503)."""
+
+
+class QueryLimitExceeded(Exception):
+    """The query was stopped for another limit of the server, such as memory (HTTP 503)."""
 
 
 def execute(store: ox.Store, request: QueryRequest) -> QueryResponse:
@@ -94,45 +91,3 @@ def execute(store: ox.Store, request: QueryRequest) -> QueryResponse:
     body = graph_body(triples, request.graph_format, request.prefixes or None)
     return QueryResponse("graph", request.graph_format, body, truncated, len(triples))
 
-
-class QueryRunner:
-    """Evaluates queries on a helper thread and gives up on them after ``timeout``.
-
-    The hand-over is two bare locks rather than a thread pool: measured here, 15 µs
-    per query instead of 31 µs, on a light query that itself takes about 27 µs.
-    """
-
-    def __init__(self, store: ox.Store, timeout: float):
-        self.store, self.timeout = store, timeout
-        self._calls = threading.Lock()          # one query at a time per process
-        self._job = threading.Lock()            # released: a request is waiting
-        self._done = threading.Lock()           # released: its outcome is ready
-        self._job.acquire()
-        self._done.acquire()
-        self._request: QueryRequest | None = None
-        self._outcome: tuple[bool, object] = (False, None)
-        self.stuck = False
-        threading.Thread(target=self._serve, name="sparql", daemon=True).start()
-
-    def _serve(self) -> None:
-        while True:
-            self._job.acquire()
-            try:
-                self._outcome = (True, execute(self.store, self._request))
-            except BaseException as error:  # handed to the caller, re-raised there
-                self._outcome = (False, error)
-            self._done.release()
-
-    def run(self, request: QueryRequest) -> QueryResponse:
-        with self._calls:
-            if self.stuck:
-                raise QueryTimeout()
-            self._request = request
-            self._job.release()
-            if not self._done.acquire(timeout=self.timeout):
-                self.stuck = True  # the helper thread is still busy with that query
-                raise QueryTimeout()
-            finished, value = self._outcome
-            if finished:
-                return value
-            raise value

@@ -9,6 +9,7 @@ read-only.
 """
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 from datetime import datetime, timezone
@@ -21,6 +22,8 @@ from rdflib import Graph, URIRef
 #: previous store when the symlink moves does not have its files deleted under it.
 KEEP_PREVIOUS = 2
 IN_PROGRESS = ".in-progress"
+#: A running server holds a shared lock on this file of the build it serves.
+IN_USE = ".in-use"
 
 
 def new_build_dir(var_dir: Path) -> Path:
@@ -71,7 +74,7 @@ def prune_builds(var_dir: Path) -> list[Path]:
     current = current_build(var_dir)
     finished, removed = [], []
     for path in sorted(builds.iterdir()):
-        if path == current:
+        if path == current or _in_use(path):
             continue
         if (path / IN_PROGRESS).exists() and not _owner_alive(path):
             removed.append(path)
@@ -81,6 +84,28 @@ def prune_builds(var_dir: Path) -> list[Path]:
     for path in removed:
         shutil.rmtree(path, ignore_errors=True)
     return removed
+
+
+def hold_build(build_dir: Path) -> int:
+    """Mark a build as served (until the returned descriptor is closed or its process
+    ends), so that :func:`prune_builds` keeps it."""
+    fd = os.open(build_dir / IN_USE, os.O_RDONLY | os.O_CREAT, 0o644)
+    fcntl.flock(fd, fcntl.LOCK_SH)
+    return fd
+
+
+def _in_use(path: Path) -> bool:
+    try:
+        fd = os.open(path / IN_USE, os.O_RDONLY)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return False
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)
 
 
 def _owner_alive(path: Path) -> bool:

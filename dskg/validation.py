@@ -25,6 +25,7 @@ from rdflib.plugins.sparql.parser import parseQuery
 from rdflib.plugins.sparql.processor import SPARQLProcessor
 from rdflib.query import Processor
 
+from dskg.lifeline import exit_with_parent
 from dskg.mapping import MappedGraph
 from dskg.namespaces import Namespaces
 
@@ -205,7 +206,8 @@ def _run(batch_count: int, processes: int | None) -> list[Finding]:
     workers = min(processes or os.cpu_count() or 1, len(indexes))
     if workers <= 1:
         return [f for index in indexes for f in _validate_batch(index)]
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=get_context("fork"))
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=get_context("fork"),
+                               initializer=exit_with_parent, initargs=(os.getpid(),))
     with pool:
         return [f for found in pool.map(_validate_batch, indexes) for f in found]
 

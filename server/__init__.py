@@ -1,18 +1,22 @@
 """The dskg web application: SPARQL endpoint, dereferenceable IRIs and HTML pages.
 
-``create_app`` builds one Flask app per process from the current build (the target
-of ``var/current`` when the process starts). Each gunicorn worker opens the store
-read-only; a new build is picked up by restarting the workers (``kill -HUP``).
+``create_app`` builds one Flask app per process from one build: the one it is given
+(under ``dskg serve``, the build the whole server serves) or else the target of
+``var/current``. Each gunicorn worker opens the store read-only and starts its own
+SPARQL evaluators (``server/querypool.py``).
 """
 from __future__ import annotations
 
+import atexit
 import json
+import shutil
+import tempfile
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from flask import Flask, request
+from flask import Flask, Response, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from dskg import __version__
@@ -21,11 +25,10 @@ from dskg.graphstore import EmbeddedStore, GraphStore, MemoryStore
 from dskg.indexes import Indexes
 from dskg.ldes import History
 from dskg.namespaces import Namespaces
-from server.describe import Describer
-from server.endpoint import SparqlEndpoint
 
 if TYPE_CHECKING:
     from server.browse import FacetIndex
+    from server.describe import Describer
     from server.search import SearchIndex
 
 #: Documents each build writes beside its store, and the IRI of each.
@@ -39,9 +42,9 @@ class Site:
     config: Config
     ns: Namespaces
     store: GraphStore
-    describer: Describer
+    describer: "Describer"
     meta: MemoryStore
-    meta_describer: Describer
+    meta_describer: "Describer"
     indexes: Indexes
     history: History
     stream_index: list[dict]
@@ -63,21 +66,34 @@ class Site:
         return None
 
 
-def create_app(config: Config | None = None) -> Flask:
+def create_app(config: Config | None = None, build_dir: Path | None = None) -> Flask:
     config = config or Config.from_env()
+    # Imported here, not above: ``dskg serve`` imports this package in the master,
+    # which must set up the metrics' folder before the metrics are created.
+    from server import errors, metrics
+    from server.admission import Admission
     from server.browse import FacetIndex
+    from server.describe import Describer
+    from server.endpoint import SparqlEndpoint
+    from server.headers import EVERY_RESPONSE, PREFLIGHT
+    from server.querypool import QueryPool
     from server.search import SearchIndex
 
-    build_dir = config.current_build.resolve()
+    build_dir = Path(build_dir or config.current_build.resolve())
     if not (build_dir / "store").exists():
         raise SystemExit(f"no build at {config.current_build}: run `dskg build` first")
     report = json.loads((build_dir / "report.json").read_text(encoding="utf-8"))
-    store = EmbeddedStore(build_dir / "store", config.query_timeout)
+    ns = Namespaces(config.base)
+    admission = Admission(_run_dir(config), config.heavy_queries, config.client_heavy,
+                          retry_after=config.query_timeout)
+    pool = QueryPool(build_dir / "store", config, admission, ns.prefixes())
+    store = EmbeddedStore(build_dir / "store", pool)
     meta = MemoryStore({config.base + path: build_dir / "meta" / f"{name}.nt"
                         for name, path in METADATA.items()})
     app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = config.max_body
     app.extensions["dskg"] = Site(
-        config=config, ns=Namespaces(config.base), store=store, describer=Describer(store),
+        config=config, ns=ns, store=store, describer=Describer(store),
         meta=meta, meta_describer=Describer(meta),
         indexes=Indexes.load(build_dir / "indexes.json"),
         history=History(config.var_dir / "history"),
@@ -87,8 +103,7 @@ def create_app(config: Config | None = None) -> Flask:
         build_dir=build_dir, build_id=build_dir.name,
         built=datetime.fromisoformat(report["started"]),
         report=report)
-    app.wsgi_app = SparqlEndpoint(app.wsgi_app, app.extensions["dskg"],
-                                  lambda: app.config.get("DSKG_EXIT_ON_TIMEOUT", False))
+    app.wsgi_app = SparqlEndpoint(app.wsgi_app, app.extensions["dskg"])
     if config.proxies:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=config.proxies, x_proto=config.proxies,
                                 x_host=config.proxies, x_port=config.proxies,
@@ -97,6 +112,23 @@ def create_app(config: Config | None = None) -> Flask:
     from server.rendering import register_filters
 
     register_filters(app)
+    errors.register(app)
+    metrics.BUILD.labels(build_dir.name).set(1)
+
+    @app.before_request
+    def _preflight():
+        if request.method == "OPTIONS":
+            return Response(status=204, headers=PREFLIGHT)
+        return None
+
+    @app.after_request
+    def _headers(response: Response) -> Response:
+        for name, value in EVERY_RESPONSE:
+            response.headers.setdefault(name, value)
+        rule = request.url_rule.rule if request.url_rule else "(no route)"
+        metrics.REQUESTS.labels(rule, str(response.status_code)).inc()
+        return response
+
     app.register_blueprint(sparql.blueprint)
     app.register_blueprint(resources.blueprint)
     app.register_blueprint(pages.blueprint)
@@ -106,6 +138,15 @@ def create_app(config: Config | None = None) -> Flask:
     app.register_blueprint(search.blueprint)
     app.jinja_env.globals.update(version=__version__)
     return app
+
+
+def _run_dir(config: Config) -> Path:
+    """The server's run folder: the configured one, or a fresh one for this process."""
+    if config.run_dir:
+        return Path(config.run_dir)
+    folder = Path(tempfile.mkdtemp(prefix="dskg-run-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return folder
 
 
 def site() -> Site:

@@ -16,23 +16,22 @@ Queries come as ``GET ?query=``, form-encoded ``POST`` or ``POST`` with an
 from __future__ import annotations
 
 import io
-import logging
-import os
 from functools import lru_cache
 from typing import Callable, Iterable
 from urllib.parse import parse_qs
 
 import pyoxigraph as ox
 
-from dskg.query_runner import NotAcceptable, QueryError, QueryRequest, QueryTimeout
+from dskg.query_runner import (NotAcceptable, QueryError, QueryLimitExceeded, QueryRequest,
+                               QueryTimeout)
 from dskg.results import (FORMAT_ALIASES, GRAPH_FORMATS, GRAPH_MEDIA, RESULT_FORMATS,
                           RESULT_MEDIA)
+from server import metrics
+from server.admission import Rejected
+from server.guard import QueryRefused
+from server.headers import EVERY_RESPONSE, PREFLIGHT
 from server.negotiation import best_match, parse_accept, quality
-
-CORS = [("Access-Control-Allow-Origin", "*"),
-        ("Access-Control-Allow-Methods", "GET, POST, OPTIONS"),
-        ("Access-Control-Allow-Headers", "Accept, Content-Type, Accept-Language"),
-        ("Access-Control-Expose-Headers", "DSKG-Results-Truncated, Content-Type")]
+from server.worker import RequestReadTimeout
 RESULT_OFFERS = list(dict.fromkeys(RESULT_MEDIA))
 GRAPH_OFFERS = list(dict.fromkeys(GRAPH_MEDIA))
 SD_OFFERS = ["text/turtle", "application/ld+json", "application/rdf+xml",
@@ -41,14 +40,56 @@ SD = "http://www.w3.org/ns/sparql-service-description#"
 FORMATS_NS = "http://www.w3.org/ns/formats/"
 STATUS = {200: "200 OK", 204: "204 No Content", 400: "400 Bad Request",
           403: "403 Forbidden", 405: "405 Method Not Allowed", 406: "406 Not Acceptable",
-          415: "415 Unsupported Media Type", 503: "503 Service Unavailable"}
+          408: "408 Request Timeout", 413: "413 Content Too Large",
+          415: "415 Unsupported Media Type", 429: "429 Too Many Requests",
+          503: "503 Service Unavailable"}
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+GRAPH_PARAMETERS = ("default-graph-uri", "named-graph-uri")
 
 
 class ProtocolError(Exception):
-    def __init__(self, status: int, message: str):
+    def __init__(self, status: int, message: str, close: bool = False):
         super().__init__(message)
-        self.status = status
+        self.status, self.close = status, close
+
+
+def read_body(environ: dict, limit: int) -> bytes:
+    """The request body, at most ``limit`` bytes (413 beyond), read before the request's
+    deadline (408 past it; see :mod:`server.worker`)."""
+    declared = environ.get("CONTENT_LENGTH") or ""
+    if declared and (not declared.isascii() or not declared.isdigit()):
+        raise ProtocolError(400, "Content-Length must be a whole number.", close=True)
+    if declared and int(declared) > limit:
+        raise ProtocolError(413, f"The request body is {int(declared):,} bytes; this "
+                            f"endpoint accepts at most {limit:,}.", close=True)
+    stream = environ["wsgi.input"]
+    try:
+        body = stream.read(int(declared)) if declared else stream.read(limit + 1)
+    except RequestReadTimeout:
+        raise ProtocolError(408, "The request body was not received in time.",
+                            close=True) from None
+    if len(body) > limit:
+        raise ProtocolError(413, f"The request body is larger than {limit:,} bytes, the "
+                            "most this endpoint accepts.", close=True)
+    return body
+
+
+def decode(data: bytes, what: str) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ProtocolError(400, f"The {what} is not valid UTF-8 (byte {error.start}).") \
+            from None
+
+
+def check_graph_iris(params: dict[str, list[str]]) -> None:
+    for name in GRAPH_PARAMETERS:
+        for value in params.get(name, []):
+            try:
+                ox.NamedNode(value)
+            except ValueError:
+                raise ProtocolError(400, f"{name} must be an absolute IRI; {value[:200]!r} "
+                                    "is not.") from None
 
 
 @lru_cache(maxsize=1024)
@@ -62,26 +103,32 @@ def wants_html(accept: str | None) -> bool:
                if other not in ("application/xml", "text/xml"))
 
 
-def read_parameters(environ: dict) -> tuple[dict[str, list[str]], str | None, bytes]:
+def read_parameters(environ: dict, body_limit: int
+                    ) -> tuple[dict[str, list[str]], str | None, bytes]:
     """Request parameters, the query text if any, and the raw body (kept for Flask)."""
-    params = parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True)
+    raw = decode(environ.get("QUERY_STRING", "").encode("latin-1"), "query string")
+    params = _parse_form(raw, "query string")
     body = b""
     query = None
     if environ["REQUEST_METHOD"] == "POST":
-        length = int(environ.get("CONTENT_LENGTH") or 0)
-        body = environ["wsgi.input"].read(length) if length else b""
+        body = read_body(environ, body_limit)
         media = (environ.get("CONTENT_TYPE") or "").split(";")[0].strip().lower()
         if media == "application/sparql-query":
             if "query" in params:
                 raise ProtocolError(400, "Send the query either in the body or as ?query=, "
                                     "not both.")
-            query = body.decode("utf-8")
+            query = decode(body, "query in the request body")
         elif media == "application/sparql-update":
             raise ProtocolError(403, "This endpoint is read-only: SPARQL Update is not "
                                 "accepted.")
-        elif media in FORM_TYPES:
-            for key, values in parse_qs(body.decode("utf-8"), keep_blank_values=True).items():
+        elif media == "application/x-www-form-urlencoded":
+            form = _parse_form(decode(body, "form in the request body"), "form")
+            for key, values in form.items():
                 params.setdefault(key, []).extend(values)
+        elif media == "multipart/form-data":
+            raise ProtocolError(415, "Send the form as application/x-www-form-urlencoded "
+                                "(multipart/form-data is not read), or the query as an "
+                                "application/sparql-query body.")
         elif "query" not in params:
             raise ProtocolError(415, "POST a form (application/x-www-form-urlencoded) or an "
                                 "application/sparql-query body.")
@@ -91,7 +138,17 @@ def read_parameters(environ: dict) -> tuple[dict[str, list[str]], str | None, by
         if len(params["query"]) > 1:
             raise ProtocolError(400, "Exactly one query parameter is allowed.")
         query = params["query"][0]
+    check_graph_iris(params)
     return params, query, body
+
+
+def _parse_form(text: str, what: str) -> dict[str, list[str]]:
+    """Percent-decoded parameters; a sequence that is not UTF-8 is a 400."""
+    try:
+        return parse_qs(text, keep_blank_values=True, errors="strict")
+    except UnicodeDecodeError:
+        raise ProtocolError(400, f"The {what} holds percent-encoded bytes that are not "
+                            "UTF-8.") from None
 
 
 @lru_cache(maxsize=1024)
@@ -110,8 +167,8 @@ def choose_formats(accept: str | None, forced: str) -> tuple[str | None, str | N
 class SparqlEndpoint:
     """WSGI middleware answering ``/sparql`` protocol requests before Flask sees them."""
 
-    def __init__(self, app: Callable, site, exit_on_timeout: Callable[[], bool]):
-        self.app, self.site, self.exit_on_timeout = app, site, exit_on_timeout
+    def __init__(self, app: Callable, site):
+        self.app, self.site = app, site
         self.prefixes = site.ns.prefixes()
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
@@ -119,24 +176,27 @@ class SparqlEndpoint:
             return self.app(environ, start_response)
         method = environ["REQUEST_METHOD"]
         if method == "OPTIONS":
-            return self._send(start_response, 204, b"", None,
-                              [("Access-Control-Max-Age", "86400")])
+            return self._send(start_response, 204, b"", None, PREFLIGHT)
         if method not in ("GET", "HEAD", "POST"):
-            return self._text(start_response, 405, "Use GET or POST.")
+            return self._text(start_response, 405, "Use GET or POST.",
+                              [("Allow", "GET, HEAD, POST, OPTIONS")])
         try:
-            params, query, body = read_parameters(environ)
+            params, query, body = read_parameters(environ, self.site.config.max_body)
         except ProtocolError as error:
-            return self._text(start_response, error.status, str(error))
+            return self._text(start_response, error.status, str(error),
+                              [("Connection", "close")] if error.close else None)
         accept = environ.get("HTTP_ACCEPT")
         forced = params.get("format", [""])[0]
         if wants_html(accept) and not forced:
             environ["wsgi.input"] = io.BytesIO(body)  # the HTML view reads it again
+            environ["CONTENT_LENGTH"] = str(len(body))
             return self.app(environ, start_response)
         if query is None:
             return self._service_description(environ, start_response, accept)
-        return self._answer(start_response, query, params, accept, forced)
+        return self._answer(start_response, query, params, accept, forced,
+                            environ.get("REMOTE_ADDR", ""))
 
-    def _answer(self, start_response, query, params, accept, forced):
+    def _answer(self, start_response, query, params, accept, forced, client):
         result_format, graph_format = choose_formats(accept, forced)
         config = self.site.config
         request = QueryRequest(query=query, result_format=result_format,
@@ -144,27 +204,20 @@ class SparqlEndpoint:
                                default_graphs=params.get("default-graph-uri", []),
                                named_graphs=params.get("named-graph-uri", []),
                                limit=config.result_limit, base=config.base,
-                               prefixes=self.prefixes)
+                               prefixes=self.prefixes, client=client)
         try:
             answer = self.site.store.sparql(request)
-        except QueryError as error:
-            return self._text(start_response, 400, f"Query syntax error: {error}")
         except NotAcceptable as error:
             return self._text(start_response, 406, "Not Acceptable: none of the formats in "
                               f"the Accept header can express a {error.kind.upper()} result.")
-        except QueryTimeout:
-            return self._timed_out(start_response)
+        except Exception as error:
+            status, message, headers = query_failure(error, config)
+            return self._text(start_response, status, message, headers)
         media = RESULT_FORMATS.get(answer.format) or GRAPH_FORMATS[answer.format][0]
         extra = [("Vary", "Accept")]
         if answer.truncated:
             extra.append(("DSKG-Results-Truncated", f"limit={config.result_limit}"))
         return self._send(start_response, 200, answer.body, media, extra)
-
-    def _timed_out(self, start_response):
-        message = (f"Query timed out: it ran longer than {self.site.config.query_timeout:g} s "
-                   "and was stopped.")
-        body = self._text(start_response, 503, message)
-        return EndWorkerAfter(body) if self.exit_on_timeout() else body
 
     def _service_description(self, environ, start_response, accept):
         media = best_match(accept, SD_OFFERS)
@@ -178,36 +231,34 @@ class SparqlEndpoint:
     @staticmethod
     def _send(start_response, status: int, body: bytes, media: str | None,
               extra: list | None = None) -> list[bytes]:
-        headers = [("Content-Length", str(len(body)))] + CORS + (extra or [])
+        headers = [("Content-Length", str(len(body)))] + EVERY_RESPONSE + (extra or [])
         if media:
             headers.append(("Content-Type", media + ("; charset=utf-8"
                                                      if media.startswith("text/") else "")))
         start_response(STATUS[status], headers)
+        metrics.REQUESTS.labels("/sparql", str(status)).inc()
         return [body]
 
-    def _text(self, start_response, status: int, message: str) -> list[bytes]:
+    def _text(self, start_response, status: int, message: str,
+              extra: list | None = None) -> list[bytes]:
         return self._send(start_response, status, (message.rstrip() + "\n").encode("utf-8"),
-                          "text/plain")
+                          "text/plain", extra)
 
 
-class EndWorkerAfter:
-    """A response body that, once sent and closed, ends this worker process.
-
-    A timed-out query cannot be stopped inside the process (pyoxigraph has no
-    cancellation), so the worker answers the client, then exits; gunicorn starts a
-    fresh one. The query's evaluation and its memory end with the process.
-    """
-
-    def __init__(self, body: list[bytes]):
-        self.body = body
-
-    def __iter__(self):
-        return iter(self.body)
-
-    def close(self) -> None:
-        logging.getLogger("dskg").warning("ending worker %d to stop a timed-out query",
-                                          os.getpid())
-        os._exit(1)  # not 3 or 4: gunicorn reads those as "cannot boot" and stops
+def query_failure(error: Exception, config) -> tuple[int, str, list[tuple[str, str]]]:
+    """Status, message and headers for a query that did not answer; re-raises the unknown."""
+    if isinstance(error, QueryError):
+        return 400, f"Query syntax error: {error}", []
+    if isinstance(error, QueryRefused):
+        return 400, f"Query refused: {error}", []
+    if isinstance(error, QueryTimeout):
+        return 503, (f"Query timed out: it ran longer than {config.query_timeout:g} s and "
+                     "was stopped."), []
+    if isinstance(error, QueryLimitExceeded):
+        return 503, str(error), []
+    if isinstance(error, Rejected):
+        return error.status, str(error), [("Retry-After", str(error.retry_after))]
+    raise error
 
 
 def endpoint_url(site, environ: dict) -> str:

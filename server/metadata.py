@@ -14,6 +14,7 @@ from dskg.ldes import LDES, TREE, fragment_graph, stream_graph
 from dskg.results import GRAPH_FORMATS
 from server import site
 from server.negotiation import best_match
+from server.params import page_number
 from server.resources import (CACHE_CONTROL, EXTENSION_BY_MEDIA, FORMAT_BY_EXTENSION,
                               represent, serialize)
 
@@ -127,7 +128,7 @@ def sitemap():
     sitemap extension naming the SPARQL endpoint and the dumps."""
     urls = _sitemap_urls()
     root = request.host_url.rstrip("/") + request.script_root
-    page = request.args.get("page", type=int)
+    page = page_number() if "page" in request.args else None
     if len(urls) > SITEMAP_LIMIT and page is None:
         pages = -(-len(urls) // SITEMAP_LIMIT)
         body = render_template("sitemap_index.xml", root=root, pages=range(1, pages + 1),

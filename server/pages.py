@@ -1,12 +1,14 @@
 """HTML pages for people: home, browse lists per kind, downloads and health."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, jsonify, render_template, request, send_from_directory
+from flask import (Blueprint, Response, abort, jsonify, render_template, request,
+                   send_from_directory)
 
 from dskg import __version__
 from dskg.dumps import DUMPS
 from dskg.indexes import KINDS
-from server import site, structured
+from server import metrics, site, structured
+from server.params import page_number
 
 blueprint = Blueprint("pages", __name__)
 
@@ -24,10 +26,7 @@ def browse(kind: str):
         abort(404)
     items = site().indexes.lists.get(kind, [])
     size = site().config.page_size
-    raw = request.args.get("page", "1")
-    if not raw.isdigit() or int(raw) < 1:
-        abort(400, description="page must be a positive whole number")
-    page = int(raw)
+    page = page_number()
     pages = max(1, -(-len(items) // size))
     if page > pages:
         abort(404)
@@ -52,3 +51,10 @@ def health():
     return jsonify(status="ok", version=__version__, build=site().build_id,
                    built=site().built.isoformat(), triples=site().indexes.triples,
                    practices=site().indexes.counts.get("practice", 0))
+
+
+@blueprint.get("/metrics")
+def prometheus():
+    """Requests, query durations, timeouts, rejections, queue length and the build id."""
+    body, media = metrics.exposition()
+    return Response(body, mimetype=media.split(";")[0])

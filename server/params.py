@@ -4,9 +4,16 @@ from __future__ import annotations
 from flask import abort, request
 
 
+#: No list has this many pages; a larger number is refused before any arithmetic.
+MAX_PAGE = 10**9
+
+
 def page_number() -> int:
-    """The ``page`` parameter: a positive whole number, 1 when absent; else 400."""
+    """The ``page`` parameter: a positive whole number, 1 when absent; else 400.
+
+    Only ASCII digits count (``str.isdigit`` also accepts "²", which ``int`` refuses),
+    and at most ``MAX_PAGE``, so no page number overflows an index."""
     raw = request.args.get("page", "1")
-    if not raw.isdigit() or int(raw) < 1:
-        abort(400, description="page must be a positive whole number")
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= MAX_PAGE:
+        abort(400, description=f"page must be a whole number from 1 to {MAX_PAGE:,}")
     return int(raw)

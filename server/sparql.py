@@ -11,11 +11,11 @@ from __future__ import annotations
 import json
 from urllib.parse import quote, urlencode
 
-from flask import Blueprint, Response, current_app, render_template, request, url_for
+from flask import Blueprint, Response, render_template, request, url_for
 
-from dskg.query_runner import NotAcceptable, QueryError, QueryRequest, QueryTimeout
+from dskg.query_runner import NotAcceptable, QueryRequest
 from server import site
-from server.endpoint import CORS, EndWorkerAfter
+from server.endpoint import query_failure
 
 blueprint = Blueprint("sparql", __name__)
 
@@ -58,11 +58,7 @@ def editor_settings() -> dict:
 def _render(status: int = 200, **context) -> Response:
     context.setdefault("query", request.values.get("query", ""))
     return Response(render_template("sparql_form.html", editor=editor_settings(), **context),
-                    status=status, headers=CORS, mimetype="text/html")
-
-
-def _error(status: int, message: str) -> Response:
-    return _render(status, error=message)
+                    status=status, mimetype="text/html")
 
 
 @blueprint.route("/sparql", methods=["GET", "POST"])
@@ -75,18 +71,16 @@ def endpoint():
         query=text, result_format="json", graph_format="turtle",
         default_graphs=request.values.getlist("default-graph-uri"),
         named_graphs=request.values.getlist("named-graph-uri"),
-        limit=config.result_limit, base=config.base, prefixes=site().ns.prefixes())
+        limit=config.result_limit, base=config.base, prefixes=site().ns.prefixes(),
+        client=request.remote_addr or "")
     try:
         answer = site().store.sparql(query_request)
-    except QueryError as error:
-        return _error(400, f"Query syntax error: {error}")
     except NotAcceptable as error:  # cannot happen with JSON and Turtle, kept for safety
-        return _error(406, f"No format for a {error.kind.upper()} result.")
-    except QueryTimeout:
-        response = _error(503, f"Query timed out: it ran longer than "
-                          f"{config.query_timeout:g} s and was stopped.")
-        if current_app.config.get("DSKG_EXIT_ON_TIMEOUT"):
-            response.call_on_close(EndWorkerAfter([]).close)
+        return _render(406, error=f"No format for a {error.kind.upper()} result.")
+    except Exception as error:
+        status, message, headers = query_failure(error, config)
+        response = _render(status, error=message)
+        response.headers.extend(headers)
         return response
     table = json.loads(answer.body) if answer.kind in ("select", "ask") else None
     graph_text = answer.body.decode("utf-8") if answer.kind == "graph" else None

@@ -30,9 +30,19 @@ class RunningServer:
 
     def worker_pids(self) -> set[int]:
         """The gunicorn workers (children of the master this fixture started)."""
-        result = subprocess.run(["pgrep", "-P", str(self.process.pid)],
-                                capture_output=True, text=True)
-        return {int(pid) for pid in result.stdout.split()}
+        return children(self.process.pid)
+
+    def evaluator_pids(self) -> set[int]:
+        """The SPARQL evaluator processes (children of the workers)."""
+        return {pid for worker in self.worker_pids() for pid in children(worker)}
+
+    def health(self) -> dict:
+        return requests.get(self.url + "/health", timeout=10).json()
+
+
+def children(pid: int) -> set[int]:
+    result = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True)
+    return {int(child) for child in result.stdout.split()}
 
 
 def start_server(config: Config, env: dict | None = None) -> RunningServer:

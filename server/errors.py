@@ -1,0 +1,53 @@
+"""How the app answers errors: the site's own page for browsers, a JSON problem
+document (RFC 9457) for JSON routes, plain text otherwise; never Werkzeug's default
+page, a stack trace or a file path."""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, Response, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from server.negotiation import best_match
+
+log = logging.getLogger("dskg.server")
+#: Routes whose answers are JSON, so their errors are too.
+JSON_ROUTES = ("/graph", "/health")
+
+
+def _wants(kind: str) -> bool:
+    if request.path.startswith(JSON_ROUTES):
+        return kind == "json"
+    media = best_match(request.headers.get("Accept"), ["text/html", "application/problem+json",
+                                                       "application/json", "text/plain"])
+    return {"html": media == "text/html",
+            "json": media in ("application/problem+json", "application/json")}[kind]
+
+
+def http_error(error: HTTPException) -> Response:
+    status, name = error.code or 500, error.name
+    message = error.description or name
+    if _wants("json"):
+        response = jsonify(type="about:blank", title=name, status=status, detail=message)
+        response.status_code = status
+        response.mimetype = "application/problem+json"
+    elif _wants("html"):
+        response = Response(render_template("error.html", status=status, name=name,
+                                            message=message), status, mimetype="text/html")
+    else:
+        response = Response(f"{status} {name}: {message}\n", status, mimetype="text/plain")
+    for header, value in error.get_headers():
+        if header.lower() not in ("content-type", "content-length"):
+            response.headers[header] = value
+    return response
+
+
+def unexpected(error: Exception) -> Response:
+    log.exception("unexpected error on %s %s", request.method, request.path)
+    return http_error(InternalServerError("The server failed on this request; it has been "
+                                          "logged."))
+
+
+def register(app: Flask) -> None:
+    app.register_error_handler(HTTPException, http_error)
+    app.register_error_handler(Exception, unexpected)

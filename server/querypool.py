@@ -1,0 +1,276 @@
+"""Visitors' SPARQL, evaluated in a bounded pool of killable processes.
+
+Each web worker owns ``query_processes`` evaluator processes (:mod:`server.evaluator`).
+A query waits at most ``queue_wait`` for a free one (503 after that), runs there, and
+comes back as the serialised answer. Nothing a query does can stall the worker's
+other threads, which go on serving pages, documents, browse and search from the
+worker's own store handle.
+
+Limits, each enforced from outside the query:
+
+- **time**: a query still running at the time limit is ended by killing its process;
+- **memory**: each evaluator limits its own address space (``RLIMIT_AS``); a query
+  past it ends its process, and the client gets a 503 that says so;
+- **heavy queries**: a query still running after ``heavy_after`` needs a heavy slot
+  (:mod:`server.admission`) or is stopped; a worker keeps at least one evaluator
+  free of heavy queries, so light queries always find one within ``heavy_after``;
+  heavy queries run at a lower CPU priority than everything else;
+- **crashes**: a query that ends its evaluator some other way (a stack overflow in
+  the engine) is answered 400 and the evaluator replaced.
+
+An evaluator that ran a heavy query, or was killed, is replaced by a fresh process
+(about 0.1 s of start-up, off the request's path), so memory a large query took is
+given back to the OS.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import marshal
+import os
+import queue
+import select
+import signal
+import subprocess
+import sys
+import threading
+import time
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+from typing import Iterator
+
+from dskg.config import Config
+from dskg.query_runner import (NotAcceptable, QueryError, QueryLimitExceeded, QueryRequest,
+                               QueryResponse, QueryTimeout)
+from server import metrics
+from server.admission import Admission, Rejected
+from server.evaluator import read_frame, write_frame
+from server.guard import QueryLimits, QueryRefused, check_query
+
+log = logging.getLogger("dskg.querypool")
+HEAVY_NICENESS = 10
+EVALUATOR = Path(__file__).with_name("evaluator.py")
+#: How long a new evaluator may take to open the store before it counts as failed.
+STARTUP_SECONDS = 60
+
+
+class EvaluatorGone(Exception):
+    def __init__(self, returncode: int | None):
+        super().__init__(returncode)
+        self.returncode = returncode
+
+
+class Evaluator:
+    """One evaluator process and the two pipes to it."""
+
+    def __init__(self, settings: dict):
+        environment = {name: value for name, value in os.environ.items()
+                       if name != metrics.MULTIPROCESS}
+        # Run as a script, not ``-m server.evaluator``: importing the ``server`` package
+        # would load the whole web app into every evaluator.
+        self.process = subprocess.Popen(
+            [sys.executable, str(EVALUATOR), json.dumps(settings)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, bufsize=0,
+            env=environment | {"MALLOC_ARENA_MAX": "2"})
+        self.to_child = self.process.stdin.fileno()
+        self.from_child = self.process.stdout.fileno()
+        self.poll = select.poll()
+        self.poll.register(self.from_child, select.POLLIN)
+        self.ready = False
+
+    def ask(self, request: tuple) -> None:
+        write_frame(self.to_child, marshal.dumps(request))
+
+    def answer(self, timeout: float) -> tuple | None:
+        """The evaluator's next message, or ``None`` if it has not come within ``timeout``."""
+        if not self.poll.poll(max(0, timeout) * 1000):
+            return None
+        frame = read_frame(self.from_child)
+        if frame is None:
+            raise EvaluatorGone(self.process.wait())
+        return marshal.loads(frame)
+
+    def wait_ready(self, timeout: float) -> None:
+        if not self.ready:
+            message = self.answer(timeout)
+            if message is None or message[0] != "ready":
+                raise EvaluatorGone(self.process.poll())
+            self.ready = True
+
+    def deprioritise(self) -> None:
+        """Lower the CPU priority of every thread of the process (niceness is per thread)."""
+        try:
+            for tid in os.listdir(f"/proc/{self.process.pid}/task"):
+                os.setpriority(os.PRIO_PROCESS, int(tid), HEAVY_NICENESS)
+        except OSError:
+            pass
+
+    def kill(self) -> None:
+        try:
+            self.process.send_signal(signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self.close()
+
+    def close(self) -> None:
+        for pipe in (self.process.stdin, self.process.stdout):
+            pipe.close()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
+class QueryPool:
+    """The evaluators of one web worker, with the admission rules in front of them."""
+
+    def __init__(self, store_path: Path, config: Config, admission: Admission,
+                 prefixes: dict[str, str]):
+        self.config, self.admission = config, admission
+        self.limits = QueryLimits.from_config(config)
+        self.settings = {"store": str(store_path), "base": config.base, "prefixes": prefixes,
+                         "memory_mib": config.query_memory, "parent": os.getpid(),
+                         "isolate_network": not self.limits.services}
+        self.size = max(1, config.query_processes)
+        self.heavy_here = 0
+        self._heavy_lock = threading.Lock()
+        self.idle: queue.LifoQueue[Evaluator] = queue.LifoQueue()
+        for _ in range(self.size):
+            self.idle.put(Evaluator(self.settings))
+
+    def run(self, request: QueryRequest) -> QueryResponse:
+        """Check, admit and evaluate one request, under every limit of this server."""
+        try:
+            check_query(request.query, self.limits)
+        except QueryRefused:
+            metrics.REJECTIONS.labels("refused").inc()
+            raise
+        self.admission.check(request.client)
+        started = time.monotonic()  # includes waiting: the client's view of the query
+        with Slots() as slots:
+            if self.admission.suspected(request.client):
+                self._go_heavy(slots, request.client)
+            evaluator = self._take()
+            outcome, replace = "error", True
+            try:
+                answer = self._evaluate(evaluator, request, slots)
+                outcome = answer[0]
+                replace = slots.heavy or outcome not in ("ok", "syntax", "not-acceptable")
+            finally:
+                if replace:
+                    evaluator = self._replace(evaluator)
+                self.idle.put(evaluator)
+                metrics.QUERY_SECONDS.labels(outcome).observe(time.monotonic() - started)
+        return self._response(answer)
+
+    def _take(self) -> Evaluator:
+        metrics.QUEUE.inc()
+        try:
+            return self.idle.get(timeout=self.config.queue_wait)
+        except queue.Empty:
+            metrics.REJECTIONS.labels("queue").inc()
+            raise Rejected(503, f"All {self.size} query evaluators of this worker stayed "
+                           f"busy for {self.config.queue_wait:g} s; retry shortly.",
+                           max(1, round(self.config.queue_wait))) from None
+        finally:
+            metrics.QUEUE.dec()
+
+    def _evaluate(self, evaluator: Evaluator, request: QueryRequest, slots: "Slots") -> tuple:
+        """The evaluator's answer. A query that is not heavy yet becomes heavy (takes
+        heavy ``slots``) once it runs past ``heavy_after``; both limits count from the
+        moment the evaluator has the query.
+
+        Any exception leaves the evaluator in an unknown state: the caller replaces it.
+        """
+        config = self.config
+        try:
+            evaluator.wait_ready(STARTUP_SECONDS)
+            started = time.monotonic()
+            evaluator.ask((request.query, request.result_format, request.graph_format,
+                           tuple(request.default_graphs), tuple(request.named_graphs),
+                           request.limit))
+            if not slots.heavy:
+                answer = evaluator.answer(config.heavy_after - (time.monotonic() - started))
+                if answer is not None:
+                    return answer
+                self._go_heavy(slots, request.client)
+            evaluator.deprioritise()
+            answer = evaluator.answer(config.query_timeout - (time.monotonic() - started))
+        except EvaluatorGone as gone:
+            raise self._death(gone.returncode) from None
+        if answer is None:
+            metrics.TIMEOUTS.inc()
+            raise QueryTimeout()
+        return answer
+
+    def _go_heavy(self, slots: "Slots", client: str) -> None:
+        """Take this worker's and the server's heavy slots for ``client``'s query, or
+        raise :class:`Rejected`; either way the client is suspected for a while."""
+        self.admission.suspect(client)
+        try:
+            slots.enter_context(self.admission.client_slot(client))
+            slots.enter_context(self._heavy_share())
+            slots.enter_context(self.admission.server_slot())
+        except Rejected as rejected:
+            self.admission.refuse(client)
+            metrics.REJECTIONS.labels("heavy-client" if rejected.status == 429
+                                      else "heavy-server").inc()
+            raise
+        metrics.HEAVY.inc()
+        slots.callback(metrics.HEAVY.dec)
+        slots.heavy = True
+
+    def _replace(self, evaluator: Evaluator) -> Evaluator:
+        evaluator.kill()
+        return Evaluator(self.settings)
+
+    @contextmanager
+    def _heavy_share(self) -> Iterator[None]:
+        """Keep one evaluator of this worker for light queries (when it has two or more)."""
+        with self._heavy_lock:
+            if self.size > 1 and self.heavy_here >= self.size - 1:
+                raise Rejected(503, "This worker's evaluators for long-running queries are "
+                               "busy; retry later.", self.admission.retry_after)
+            self.heavy_here += 1
+        try:
+            yield
+        finally:
+            with self._heavy_lock:
+                self.heavy_here -= 1
+
+    def _death(self, returncode: int | None) -> Exception:
+        if returncode == -signal.SIGSEGV:
+            metrics.REJECTIONS.labels("crash").inc()
+            return QueryError("The engine could not evaluate this query (it ran out of "
+                              "stack); make it less deeply nested.")
+        metrics.REJECTIONS.labels("memory").inc()
+        log.warning("evaluator ended with %s", returncode)
+        return QueryLimitExceeded(f"The query needed more memory than this endpoint allows "
+                                  f"({self.config.query_memory} MiB) and was stopped.")
+
+    def _response(self, answer: tuple) -> QueryResponse:
+        kind = answer[0]
+        if kind == "ok":
+            return QueryResponse(*answer[1:])
+        if kind == "syntax":
+            raise QueryError(answer[1])
+        if kind == "not-acceptable":
+            raise NotAcceptable(answer[1])
+        if kind == "memory":
+            raise self._death(None)
+        if kind == "engine":
+            raise QueryError(f"The engine could not evaluate this query: {answer[1]}")
+        raise QueryLimitExceeded(f"The store could not be read: {answer[1]}")
+
+    def close(self) -> None:
+        while True:
+            try:
+                self.idle.get_nowait().kill()
+            except queue.Empty:
+                return
+
+
+class Slots(ExitStack):
+    """The heavy slots one query holds (none while it is light)."""
+
+    heavy = False

@@ -1,0 +1,142 @@
+"""``dskg serve``: the Flask app under gunicorn, one build for the whole server.
+
+The master picks the build once (the target of ``var/current`` when it starts, or
+reloads) and every worker it starts opens that build, also a worker that replaces
+one that died: a server never answers from two builds at once. ``kill -HUP`` on the
+master switches the whole server to the current build: the old workers stop taking
+connections first, then workers on the new build start (connections arriving in
+between wait in the listen queue). While the server runs, its build is marked in
+use, so ``dskg build`` never prunes it.
+
+Everything of one server's own (admission locks, metrics of its workers, gunicorn's
+control socket) lives in its run folder, so several servers on one host share
+nothing.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import signal
+import tempfile
+from pathlib import Path
+
+from gunicorn.app.base import BaseApplication
+
+from dskg.config import Config
+from dskg.store import hold_build
+
+log = logging.getLogger("dskg.serve")
+
+
+class StoreUnusable(Exception):
+    """The current build cannot be served; the message says why, in one line."""
+
+
+def check_build(config: Config) -> Path:
+    """The build to serve, after checking that its store and files open."""
+    import pyoxigraph as ox
+
+    link = config.current_build
+    if not link.exists():
+        raise StoreUnusable(f"no build at {link}; run `dskg build` first")
+    build_dir = link.resolve()
+    try:
+        json.loads((build_dir / "report.json").read_text(encoding="utf-8"))
+        store = ox.Store.read_only(str(build_dir / "store"))
+        store.query("ASK { ?s ?p ?o }", use_default_graph_as_union=True)
+        del store
+    except (OSError, ValueError, RuntimeError) as error:  # RuntimeError: a corrupt store
+        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise StoreUnusable(f"the build at {build_dir} cannot be served ({reason}); run "
+                            "`dskg build` again") from None
+    return build_dir
+
+
+class DskgServer(BaseApplication):
+    """gunicorn configured from our Config; each worker builds its app on ``build_dir``."""
+
+    def __init__(self, config: Config):
+        self.dskg_config = config
+        self.build_dir: Path | None = None
+        self._held: int | None = None
+        super().__init__()
+
+    def load_config(self) -> None:
+        config = self.dskg_config
+        self._pin_build()
+        self.cfg.set("bind", f"{config.host}:{config.port}")
+        self.cfg.set("workers", config.workers)
+        self.cfg.set("worker_class", "server.worker.DskgWorker")
+        self.cfg.set("threads", config.threads)
+        # Queries run in evaluator processes, so a worker itself never computes for long.
+        self.cfg.set("timeout", 30)
+        self.cfg.set("graceful_timeout", int(config.query_timeout) + 5)
+        self.cfg.set("limit_request_line", 8190)
+        self.cfg.set("accesslog", "-")
+        self.cfg.set("proc_name", f"dskg:{config.port}")
+        self.cfg.set("control_socket", str(Path(config.run_dir) / "gunicorn.ctl"))
+        self.cfg.set("on_reload", _stop_old_workers)
+        self.cfg.set("child_exit", _worker_exited)
+
+    def _pin_build(self) -> None:
+        """Pick the build every worker will serve, and mark it in use.
+
+        On a reload to a build that cannot be served, the server keeps its build."""
+        try:
+            build_dir = check_build(self.dskg_config)
+        except StoreUnusable as error:
+            if self.build_dir is None:
+                raise
+            log.error("kept build %s: %s", self.build_dir.name, error)
+            return
+        held = hold_build(build_dir)
+        if self._held is not None:
+            os.close(self._held)
+        self.build_dir, self._held = build_dir, held
+        log.info("serving build %s", build_dir.name)
+
+    def load(self):
+        from server import create_app
+        from server.worker import DskgWorker
+
+        DskgWorker.read_timeout = self.dskg_config.request_read_timeout
+        return create_app(self.dskg_config, build_dir=self.build_dir)
+
+
+def _stop_old_workers(arbiter) -> None:
+    """Before workers on the new build start, the old ones stop taking connections."""
+    for pid in list(arbiter.WORKERS):
+        arbiter.kill_worker(pid, signal.SIGTERM)
+
+
+def _worker_exited(arbiter, worker) -> None:
+    from server.metrics import worker_exited
+
+    worker_exited(worker.pid)
+
+
+def serve(config: Config) -> int:
+    """Run the server until it is stopped; :class:`StoreUnusable` if it cannot start."""
+    logging.basicConfig(level=logging.INFO, format="[%(asctime)s] [%(process)d] "
+                                                   "[%(levelname)s] %(name)s: %(message)s")
+    own_run_dir = not config.run_dir
+    run_dir = Path(tempfile.mkdtemp(prefix=f"dskg-{config.port}-")) if own_run_dir \
+        else Path(config.run_dir)
+    (run_dir / "metrics").mkdir(parents=True, exist_ok=True)
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(run_dir / "metrics")
+    config = config.with_overrides(run_dir=str(run_dir))
+    master = os.getpid()
+    try:
+        check_build(config)  # here, so its error is ours to report, not gunicorn's
+        server = DskgServer(config)
+        log.info("serving %s on http://%s:%d/ (base IRI %s, %d workers × %d threads, "
+                 "%d query processes each)", server.build_dir.name, config.host, config.port,
+                 config.base, config.workers, config.threads, config.query_processes)
+        server.run()
+    finally:
+        # Workers are forked inside ``run()`` and leave through this frame too.
+        if own_run_dir and os.getpid() == master:
+            shutil.rmtree(run_dir, ignore_errors=True)
+    return 0

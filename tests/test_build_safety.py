@@ -1,0 +1,143 @@
+"""A build never publishes a broken graph, and never leaves anything behind.
+
+Each case runs the real ``dskg`` command in a subprocess, as a data steward would,
+and checks what it says, its exit code and what is served afterwards.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from dskg.build import build
+
+from .conftest import BASE, PAGES, make_project
+from .server_fixture import children
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def dskg(*args: str, config, timeout: float = 300) -> subprocess.CompletedProcess:
+    env = {**os.environ, "DSKG_BASE": BASE, "DSKG_DATA_DIR": str(config.data_dir),
+           "DSKG_VAR_DIR": str(config.var_dir)}
+    return subprocess.run([sys.executable, "-m", "dskg.cli", *args], env=env, timeout=timeout,
+                          capture_output=True, text=True)
+
+
+def one_clear_line(result: subprocess.CompletedProcess) -> str:
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr + result.stdout
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    return lines[0]
+
+
+@pytest.fixture
+def served(tmp_path):
+    """A project with one good build, and the build it serves."""
+    config = make_project(tmp_path)
+    build(config)
+    return config, config.current_build.resolve()
+
+
+def test_a_missing_data_folder_fails_and_keeps_the_served_build(served):
+    config, before = served
+    line = one_clear_line(dskg("build", "--data-dir", "/nonexistent", config=config))
+    assert "/nonexistent does not exist" in line and "served build is unchanged" in line
+    assert config.current_build.resolve() == before
+
+
+def test_an_empty_data_folder_fails_unless_allowed(served, tmp_path):
+    config, before = served
+    empty = tmp_path / "empty"
+    (empty / "sources").mkdir(parents=True)
+    line = one_clear_line(dskg("build", "--data-dir", str(empty), config=config))
+    assert "holds no source pages" in line and "--allow-empty" in line
+    assert config.current_build.resolve() == before
+    allowed = dskg("build", "--data-dir", str(empty), "--allow-empty", config=config)
+    assert allowed.returncode == 0, allowed.stderr
+    assert config.current_build.resolve() != before
+
+
+def test_a_page_with_no_publishable_practice_fails(served):
+    config, before = served
+    sources = config.data_dir / "sources"
+    for page in sources.iterdir():
+        page.unlink()
+    template = (ROOT / "data" / "sources" / "good-practices-listing.txt").read_text()
+    start = template.index("TO BE FILLED") - 400
+    (sources / "template-only.txt").write_text(template[max(0, start):start + 1200])
+    line = one_clear_line(dskg("build", config=config))
+    assert "is a publishable practice" in line
+    assert config.current_build.resolve() == before
+
+
+def test_a_killed_build_leaves_no_process_behind(tmp_path):
+    config = make_project(tmp_path, pages=[PAGES / "listing-page-2.txt"])
+    subprocess.run([sys.executable, str(ROOT / "bench" / "generate.py"), "4000",
+                    str(config.data_dir / "sources" / "synthetic.txt")], check=True)
+    env = {**os.environ, "DSKG_BASE": BASE, "DSKG_DATA_DIR": str(config.data_dir),
+           "DSKG_VAR_DIR": str(config.var_dir)}
+    process = subprocess.Popen([sys.executable, "-m", "dskg.cli", "build"], env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    helpers: set[int] = set()
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline and process.poll() is None and not helpers:
+        helpers = children(process.pid)  # the validation workers
+        time.sleep(0.05)
+    assert helpers, "the build never started its validation workers"
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(Path(f"/proc/{pid}").exists() for pid in helpers):
+        time.sleep(0.1)
+    assert not [pid for pid in helpers if Path(f"/proc/{pid}").exists()]
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A 12 MiB file system of its own (tmpfs; needs root, as CI has)."""
+    mount = tmp_path / "disk"
+    mount.mkdir()
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=12m", "tmpfs", str(mount)],
+                          capture_output=True, text=True)
+    if done.returncode != 0:
+        if os.environ.get("CI"):
+            pytest.fail(f"cannot mount a small file system: {done.stderr.strip()}")
+        pytest.skip(f"cannot mount a small file system here: {done.stderr.strip()}")
+    yield mount
+    subprocess.run(["umount", "-l", str(mount)], check=False)
+
+
+def test_a_full_disk_is_one_clear_line_and_the_old_build_stays(tmp_path, small_disk):
+    config = make_project(tmp_path).with_overrides(var_dir=small_disk / "var")
+    build(config)
+    before = config.current_build.resolve()
+    free = shutil.disk_usage(small_disk).free
+    (small_disk / "filler").write_bytes(b"\0" * (free - 300_000))
+    line = one_clear_line(dskg("build", config=config))
+    assert "the disk is full" in line and "served build is unchanged" in line
+    assert config.current_build.resolve() == before
+    assert [p for p in (small_disk / "var" / "builds").iterdir()] == [before]
+    (small_disk / "filler").unlink()
+    assert dskg("build", config=config).returncode == 0
+
+
+@pytest.mark.parametrize("damage", ["corrupt", "missing"])
+def test_a_broken_store_is_one_clear_line_when_the_server_starts(served, damage):
+    config, before = served
+    store = before / "store"
+    if damage == "missing":
+        shutil.rmtree(store)
+    else:
+        for path in store.iterdir():
+            if path.name.startswith(("CURRENT", "MANIFEST")) or path.suffix == ".sst":
+                path.write_bytes(b"not a store" * 100)
+    line = one_clear_line(dskg("serve", config=config, timeout=60))
+    assert line.startswith("dskg serve: the build at") and "run `dskg build` again" in line

@@ -1,0 +1,120 @@
+"""Property: no request, however malformed, gets a 5xx (or an exception) from the app.
+
+Hypothesis generates requests over the app's own route table — every route, with
+arbitrary path values, every parameter any view reads (and unknown ones), odd
+methods, headers, bodies and undecodable bytes — against the app in-process (Flask's
+test client; the SPARQL evaluators are real processes).
+"""
+from __future__ import annotations
+
+import re
+from urllib.parse import quote
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from dskg.build import build
+from server import create_app
+
+from .conftest import BASE, make_project
+
+PARAMETERS = ["page", "q", "sort", "show", "iri", "query", "format", "default-graph-uri",
+              "named-graph-uri", "country", "audience", "technology", "initiative", "funding",
+              "funder", "year", "tabTitle", "update", "lang", "x"]
+ODD_VALUES = ["²", "٣", "99999999999999999999", "-1", "0", "", "%", "\x00", "\ud800", " ",
+              "1e309", "NaN", "<>", "<http://x/>", "not an iri", "ASK {}", "ASK {",
+              "SELECT * WHERE { ?s ?p ?o } LIMIT 3", "DESCRIBE <" + BASE + "id/country/BGR>",
+              "SELECT * WHERE { SERVICE <file:///etc/passwd> { ?s ?p ?o } }",
+              "SELECT * WHERE " + "{" * 200 + "}" * 200, "-published", "title", "country",
+              BASE + "id/practice/digital-skills-partnership", "BGR", "children"]
+ACCEPT = ["*/*", "text/html", "application/json", "text/turtle", "application/ld+json",
+          "application/sparql-results+json", "text/csv", "application/rdf+xml", "image/png",
+          "text/*;q=0", "application/xml;q=abc", ";;;", "", "text/html, */*;q=0.1"]
+BODY_TYPES = ["application/x-www-form-urlencoded", "application/sparql-query",
+              "application/sparql-update", "multipart/form-data; boundary=x", "text/plain",
+              "application/json", ""]
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory):
+    config = make_project(tmp_path_factory.mktemp("fuzz")).with_overrides(query_timeout=5.0)
+    build(config)
+    app = create_app(config)
+    yield app.test_client()
+    app.extensions["dskg"].store.runner.close()
+
+
+def paths(client) -> list[str]:
+    """Every route's rule, with ``<converter:name>`` left for the strategy to fill."""
+    return sorted({rule.rule for rule in client.application.url_map.iter_rules()})
+
+
+def fill(rule: str, values: list[str]) -> str:
+    parts = re.split(r"<[^>]+>", rule)
+    filled = parts[0]
+    for part, value in zip(parts[1:], values):
+        filled += value + part
+    return filled
+
+
+text = st.one_of(st.sampled_from(ODD_VALUES), st.text(max_size=40))
+segment = st.one_of(text.map(lambda value: quote(value.encode("utf-8", "surrogatepass"),
+                                                  safe="")),
+                    st.sampled_from(["%ZZ", "%C3", "%ED%A0%80", "..", "practice", "BGR",
+                                     "digital-skills-partnership.ttl", "dskg.ttl", "x.html"]))
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=list(HealthCheck))
+@given(data=st.data())
+def test_no_request_gets_a_server_error(client, data):
+    rule = data.draw(st.sampled_from(paths(client)), label="route")
+    path = fill(rule, data.draw(st.lists(segment, min_size=3, max_size=3)))
+    method = data.draw(st.sampled_from(["GET", "GET", "GET", "HEAD", "POST", "OPTIONS",
+                                        "PUT", "DELETE"]))
+    params = data.draw(st.lists(st.tuples(st.sampled_from(PARAMETERS), text), max_size=4))
+    query_string = "&".join(f"{quote(k)}={quote(v.encode('utf-8', 'surrogatepass'))}"
+                            for k, v in params)
+    if data.draw(st.booleans(), label="raw bytes in the query string"):
+        query_string += "&" + data.draw(st.sampled_from(["q=%FF%FE", "page=%C2%B2",
+                                                         "query=%ED%A0%80", "q=\xff"]))
+    headers = {"Accept": data.draw(st.sampled_from(ACCEPT)),
+               "Accept-Language": data.draw(st.sampled_from(["bg", "el;q=x", "*", "",
+                                                              "de-CH, fr;q=0.5", "ü"])),
+               "If-None-Match": data.draw(st.sampled_from(['"x"', "*", "", "W/\"1\""])),
+               "Range": data.draw(st.sampled_from(["bytes=0-10", "bytes=-5", "bytes=x",
+                                                    "items=1"]))}
+    body = b""
+    if method == "POST":
+        headers["Content-Type"] = data.draw(st.sampled_from(BODY_TYPES))
+        body = data.draw(st.one_of(st.binary(max_size=200),
+                                   st.sampled_from([b"query=ASK%20%7B%7D", b"\xff\xfe\x00",
+                                                    "ASK {}".encode("utf-16"),
+                                                    b"query=%ED%A0%80", b"ASK {"])))
+    # WSGI carries the query string as latin-1 text: "\xff" is the raw byte 0xFF.
+    response = client.open(path, method=method, headers=headers, data=body,
+                           environ_overrides={"QUERY_STRING": query_string})
+    assert response.status_code < 500, (method, path, query_string, headers,
+                                        response.get_data()[:300])
+    assert response.headers.get("X-Content-Type-Options") == "nosniff"
+
+
+@pytest.mark.parametrize("path", ["/search?q=x&page=%C2%B2", "/browse/practice?page=%C2%B2",
+                                  "/browse/practice?page=99999999999999999999",
+                                  "/doc/practice/digital-skills-partnership?page=%C2%B2",
+                                  "/browse/organisation?page=99999999999999999999",
+                                  "/sitemap.xml?page=-1",
+                                  "/sparql?query=ASK%7B%7D&default-graph-uri=not%20an%20iri",
+                                  "/sparql?query=%FF"])
+def test_the_reported_bad_inputs_are_400(client, path):
+    accept = "application/sparql-results+json" if path.startswith("/sparql") else "text/html"
+    response = client.get(path, headers={"Accept": accept})
+    assert response.status_code == 400, response.get_data()[:300]
+
+
+@pytest.mark.parametrize("body", [b"\xff\xfeASK {}", "ASK {}".encode("utf-16"), b"\xed\xa0\x80"])
+def test_undecodable_query_bodies_are_400(client, body):
+    response = client.post("/sparql", data=body, headers={
+        "Content-Type": "application/sparql-query",
+        "Accept": "application/sparql-results+json"})
+    assert response.status_code == 400 and b"not valid UTF-8" in response.data
