@@ -103,7 +103,8 @@ def create_app(config: Config | None = None, build_dir: Path | None = None) -> F
         build_dir=build_dir, build_id=build_dir.name,
         built=datetime.fromisoformat(report["started"]),
         report=report)
-    app.wsgi_app = SparqlEndpoint(app.wsgi_app, app.extensions["dskg"])
+    app.wsgi_app = errors.RejectUndecodable(SparqlEndpoint(app.wsgi_app,
+                                                           app.extensions["dskg"]))
     if config.proxies:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=config.proxies, x_proto=config.proxies,
                                 x_host=config.proxies, x_port=config.proxies,

@@ -8,6 +8,7 @@ import logging
 from flask import Flask, Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from server.headers import EVERY_RESPONSE
 from server.negotiation import best_match
 
 log = logging.getLogger("dskg.server")
@@ -46,6 +47,28 @@ def unexpected(error: Exception) -> Response:
     log.exception("unexpected error on %s %s", request.method, request.path)
     return http_error(InternalServerError("The server failed on this request; it has been "
                                           "logged."))
+
+
+class RejectUndecodable:
+    """WSGI middleware: a request whose path or query string is not UTF-8 gets a 400.
+
+    Werkzeug raises while decoding such a query string, deep inside whichever view
+    first reads a parameter; checked once here, every route answers the same way."""
+
+    def __init__(self, app):
+        self.app = app
+
+    def __call__(self, environ: dict, start_response):
+        for key, what in (("PATH_INFO", "path"), ("QUERY_STRING", "query string")):
+            try:
+                environ.get(key, "").encode("latin-1").decode("utf-8")
+            except UnicodeError:
+                body = f"400 Bad Request: the {what} is not valid UTF-8.\n".encode()
+                start_response("400 Bad Request", [
+                    ("Content-Type", "text/plain; charset=utf-8"),
+                    ("Content-Length", str(len(body)))] + EVERY_RESPONSE)
+                return [body]
+        return self.app(environ, start_response)
 
 
 def register(app: Flask) -> None:

@@ -96,6 +96,14 @@ def answer(store, request: tuple, base: str, prefixes: dict) -> tuple:
 
 
 def serve(settings: dict) -> None:
+    """Answer requests until the web worker closes the pipes (or is gone)."""
+    try:
+        _serve(settings)
+    except BrokenPipeError:
+        pass
+
+
+def _serve(settings: dict) -> None:
     import pyoxigraph as ox
 
     store = ox.Store.read_only(settings["store"])
