@@ -12,7 +12,7 @@ VENDOR_FILES := @zazuko/yasgui/build/yasgui.min.js @zazuko/yasgui/build/yasgui.m
 INPUTS := $(shell find data ontology shapes -type f 2>/dev/null)
 BUILT  := var/current/report.json
 
-.PHONY: install build run serve test bench clean
+.PHONY: install build run serve test test-fast bench clean
 
 install: $(STAMP) $(NODE_STAMP) $(VENDOR)/.copied
 
@@ -47,6 +47,10 @@ serve: install
 
 test: install
 	$(BIN)/python -m pytest
+
+# The quick loop: everything but the browser, the reliability suite and larger builds.
+test-fast: install
+	$(BIN)/python -m pytest -m "not slow"
 
 bench: install
 	$(BIN)/python bench/build_bench.py 1000 10000

@@ -83,10 +83,11 @@ def wrk(url: str, paths: list[str], connections: int, duration: str) -> dict:
 
 class Pathological:
     """``count`` clients, each on its own loopback address, each keeping one
-    pathological query in flight until stopped."""
+    pathological query in flight until stopped. Refused (429/503), a client waits as
+    ``Retry-After`` says, as HTTP asks; a flooding one (``obey=False``) sends again at once."""
 
-    def __init__(self, port: int, count: int):
-        self.port, self.count = port, count
+    def __init__(self, port: int, count: int, obey: bool = True):
+        self.port, self.count, self.obey = port, count, obey
         self.statuses: Counter = Counter()
         self._stop = threading.Event()
         self._threads = [threading.Thread(target=self._client, args=(n,), daemon=True)
@@ -104,6 +105,9 @@ class Pathological:
                 response = connection.getresponse()
                 response.read()
                 self.statuses[response.status] += 1
+                wait = response.getheader("Retry-After")
+                if self.obey and wait:
+                    self._stop.wait(float(wait))
             except OSError as error:
                 self.statuses[type(error).__name__] += 1
             finally:
@@ -157,14 +161,16 @@ def run(size: int) -> None:
         with PeakMemory(server.pid) as memory:
             figures = wrk(url, mixed, 50, DURATION)
         print(row(f"mixed, 50 clients, {DURATION}", figures, memory.peak), flush=True)
-        for count in (0, 2, 8):
+        for count, obey in ((0, True), (2, True), (8, True), (8, False)):
             settle(server)
-            with PeakMemory(server.pid) as memory, Pathological(port, count) as hostile:
+            with PeakMemory(server.pid) as memory, Pathological(port, count, obey) as hostile:
                 figures = wrk(url, light, 2, LIGHT_DURATION)
             answers = ", ".join(f"{k}: {v}" for k, v in sorted(hostile.statuses.items(),
                                                                  key=str))
-            print(row(f"light, 2 clients, {count} pathological in flight", figures,
-                      memory.peak, answers or "—"), flush=True)
+            clients = f"{count} pathological in flight" + ("" if obey else
+                                                           ", ignoring Retry-After")
+            print(row(f"light, 2 clients, {clients}", figures, memory.peak, answers or "—"),
+                  flush=True)
             time.sleep(35)  # the last admitted pathological queries end (30 s limit)
     finally:
         stop(server)

@@ -4,7 +4,7 @@ For each size it generates N synthetic practices, builds them, then serves the s
 three ways on this machine: dskg (gunicorn, 2 workers), `oxigraph serve-read-only` on a
 copy of the store (with the union default graph, like ours), and a Flask "hello" route
 under the same gunicorn settings (the Python HTTP ceiling). wrk drives each with 2
-connections for a fixed duration per query.
+connections for a fixed duration per query, each request on a new connection.
 
     .venv/bin/pip install oxigraph   # the peer server (PyPI package `oxigraph`)
     .venv/bin/python bench/server_bench.py 10000 100000
@@ -30,6 +30,15 @@ ROOT = HERE.parent
 BIN = ROOT / ".venv" / "bin"
 OUT = HERE / "out"
 DURATION = os.environ.get("BENCH_DURATION", "10s")
+#: BENCH_PAGES=0 measures only the SPARQL queries (the before/after check of isolation).
+PAGES_TOO = os.environ.get("BENCH_PAGES", "1") != "0"
+#: gunicorn settings of the hello route: the same as `dskg serve` (its threaded worker).
+#: To measure an older dskg that ran sync workers, give BENCH_HELLO_WORKER=sync.
+HELLO_WORKER = os.environ.get("BENCH_HELLO_WORKER", "server.worker.DskgWorker")
+#: Every request on a new connection (as urllib-based clients such as SPARQLWrapper do):
+#: with 2 kept-alive connections a threaded server may get both on one worker, a coin toss
+#: that halves its throughput from one run to the next. BENCH_KEEPALIVE=1 keeps them.
+KEEPALIVE = os.environ.get("BENCH_KEEPALIVE", "0") == "1"
 sys.path.insert(0, str(HERE))
 from generate import generate  # noqa: E402
 
@@ -133,8 +142,10 @@ def stop(process: subprocess.Popen) -> None:
 
 
 def wrk(url: str, accept: str = "application/sparql-results+json") -> dict:
+    close = [] if KEEPALIVE else ["-H", "Connection: close"]
     result = subprocess.run(["wrk", "-t2", "-c2", f"-d{DURATION}", "--timeout", "60s",
-                             "-s", str(HERE / "percentiles.lua"), "-H", f"Accept: {accept}", url],
+                             "-s", str(HERE / "percentiles.lua"), "-H", f"Accept: {accept}",
+                             *close, url],
                             capture_output=True, text=True, check=True)
     return json.loads(result.stdout.strip().splitlines()[-1])
 
@@ -209,8 +220,8 @@ def run_size(size: int) -> None:
                                                          "DSKG_WORKERS": "2"})
         peer = start([str(BIN / "oxigraph"), "serve-read-only", "--location", str(peer_store),
                       "--bind", f"127.0.0.1:{peer_port}", "--union-default-graph"])
-        hello = start([str(BIN / "gunicorn"), "-w", "2", "-b", f"127.0.0.1:{hello_port}",
-                       "--chdir", str(HERE), "hello_app:app"])
+        hello = start([str(BIN / "gunicorn"), "-w", "2", "-k", HELLO_WORKER, "--threads", "8",
+                       "-b", f"127.0.0.1:{hello_port}", "--chdir", str(HERE), "hello_app:app"])
         try:
             wait_for(f"http://127.0.0.1:{ours_port}/health", ours)
             wait_for(f"http://127.0.0.1:{peer_port}/", peer)
@@ -237,7 +248,7 @@ def run_size(size: int) -> None:
                           wrk(f"http://127.0.0.1:{peer_port}/query?query={encoded}", accept)),
                       flush=True)
                 settle(ours, peer)
-            for name, (path, peers) in PAGES.items():
+            for name, (path, peers) in (PAGES if PAGES_TOO else {}).items():
                 print(row(name, "dskg", wrk(f"http://127.0.0.1:{ours_port}{path}", "text/html")),
                       flush=True)
                 for peer_name, text in peers.items():

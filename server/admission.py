@@ -26,6 +26,7 @@ import math
 import os
 import time
 from contextlib import contextmanager
+from functools import lru_cache
 from pathlib import Path
 from typing import Iterator
 
@@ -42,6 +43,7 @@ class Rejected(Exception):
         self.status, self.retry_after = status, retry_after
 
 
+@lru_cache(maxsize=4096)
 def client_key(address: str) -> str:
     """A file-name-safe key for a client: its IPv4 address, or its IPv6 /64 network
     (one host commonly holds a whole /64)."""
@@ -64,17 +66,16 @@ class Admission:
                  retry_after: float):
         self.heavy_queries, self.client_heavy = heavy_queries, client_heavy
         self.retry_after = max(1, math.ceil(retry_after))
-        self.slots = Path(run_dir) / "heavy"
-        self.clients = Path(run_dir) / "clients"
-        self.refused = Path(run_dir) / "refused"
-        self.suspects = Path(run_dir) / "suspects"
+        # Plain strings: these paths are built on every query, pathlib costs more.
+        self.slots, self.clients, self.refused, self.suspects = (
+            os.path.join(run_dir, name) for name in ("heavy", "clients", "refused", "suspects"))
         for folder in (self.slots, self.clients, self.refused, self.suspects):
-            folder.mkdir(parents=True, exist_ok=True)
+            os.makedirs(folder, exist_ok=True)
 
     def check(self, client: str) -> None:
         """Refuse at once (429) a client inside its refusal period."""
         try:
-            until = os.stat(self.refused / client_key(client)).st_mtime
+            until = os.stat(os.path.join(self.refused, client_key(client))).st_mtime
         except FileNotFoundError:
             return
         wait = until - time.time()
@@ -85,11 +86,13 @@ class Admission:
 
     def suspect(self, client: str) -> None:
         """Remember that ``client`` sent a long-running query just now."""
-        (self.suspects / client_key(client)).touch()
+        path = os.path.join(self.suspects, client_key(client))
+        with open(path, "a"):
+            os.utime(path)
 
     def suspected(self, client: str) -> bool:
         try:
-            since = os.stat(self.suspects / client_key(client)).st_mtime
+            since = os.stat(os.path.join(self.suspects, client_key(client))).st_mtime
         except FileNotFoundError:
             return False
         return time.time() - since < SUSPECT_SECONDS
@@ -123,16 +126,17 @@ class Admission:
 
     def refuse(self, client: str) -> None:
         """Refuse ``client``'s queries at once (429) for the next ``retry_after`` seconds."""
-        path = self.refused / client_key(client)
-        path.touch()
+        path = os.path.join(self.refused, client_key(client))
+        with open(path, "a"):
+            pass
         until = time.time() + self.retry_after
         os.utime(path, (until, until))
 
     @staticmethod
-    def _take(folder: Path, name: str, count: int) -> int | None:
+    def _take(folder: str, name: str, count: int) -> int | None:
         """A descriptor holding one of ``count`` locks named ``name``, or ``None``."""
         for index in range(count):
-            fd = os.open(folder / f"{name}.{index}", os.O_RDWR | os.O_CREAT, 0o600)
+            fd = os.open(os.path.join(folder, f"{name}.{index}"), os.O_RDWR | os.O_CREAT, 0o600)
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:

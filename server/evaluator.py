@@ -27,6 +27,7 @@ import sys
 import threading
 
 from dskg.lifeline import exit_with_parent
+from dskg.query_runner import NotAcceptable, QueryError, QueryRequest, execute
 
 HEADER = struct.Struct("!I")
 STACK_SIZE = 256 * 1024 * 1024
@@ -34,23 +35,27 @@ CLONE_NEWUSER, CLONE_NEWNET = 0x10000000, 0x40000000
 
 
 def read_frame(fd: int) -> bytes | None:
-    """One frame from ``fd``, or ``None`` at end of input."""
-    header = _read_exactly(fd, HEADER.size)
-    if header is None:
+    """One frame from ``fd``, or ``None`` at end of input.
+
+    Only one frame is ever in flight on a pipe (a request, then its answer), so a
+    read may take the header and the whole payload at once."""
+    data = os.read(fd, 1 << 16)
+    while 0 < len(data) < HEADER.size:
+        more = os.read(fd, HEADER.size)
+        if not more:
+            return None
+        data += more
+    if not data:
         return None
-    (length,) = HEADER.unpack(header)
-    return _read_exactly(fd, length) if length else b""
-
-
-def _read_exactly(fd: int, size: int) -> bytes | None:
-    chunks, remaining = [], size
-    while remaining:
+    (length,) = HEADER.unpack_from(data)
+    chunks, remaining = [data[HEADER.size:]], length - (len(data) - HEADER.size)
+    while remaining > 0:
         chunk = os.read(fd, min(remaining, 1 << 20))
         if not chunk:
             return None
         chunks.append(chunk)
         remaining -= len(chunk)
-    return b"".join(chunks)
+    return b"".join(chunks) if len(chunks) > 1 else chunks[0]
 
 
 def write_frame(fd: int, payload: bytes) -> None:
@@ -73,8 +78,6 @@ def _address_space() -> int:
 
 def answer(store, request: tuple, base: str, prefixes: dict) -> tuple:
     """Evaluate one request; the outcome as a marshal-able tuple."""
-    from dskg.query_runner import NotAcceptable, QueryError, QueryRequest, execute
-
     query, result_format, graph_format, default_graphs, named_graphs, limit = request
     try:
         response = execute(store, QueryRequest(

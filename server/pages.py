@@ -1,8 +1,7 @@
 """HTML pages for people: home, browse lists per kind, downloads and health."""
 from __future__ import annotations
 
-from flask import (Blueprint, Response, abort, jsonify, render_template, request,
-                   send_from_directory)
+from flask import Blueprint, Response, abort, jsonify, render_template, send_from_directory
 
 from dskg import __version__
 from dskg.dumps import DUMPS

@@ -164,6 +164,10 @@ class QueryPool:
         return self._response(answer)
 
     def _take(self) -> Evaluator:
+        try:
+            return self.idle.get_nowait()
+        except queue.Empty:
+            pass
         metrics.QUEUE.inc()
         try:
             return self.idle.get(timeout=self.config.queue_wait)
@@ -185,6 +189,12 @@ class QueryPool:
         config = self.config
         try:
             evaluator.wait_ready(STARTUP_SECONDS)
+        except EvaluatorGone as gone:
+            log.error("an evaluator could not start (exit %s); see its message above",
+                      gone.returncode)
+            raise QueryLimitExceeded("No query evaluator could be started; the server's "
+                                     "log says why.") from None
+        try:
             started = time.monotonic()
             evaluator.ask((request.query, request.result_format, request.graph_format,
                            tuple(request.default_graphs), tuple(request.named_graphs),

@@ -12,6 +12,7 @@ answer has a separate, per-write limit, so large downloads are not cut.
 from __future__ import annotations
 
 import errno
+import select
 import socket
 import time
 
@@ -80,7 +81,11 @@ class DskgWorker(ThreadWorker):
         wrapped.read_timeout = self.read_timeout
         wrapped.setblocking(True)
         self.nr_conns += 1
-        self.enqueue_req(TConn(self.cfg, wrapped, address, listener.getsockname()))
+        conn = TConn(self.cfg, wrapped, address, listener.getsockname())
+        # Most clients send their request with the connection: then the thread need not
+        # build a selector to wait for it (gunicorn does, for every new connection).
+        conn.data_ready = bool(select.select([wrapped], [], [], 0)[0])
+        self.enqueue_req(conn)
 
     def handle(self, conn):
         conn.sock.deadline, conn.sock.answered = None, False  # a new request, a new deadline

@@ -33,6 +33,7 @@ from selenium.webdriver.common.keys import Keys  # noqa: E402
 from selenium.webdriver.support import expected_conditions as ready  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
+pytestmark = pytest.mark.slow
 CHROMIUM = os.environ.get("DSKG_CHROMIUM", "/usr/bin/chromium")
 CHROMEDRIVER = os.environ.get("DSKG_CHROMEDRIVER", "/usr/bin/chromedriver")
 #: Flags for a root user on a machine without network: no sandbox, and no calls home.

@@ -78,6 +78,7 @@ def test_a_page_with_no_publishable_practice_fails(served):
     assert config.current_build.resolve() == before
 
 
+@pytest.mark.slow
 def test_a_killed_build_leaves_no_process_behind(tmp_path):
     config = make_project(tmp_path, pages=[PAGES / "listing-page-2.txt"])
     subprocess.run([sys.executable, str(ROOT / "bench" / "generate.py"), "4000",
