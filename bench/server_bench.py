@@ -3,8 +3,8 @@
 For each size it generates N synthetic practices, builds them, then serves the same store
 three ways on this machine: dskg (gunicorn, 2 workers), `oxigraph serve-read-only` on a
 copy of the store (with the union default graph, like ours), and a Flask "hello" route
-under the same gunicorn settings (the Python HTTP ceiling). wrk drives each with 2
-connections for a fixed duration per query, each request on a new connection.
+under the same gunicorn settings (the Python HTTP ceiling). wrk drives each with 8
+kept-alive connections (BENCH_CONNECTIONS) for a fixed duration per query.
 
     .venv/bin/pip install oxigraph   # the peer server (PyPI package `oxigraph`)
     .venv/bin/python bench/server_bench.py 10000 100000
@@ -35,10 +35,10 @@ PAGES_TOO = os.environ.get("BENCH_PAGES", "1") != "0"
 #: gunicorn settings of the hello route: the same as `dskg serve` (its threaded worker).
 #: To measure an older dskg that ran sync workers, give BENCH_HELLO_WORKER=sync.
 HELLO_WORKER = os.environ.get("BENCH_HELLO_WORKER", "server.worker.DskgWorker")
-#: Every request on a new connection (as urllib-based clients such as SPARQLWrapper do):
-#: with 2 kept-alive connections a threaded server may get both on one worker, a coin toss
-#: that halves its throughput from one run to the next. BENCH_KEEPALIVE=1 keeps them.
-KEEPALIVE = os.environ.get("BENCH_KEEPALIVE", "0") == "1"
+#: wrk's connections (kept alive). With 2, a threaded server gets both on one of its two
+#: workers half of the time (connections stay with the worker that accepted them), a coin
+#: toss that halves its throughput from one run to the next; 8 spread over both.
+CONNECTIONS = os.environ.get("BENCH_CONNECTIONS", "8")
 sys.path.insert(0, str(HERE))
 from generate import generate  # noqa: E402
 
@@ -142,10 +142,9 @@ def stop(process: subprocess.Popen) -> None:
 
 
 def wrk(url: str, accept: str = "application/sparql-results+json") -> dict:
-    close = [] if KEEPALIVE else ["-H", "Connection: close"]
-    result = subprocess.run(["wrk", "-t2", "-c2", f"-d{DURATION}", "--timeout", "60s",
-                             "-s", str(HERE / "percentiles.lua"), "-H", f"Accept: {accept}",
-                             *close, url],
+    result = subprocess.run(["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{DURATION}", "--timeout",
+                             "60s", "-s", str(HERE / "percentiles.lua"), "-H",
+                             f"Accept: {accept}", url],
                             capture_output=True, text=True, check=True)
     return json.loads(result.stdout.strip().splitlines()[-1])
 

@@ -213,14 +213,20 @@ def build(config: Config, strict: bool = False,
                                f"{config.data_dir} is a publishable practice")
     build_dir = new_build_dir(config.var_dir)
     try:
-        return prepared, _write(prepared, build_dir)
+        history, stream_index, snapshot = _write(prepared, build_dir)
     except BaseException:
         shutil.rmtree(build_dir, ignore_errors=True)
         raise
+    switch_current(config.var_dir, build_dir)
+    history.commit(stream_index, snapshot)
+    prune_builds(config.var_dir)
+    return prepared, build_dir
 
 
-def _write(prepared: Prepared, build_dir: Path) -> Path:
-    """Write every artefact of the build into ``build_dir``, then switch to it."""
+def _write(prepared: Prepared, build_dir: Path
+           ) -> tuple[History, list[dict], dict[str, str]]:
+    """Write every artefact of the build into ``build_dir``; return the change-stream
+    history with what it will record once the build is live."""
     config = prepared.config
     clock = time.perf_counter()
     ns = Namespaces(config.base)
@@ -250,10 +256,7 @@ def _write(prepared: Prepared, build_dir: Path) -> Path:
                                   "triples": indexes["triples"],
                                   "graphs": [str(name) for name, _ in graphs]}
     write_json(build_dir / "report.json", report)
-    switch_current(config.var_dir, build_dir)
-    history.commit(stream_index, snapshot)
-    prune_builds(config.var_dir)
-    return build_dir
+    return history, stream_index, snapshot
 
 
 def _examples(indexes: dict) -> list[str]:

@@ -56,4 +56,4 @@ def health():
 def prometheus():
     """Requests, query durations, timeouts, rejections, queue length and the build id."""
     body, media = metrics.exposition()
-    return Response(body, mimetype=media.split(";")[0])
+    return Response(body, content_type=media)
