@@ -138,7 +138,11 @@ def start(command: list[str], env: dict | None = None) -> subprocess.Popen:
 
 def stop(process: subprocess.Popen) -> None:
     os.killpg(process.pid, signal.SIGTERM)
-    process.wait(timeout=30)
+    try:
+        process.wait(timeout=60)  # dskg lets a running query finish (its time limit + 5 s)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
 
 
 def wrk(url: str, accept: str = "application/sparql-results+json") -> dict:

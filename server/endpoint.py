@@ -16,6 +16,7 @@ Queries come as ``GET ?query=``, form-encoded ``POST`` or ``POST`` with an
 from __future__ import annotations
 
 import io
+import math
 from functools import lru_cache
 from typing import Callable, Iterable
 from urllib.parse import parse_qs
@@ -251,11 +252,13 @@ def query_failure(error: Exception, config) -> tuple[int, str, list[tuple[str, s
         return 400, f"Query syntax error: {error}", []
     if isinstance(error, QueryRefused):
         return 400, f"Query refused: {error}", []
+    # A client whose query was stopped waits as long as a query may run (see admission).
+    wait = [("Retry-After", str(math.ceil(config.query_timeout)))]
     if isinstance(error, QueryTimeout):
         return 503, (f"Query timed out: it ran longer than {config.query_timeout:g} s and "
-                     "was stopped."), []
+                     "was stopped."), wait
     if isinstance(error, QueryLimitExceeded):
-        return 503, str(error), []
+        return 503, str(error), wait
     if isinstance(error, Rejected):
         return error.status, str(error), [("Retry-After", str(error.retry_after))]
     raise error

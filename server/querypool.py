@@ -153,13 +153,14 @@ class QueryPool:
             evaluator = self._take()
             outcome, replace = "error", True
             try:
-                answer = self._evaluate(evaluator, request, slots)
+                answer, ran_long = self._evaluate(evaluator, request, slots)
                 outcome = answer[0]
-                replace = slots.heavy or outcome not in ("ok", "syntax", "not-acceptable")
+                replace = ran_long or outcome not in ("ok", "syntax", "not-acceptable")
             finally:
                 if replace:
-                    evaluator = self._replace(evaluator)
-                self.idle.put(evaluator)
+                    self._replace(evaluator)
+                else:
+                    self.idle.put(evaluator)
                 metrics.QUERY_SECONDS.labels(outcome).observe(time.monotonic() - started)
         return self._response(answer)
 
@@ -179,10 +180,11 @@ class QueryPool:
         finally:
             metrics.QUEUE.dec()
 
-    def _evaluate(self, evaluator: Evaluator, request: QueryRequest, slots: "Slots") -> tuple:
-        """The evaluator's answer. A query that is not heavy yet becomes heavy (takes
-        heavy ``slots``) once it runs past ``heavy_after``; both limits count from the
-        moment the evaluator has the query.
+    def _evaluate(self, evaluator: Evaluator, request: QueryRequest,
+                  slots: "Slots") -> tuple[tuple, bool]:
+        """The evaluator's answer, and whether the query ran past ``heavy_after`` (then
+        it needs heavy ``slots``, and runs on at a lower priority). Both limits count
+        from the moment the evaluator has the query.
 
         Any exception leaves the evaluator in an unknown state: the caller replaces it.
         """
@@ -199,19 +201,23 @@ class QueryPool:
             evaluator.ask((request.query, request.result_format, request.graph_format,
                            tuple(request.default_graphs), tuple(request.named_graphs),
                            request.limit))
+            answer = evaluator.answer(config.heavy_after)
+            if answer is not None:
+                return answer, False
             if not slots.heavy:
-                answer = evaluator.answer(config.heavy_after - (time.monotonic() - started))
-                if answer is not None:
-                    return answer
                 self._go_heavy(slots, request.client)
             evaluator.deprioritise()
             answer = evaluator.answer(config.query_timeout - (time.monotonic() - started))
         except EvaluatorGone as gone:
-            raise self._death(gone.returncode) from None
+            error = self._death(gone.returncode)
+            if isinstance(error, QueryLimitExceeded):
+                self.admission.refuse(request.client)
+            raise error from None
         if answer is None:
             metrics.TIMEOUTS.inc()
+            self.admission.refuse(request.client)
             raise QueryTimeout()
-        return answer
+        return answer, True
 
     def _go_heavy(self, slots: "Slots", client: str) -> None:
         """Take this worker's and the server's heavy slots for ``client``'s query, or
@@ -230,9 +236,25 @@ class QueryPool:
         slots.callback(metrics.HEAVY.dec)
         slots.heavy = True
 
-    def _replace(self, evaluator: Evaluator) -> Evaluator:
+    def _replace(self, evaluator: Evaluator) -> None:
+        """Kill ``evaluator`` and start another, which joins the idle ones once it has
+        opened the store: a waiting query never waits for a process to start."""
         evaluator.kill()
-        return Evaluator(self.settings)
+        threading.Thread(target=self._start_one, name="evaluator-start", daemon=True).start()
+
+    def _start_one(self) -> None:
+        for attempt in range(5):
+            fresh = Evaluator(self.settings)
+            try:
+                fresh.wait_ready(STARTUP_SECONDS)
+            except EvaluatorGone as gone:
+                log.error("an evaluator could not start (exit %s); see its message above",
+                          gone.returncode)
+                fresh.close()
+                time.sleep(2 ** attempt)
+                continue
+            self.idle.put(fresh)
+            return
 
     @contextmanager
     def _heavy_share(self) -> Iterator[None]:

@@ -1,6 +1,7 @@
 """A real dskg server (gunicorn, free port) on a freshly built store, for HTTP tests."""
 from __future__ import annotations
 
+import http.client
 import os
 import signal
 import socket
@@ -9,6 +10,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlencode, urlsplit
 
 import requests
 
@@ -38,6 +40,23 @@ class RunningServer:
 
     def health(self) -> dict:
         return requests.get(self.url + "/health", timeout=10).json()
+
+
+def query_from(server: RunningServer, address: str, query: str,
+               timeout: float = 60) -> tuple[int, dict, str]:
+    """POST ``query`` from the loopback address ``address`` (a client of its own, for
+    the server's limits per client); status, headers and body."""
+    parts = urlsplit(server.url)
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout,
+                                            source_address=(address, 0))
+    try:
+        connection.request("POST", "/sparql", urlencode({"query": query}), {
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Accept": "application/sparql-results+json"})
+        response = connection.getresponse()
+        return response.status, dict(response.getheaders()), response.read().decode()
+    finally:
+        connection.close()
 
 
 def children(pid: int) -> set[int]:

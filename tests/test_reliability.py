@@ -6,7 +6,6 @@ traffic from 127.0.0.1.
 """
 from __future__ import annotations
 
-import http.client
 import os
 import signal
 import socket
@@ -15,7 +14,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlsplit
 
 import pytest
 import requests
@@ -23,7 +22,7 @@ import requests
 from dskg.build import build
 
 from .conftest import BASE, make_project
-from .server_fixture import built_project, children, start_server, stop_server
+from .server_fixture import built_project, children, query_from, start_server, stop_server
 
 CARTESIAN = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
 HUGE_SORT = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f } ORDER BY ?c ?f LIMIT 1"
@@ -40,20 +39,6 @@ def server(tmp_path_factory):
                                         "DSKG_QUERY_MEMORY": "256"})
     yield running
     stop_server(running)
-
-
-def query_from(server, address: str, query: str, timeout: float = 60) -> tuple[int, dict, str]:
-    """Send ``query`` from the loopback address ``address``; status, headers and body."""
-    parts = urlsplit(server.url)
-    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout,
-                                            source_address=(address, 0))
-    try:
-        connection.request("POST", "/sparql", urlencode({"query": query}),
-                           {"Content-Type": "application/x-www-form-urlencoded", **JSON})
-        response = connection.getresponse()
-        return response.status, dict(response.getheaders()), response.read().decode()
-    finally:
-        connection.close()
 
 
 def raw_exchange(server, data: bytes, wait: float = 10) -> bytes:
