@@ -67,9 +67,10 @@ class Evaluator:
         environment = {name: value for name, value in os.environ.items()
                        if name != metrics.MULTIPROCESS}
         # Run as a script, not ``-m server.evaluator``: importing the ``server`` package
-        # would load the whole web app into every evaluator.
+        # would load the whole web app into every evaluator. ``-P`` keeps the script's
+        # folder off ``sys.path``, so no module of ``server/`` shadows another.
         self.process = subprocess.Popen(
-            [sys.executable, str(EVALUATOR), json.dumps(settings)],
+            [sys.executable, "-P", str(EVALUATOR), json.dumps(settings)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, bufsize=0,
             env=environment | {"MALLOC_ARENA_MAX": "2"})
         self.to_child = self.process.stdin.fileno()
