@@ -43,7 +43,7 @@ class Config:
     heavy_queries: int = 2
     client_heavy: int = 1
     #: How long a query may wait for a free evaluator before the answer is 503.
-    queue_wait: float = 5.0
+    queue_wait: float = 10.0
     #: Checked before a query reaches the engine (400 beyond them).
     query_max_length: int = 100_000
     query_max_depth: int = 64
