@@ -13,8 +13,9 @@ Limits, each enforced from outside the query:
   past it ends its process, and the client gets a 503 that says so;
 - **heavy queries**: a query still running after ``heavy_after`` needs a heavy slot
   (:mod:`server.admission`) or is stopped; a worker keeps at least one evaluator
-  free of heavy queries, so light queries always find one within ``heavy_after``;
-  heavy queries run at a lower CPU priority than everything else;
+  free of heavy queries, so a light query never waits behind a heavy one (only behind
+  queries not yet known to be heavy, each for at most ``heavy_after``); heavy queries
+  run at a lower CPU priority than everything else;
 - **crashes**: a query that ends its evaluator some other way (a stack overflow in
   the engine) is answered 400 and the evaluator replaced.
 
