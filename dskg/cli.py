@@ -204,14 +204,20 @@ def cmd_build(args: argparse.Namespace, config: Config) -> int:
 
 # ---------------------------------------------------------------- serve / query
 
-def cmd_serve(args: argparse.Namespace, config: Config) -> int:
-    from server.serve import StoreUnusable, serve
+#: Where ``dskg serve`` finds the web server: an entry point the ``server`` package
+#: registers (pyproject.toml), so the pipeline never imports the web app.
+SERVER_ENTRY_POINTS = "dskg.server"
 
-    try:
-        return serve(config)
-    except StoreUnusable as error:
-        print(f"dskg serve: {error}", file=sys.stderr)
+
+def cmd_serve(args: argparse.Namespace, config: Config) -> int:
+    from importlib.metadata import entry_points
+
+    found = entry_points(group=SERVER_ENTRY_POINTS, name="serve")
+    if not found:
+        print("dskg serve: no web server is installed with dskg (run `make install`)",
+              file=sys.stderr)
         return 1
+    return next(iter(found)).load()(config)
 
 
 def cmd_query(args: argparse.Namespace, config: Config) -> int:

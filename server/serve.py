@@ -19,6 +19,7 @@ import logging
 import os
 import shutil
 import signal
+import sys
 import tempfile
 from pathlib import Path
 
@@ -140,3 +141,13 @@ def serve(config: Config) -> int:
         if own_run_dir and os.getpid() == master:
             shutil.rmtree(run_dir, ignore_errors=True)
     return 0
+
+
+def command(config: Config) -> int:
+    """``dskg serve`` (registered as the ``dskg.server`` entry point ``serve``): run the
+    server; a build that cannot be served is one line on stderr and exit code 1."""
+    try:
+        return serve(config)
+    except StoreUnusable as error:
+        print(f"dskg serve: {error}", file=sys.stderr)
+        return 1
