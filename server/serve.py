@@ -58,15 +58,18 @@ def check_build(config: Config) -> Path:
 class DskgServer(BaseApplication):
     """gunicorn configured from our Config; each worker builds its app on ``build_dir``."""
 
-    def __init__(self, config: Config):
+    def __init__(self, config: Config, build_dir: Path):
+        """``build_dir``: the build to start with, already checked by :func:`check_build`."""
         self.dskg_config = config
-        self.build_dir: Path | None = None
-        self._held: int | None = None
+        self.build_dir, self._held = build_dir, hold_build(build_dir)
+        self._started = False
         super().__init__()
 
     def load_config(self) -> None:
         config = self.dskg_config
-        self._pin_build()
+        if self._started:  # a reload (kill -HUP): the server moves to the current build
+            self._pin_build()
+        self._started = True
         self.cfg.set("bind", f"{config.host}:{config.port}")
         self.cfg.set("workers", config.workers)
         self.cfg.set("worker_class", "server.worker.DskgWorker")
@@ -82,19 +85,16 @@ class DskgServer(BaseApplication):
         self.cfg.set("child_exit", _worker_exited)
 
     def _pin_build(self) -> None:
-        """Pick the build every worker will serve, and mark it in use.
+        """Pick the build every worker will serve from now on, and mark it in use.
 
-        On a reload to a build that cannot be served, the server keeps its build."""
+        A build that cannot be served is logged, and the server keeps its build."""
         try:
             build_dir = check_build(self.dskg_config)
         except StoreUnusable as error:
-            if self.build_dir is None:
-                raise
             log.error("kept build %s: %s", self.build_dir.name, error)
             return
         held = hold_build(build_dir)
-        if self._held is not None:
-            os.close(self._held)
+        os.close(self._held)
         self.build_dir, self._held = build_dir, held
         log.info("serving build %s", build_dir.name)
 
@@ -130,8 +130,8 @@ def serve(config: Config) -> int:
     config = config.with_overrides(run_dir=str(run_dir))
     master = os.getpid()
     try:
-        check_build(config)  # here, so its error is ours to report, not gunicorn's
-        server = DskgServer(config)
+        # Checked here, not in gunicorn's configuration step, so the error is ours to report.
+        server = DskgServer(config, check_build(config))
         log.info("serving %s on http://%s:%d/ (base IRI %s, %d workers × %d threads, "
                  "%d query processes each)", server.build_dir.name, config.host, config.port,
                  config.base, config.workers, config.threads, config.query_processes)

@@ -295,6 +295,21 @@ def test_a_restarted_worker_joins_the_build_the_others_serve(tmp_path):
         stop_server(running)
 
 
+def test_a_reload_to_a_broken_build_keeps_the_served_one(tmp_path):
+    config = built_project(tmp_path, make_project)
+    running = start_server(config)
+    try:
+        first = running.health()["build"]
+        build(config)
+        (config.current_build.resolve() / "store" / "CURRENT").write_text("garbage")
+        os.kill(running.process.pid, signal.SIGHUP)
+        time.sleep(3)
+        assert {running.health()["build"] for _ in range(20)} == {first}
+        assert "kept build " + first in (config.var_dir / "server.log").read_text()
+    finally:
+        stop_server(running)
+
+
 def test_servers_on_one_host_have_their_own_control_sockets(server, tmp_path):
     config = built_project(tmp_path, make_project)
     other = start_server(config)
