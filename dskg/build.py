@@ -6,30 +6,30 @@ bad entry is reported and left out; it never stops the other entries.
 """
 from __future__ import annotations
 
-import json
 import shutil
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, PROV, RDF, XSD
 
 from dskg import __version__
-from dskg.browse_index import write_browse_index
+from dskg.artefact import (Layout, write_metadata, write_report, write_stream_index)
+from dskg.artefact.browse import write_browse_index
+from dskg.artefact.dumps import write_dumps
+from dskg.artefact.indexes import write_indexes
+from dskg.artefact.lifecycle import new_build_dir, prune_builds, switch_current
 from dskg.catalog import catalog_graph
 from dskg.config import Config
 from dskg.curation import load_curation
-from dskg.dumps import write_dumps
-from dskg.indexes import write_indexes
 from dskg.ingest.records import PracticeRecord, read_pages
-from dskg.ldes import History
+from dskg.artefact.history import History
 from dskg.mapping import MappedGraph, map_records
 from dskg.namespaces import SCHEMA, Namespaces
 from dskg.registry import SlugRegistry
-from dskg.store import load_graphs, new_build_dir, prune_builds, switch_current
+from dskg.store import create_store, open_store
 from dskg.validation import Finding, Quarantined, load_shapes, quarantine, validate_mapped
 from dskg.vocab import Vocabularies, load_vocabularies
 from dskg.void import void_graph
@@ -235,19 +235,22 @@ def _write(prepared: Prepared, build_dir: Path
     graphs += vocabulary_graphs(prepared.vocab)
     graphs.append((ns.iri("def/shapes"), load_shapes(config.shapes_dir, ns)))
     graphs.append((ns.build_graph, build_graph(prepared, finished)))
-    load_graphs(build_dir / "store", graphs)
+    layout = Layout(build_dir)
+    create_store(layout.store, ((str(name), graph.serialize(format="nt", encoding="utf-8"))
+                                for name, graph in graphs))
     prepared.timings["load"] = time.perf_counter() - clock
     clock = time.perf_counter()
-    store = ox.Store.read_only(str(build_dir / "store"))
-    sizes = write_dumps(store, build_dir / "dumps", ns.prefixes())
-    indexes = write_indexes(store, ns, build_dir / "indexes.json")
-    write_browse_index(store, ns, build_dir / "browse.sqlite")
+    store = open_store(layout.store)
+    sizes = write_dumps(store, layout.dumps, ns.prefixes())
+    indexes = write_indexes(store, ns, layout.indexes)
+    write_browse_index(store, ns, layout.browse)
     history = History(config.var_dir / "history")
-    stream_index, snapshot = history.prepare(ns, prepared.mapped, finished)
-    write_json(build_dir / "ldes.json", stream_index)
+    stream_index, snapshot = history.prepare(
+        ns, [prepared.mapped.data, prepared.mapped.curation], finished)
+    write_stream_index(layout, stream_index)
     first_issued = datetime.fromisoformat(stream_index[0]["time"]) if stream_index else finished
-    write_metadata(build_dir / "meta", {
-        "catalog": catalog_graph(config, store, build_dir / "dumps", finished, first_issued),
+    write_metadata(layout, {
+        "catalog": catalog_graph(config, store, layout.dumps, finished, first_issued),
         "void": void_graph(config, store, _examples(indexes))})
     del store
     prepared.timings["dumps"] = time.perf_counter() - clock
@@ -255,22 +258,10 @@ def _write(prepared: Prepared, build_dir: Path
     report = prepared.report() | {"dumps": sizes, "counts": indexes["counts"],
                                   "triples": indexes["triples"],
                                   "graphs": [str(name) for name, _ in graphs]}
-    write_json(build_dir / "report.json", report)
+    write_report(layout, report)
     return history, stream_index, snapshot
 
 
 def _examples(indexes: dict) -> list[str]:
     return [items[0][0] for kind in ("practice", "organisation", "country")
             if (items := indexes["lists"].get(kind))]
-
-
-def write_json(path: Path, value) -> None:
-    """Compact JSON: an indented dump uses Python's slow pure encoder (minutes at 100k)."""
-    path.write_text(json.dumps(value, ensure_ascii=False), encoding="utf-8")
-
-
-def write_metadata(folder: Path, graphs: dict[str, Graph]) -> None:
-    """Documents about the build that cannot be inside its store (they describe its dumps)."""
-    folder.mkdir()
-    for name, graph in graphs.items():
-        graph.serialize(folder / f"{name}.nt", format="nt", encoding="utf-8")

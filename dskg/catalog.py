@@ -13,13 +13,14 @@ from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 
-import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, OWL, RDF, RDFS, SKOS, XSD
 
 from dskg.config import Config
-from dskg.dumps import DUMPS
+from dskg.artefact.dumps import DUMPS
 from dskg.namespaces import Namespaces
+from dskg.rdf import IRI
+from dskg.store import Store
 
 EU = "http://publications.europa.eu/resource/authority/"
 IANA = "http://www.iana.org/assignments/media-types/"
@@ -55,10 +56,10 @@ def sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _date_bounds(store: ox.Store, ns: Namespaces) -> tuple[str, str] | None:
+def _date_bounds(store: Store, ns: Namespaces) -> tuple[str, str] | None:
     """Earliest and latest start/end date of any practice, widened to whole days."""
-    values = [row["d"].value for row in store.query(
-        DATES.format(practice=ns.dskg.GoodPractice), use_default_graph_as_union=True)]
+    values = [row["d"].value for row in store.select(
+        DATES.format(practice=ns.dskg.GoodPractice))]
     if not values:
         return None
     start = min(values)
@@ -110,7 +111,7 @@ def _english(graph: Graph, node, *props) -> Literal | None:
     return None
 
 
-def _describe_authority_values(g: Graph, store: ox.Store) -> None:
+def _describe_authority_values(g: Graph, store: Store) -> None:
     """State scheme membership and English labels of every authority value used.
 
     DCAT-AP's vocabulary shapes check ``skos:inScheme`` on each value, and portals show
@@ -124,8 +125,7 @@ def _describe_authority_values(g: Graph, store: ox.Store) -> None:
     for value in used:
         if str(value).startswith(EU + "country/"):
             g.add((value, SKOS.inScheme, URIRef(EU + "country")))
-            rows = list(store.query(COUNTRY_LABELS, use_default_graph_as_union=True,
-                                    substitutions={ox.Variable("eu"): ox.NamedNode(str(value))}))
+            rows = store.select(COUNTRY_LABELS, {"eu": IRI(str(value))})
             if rows:
                 g.add((value, SKOS.prefLabel, Literal(rows[0]["label"].value, lang="en")))
             schemes.add(URIRef(EU + "country"))
@@ -156,7 +156,7 @@ def _type_linked_nodes(g: Graph) -> None:
                 g.add((value, RDF.type, rdf_type))
 
 
-def catalog_graph(config: Config, store: ox.Store, dumps_dir: Path, built: datetime,
+def catalog_graph(config: Config, store: Store, dumps_dir: Path, built: datetime,
                   issued: datetime) -> Graph:
     """The catalogue, dataset, distributions, data service and their agents."""
     ns = Namespaces(config.base)
@@ -203,7 +203,7 @@ def catalog_graph(config: Config, store: ox.Store, dumps_dir: Path, built: datet
                         (RDFS.seeAlso, ns.iri(".well-known/void")),
                         (DCTERMS.identifier, Literal(str(dataset)))):
         g.add((dataset, prop, value))
-    for row in store.query(COVERAGE.format(dskg=ns.dskg, eu=EU), use_default_graph_as_union=True):
+    for row in store.select(COVERAGE.format(dskg=ns.dskg, eu=EU)):
         g.add((dataset, DCTERMS.spatial, URIRef(row["eu"].value)))
     bounds = _date_bounds(store, ns)
     if bounds:

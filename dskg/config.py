@@ -85,14 +85,6 @@ class Config:
         """The symlink that always names the last successful build."""
         return self.var_dir / "current"
 
-    @property
-    def store_path(self) -> Path:
-        return self.current_build / "store"
-
-    @property
-    def dumps_dir(self) -> Path:
-        return self.current_build / "dumps"
-
     def with_overrides(self, **values: Any) -> "Config":
         """A copy with the given settings replaced; ``None`` values are ignored."""
         given = {k: v for k, v in values.items() if v is not None}

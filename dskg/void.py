@@ -6,13 +6,13 @@ endpoint by anyone. It is computed once per build, where aggregates are affordab
 """
 from __future__ import annotations
 
-import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import RDF, XSD
 
 from dskg.config import Config
-from dskg.dumps import DUMPS
+from dskg.artefact.dumps import DUMPS
 from dskg.namespaces import Namespaces
+from dskg.store import Store
 
 VOID = Namespace("http://rdfs.org/ns/void#")
 EU_COUNTRY = "http://publications.europa.eu/resource/authority/country"
@@ -37,8 +37,8 @@ VOCABULARIES = ("http://purl.org/dc/terms/", "http://www.w3.org/2004/02/skos/cor
                 "http://www.w3.org/2002/07/owl#")
 
 
-def count(store: ox.Store, query: str) -> int:
-    [row] = list(store.query(query, use_default_graph_as_union=True))
+def count(store: Store, query: str) -> int:
+    [row] = list(store.select(query))
     return int(row["n"].value)
 
 
@@ -46,7 +46,7 @@ def _integer(value: int) -> Literal:
     return Literal(value, datatype=XSD.integer)
 
 
-def void_graph(config: Config, store: ox.Store, example_resources: list[str]) -> Graph:
+def void_graph(config: Config, store: Store, example_resources: list[str]) -> Graph:
     ns = Namespaces(config.base)
     g = Graph()
     g.bind("void", VOID)
@@ -59,12 +59,12 @@ def void_graph(config: Config, store: ox.Store, example_resources: list[str]) ->
            Literal("Digital Skills Knowledge Graph", lang="en")))
     for name, query in COUNTS.items():
         g.add((dataset, VOID[name], _integer(count(store, query))))
-    for row in store.query(CLASS_PARTITIONS, use_default_graph_as_union=True):
+    for row in store.select(CLASS_PARTITIONS):
         partition = BNode()
         g.add((dataset, VOID.classPartition, partition))
         g.add((partition, VOID["class"], URIRef(row["c"].value)))
         g.add((partition, VOID.entities, _integer(int(row["n"].value))))
-    for row in store.query(PROPERTY_PARTITIONS, use_default_graph_as_union=True):
+    for row in store.select(PROPERTY_PARTITIONS):
         partition = BNode()
         g.add((dataset, VOID.propertyPartition, partition))
         g.add((partition, VOID.property, URIRef(row["p"].value)))

@@ -10,25 +10,25 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-import pyoxigraph as ox
 
-from dskg.graphstore import GraphStore
+from dskg.rdf import IRI, BlankNode, Literal, Triple
+from dskg.store import Queryable
 from server.queries import paged, query
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
-LABEL_PREDICATE = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
+LABEL_PREDICATE = IRI("http://www.w3.org/2000/01/rdf-schema#label")
 
 
 @dataclass
 class Description:
     iri: str
-    outgoing: list[tuple[ox.NamedNode, object, str]] = field(default_factory=list)
-    blank: dict[str, list[tuple[ox.NamedNode, object]]] = field(default_factory=dict)
-    incoming: list[tuple[object, ox.NamedNode]] = field(default_factory=list)
+    outgoing: list[tuple[IRI, object, str]] = field(default_factory=list)
+    blank: dict[str, list[tuple[IRI, object]]] = field(default_factory=dict)
+    incoming: list[tuple[object, IRI]] = field(default_factory=list)
     incoming_total: int = 0
     page: int = 1
     page_size: int = 50
-    labels: dict[str, list[ox.Literal]] = field(default_factory=dict)
+    labels: dict[str, list[Literal]] = field(default_factory=dict)
 
     @property
     def pages(self) -> int:
@@ -38,50 +38,50 @@ class Description:
     def types(self) -> list[str]:
         return [o.value for p, o, _ in self.outgoing if p.value == RDF_TYPE]
 
-    def triples(self) -> list[ox.Triple]:
+    def triples(self) -> list[Triple]:
         """The description as RDF: statements, blank-node closure, labels, inverse page."""
-        this = ox.NamedNode(self.iri)
+        this = IRI(self.iri)
         seen, triples = set(), []
 
-        def add(triple: ox.Triple) -> None:
+        def add(triple: Triple) -> None:
             if triple not in seen:
                 seen.add(triple)
                 triples.append(triple)
 
         for predicate, value, _ in self.outgoing:
-            add(ox.Triple(this, predicate, value))
+            add(Triple(this, predicate, value))
         for node, statements in self.blank.items():
             for predicate, value in statements:
-                add(ox.Triple(ox.BlankNode(node), predicate, value))
+                add(Triple(BlankNode(node), predicate, value))
         for subject, predicate in self.incoming:
-            add(ox.Triple(subject, predicate, this))
+            add(Triple(subject, predicate, this))
         for iri, labels in self.labels.items():
             if iri != self.iri:
                 for label in labels:
-                    add(ox.Triple(ox.NamedNode(iri), LABEL_PREDICATE, label))
+                    add(Triple(IRI(iri), LABEL_PREDICATE, label))
         return triples
 
 
 class Describer:
     """Builds descriptions from a store, remembering labels (the store never changes)."""
 
-    def __init__(self, store: GraphStore):
+    def __init__(self, store: Queryable):
         self.store = store
         self.labels = lru_cache(maxsize=200_000)(self._labels)
 
     def exists(self, iri: str) -> bool:
-        return self.store.ask(query("exists"), {"this": ox.NamedNode(iri)})
+        return self.store.ask(query("exists"), {"this": IRI(iri)})
 
-    def _labels(self, iri: str) -> tuple[ox.Literal, ...]:
-        rows = self.store.select(query("labels"), {"this": ox.NamedNode(iri)})
-        return tuple(row["label"] for row in rows if isinstance(row["label"], ox.Literal))
+    def _labels(self, iri: str) -> tuple[Literal, ...]:
+        rows = self.store.select(query("labels"), {"this": IRI(iri)})
+        return tuple(row["label"] for row in rows if isinstance(row["label"], Literal))
 
     def describe(self, iri: str, page: int = 1, page_size: int = 50) -> Description:
-        this = ox.NamedNode(iri)
+        this = IRI(iri)
         description = Description(iri=iri, page=page, page_size=page_size)
         for row in self.store.select(query("outgoing"), {"this": this}):
             description.outgoing.append((row["p"], row["o"], row["g"].value))
-            if isinstance(row["o"], ox.BlankNode):
+            if isinstance(row["o"], BlankNode):
                 description.blank[row["o"].value] = [
                     (r["p"], r["o"]) for r in self.store.select(query("blank_node"),
                                                                 {"this": row["o"]})]
@@ -93,13 +93,13 @@ class Describer:
         linked = {iri}
         for predicate, value, _ in description.outgoing:
             linked.add(predicate.value)
-            if isinstance(value, ox.NamedNode):
+            if isinstance(value, IRI):
                 linked.add(value.value)
         for statements in description.blank.values():
             linked.update(p.value for p, _ in statements)
         for subject, predicate in description.incoming:
             linked.add(predicate.value)
-            if isinstance(subject, ox.NamedNode):
+            if isinstance(subject, IRI):
                 linked.add(subject.value)
         description.labels = {i: list(self.labels(i)) for i in linked if self.labels(i)}
         return description

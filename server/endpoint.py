@@ -21,12 +21,12 @@ from functools import lru_cache
 from typing import Callable, Iterable
 from urllib.parse import parse_qs
 
-import pyoxigraph as ox
 
-from dskg.query_runner import (NotAcceptable, QueryError, QueryLimitExceeded, QueryRequest,
+from dskg.rdf import XSD, IRI, BlankNode, Literal, Triple
+from server.query_runner import (NotAcceptable, QueryError, QueryLimitExceeded, QueryRequest,
                                QueryTimeout)
-from dskg.results import (FORMAT_ALIASES, GRAPH_FORMATS, GRAPH_MEDIA, RESULT_FORMATS,
-                          RESULT_MEDIA)
+from dskg.formats import (FORMAT_ALIASES, GRAPH_FORMATS, GRAPH_MEDIA, RESULT_FORMATS,
+                          RESULT_MEDIA, serialize)
 from server import metrics
 from server.admission import Rejected
 from server.guard import QueryRefused
@@ -87,7 +87,7 @@ def check_graph_iris(params: dict[str, list[str]]) -> None:
     for name in GRAPH_PARAMETERS:
         for value in params.get(name, []):
             try:
-                ox.NamedNode(value)
+                IRI.checked(value)
             except ValueError:
                 raise ProtocolError(400, f"{name} must be an absolute IRI; {value[:200]!r} "
                                     "is not.") from None
@@ -274,30 +274,28 @@ def endpoint_url(site, environ: dict) -> str:
 
 def service_description(site, endpoint: str, name: str) -> bytes:
     """The SPARQL 1.1 Service Description of this endpoint, in format ``name``."""
-    service, dataset, default = ox.NamedNode(endpoint), ox.BlankNode(), ox.BlankNode()
-    a = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+    service, dataset, default = IRI(endpoint), BlankNode(), BlankNode()
+    a = IRI("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 
-    def sd(term: str) -> ox.NamedNode:
-        return ox.NamedNode(SD + term)
+    def sd(term: str) -> IRI:
+        return IRI(SD + term)
 
-    triples = [ox.Triple(service, a, sd("Service")),
-               ox.Triple(service, sd("endpoint"), service),
-               ox.Triple(service, sd("supportedLanguage"), sd("SPARQL11Query")),
-               ox.Triple(service, sd("feature"), sd("UnionDefaultGraph")),
-               ox.Triple(service, sd("defaultDataset"), dataset),
-               ox.Triple(dataset, a, sd("Dataset")),
-               ox.Triple(dataset, sd("defaultGraph"), default),
-               ox.Triple(default, a, sd("Graph")),
-               ox.Triple(default, ox.NamedNode("http://rdfs.org/ns/void#triples"),
-                         ox.Literal(str(site.indexes.triples), datatype=ox.NamedNode(
-                             "http://www.w3.org/2001/XMLSchema#integer")))]
+    triples = [Triple(service, a, sd("Service")),
+               Triple(service, sd("endpoint"), service),
+               Triple(service, sd("supportedLanguage"), sd("SPARQL11Query")),
+               Triple(service, sd("feature"), sd("UnionDefaultGraph")),
+               Triple(service, sd("defaultDataset"), dataset),
+               Triple(dataset, a, sd("Dataset")),
+               Triple(dataset, sd("defaultGraph"), default),
+               Triple(default, a, sd("Graph")),
+               Triple(default, IRI("http://rdfs.org/ns/void#triples"),
+                      Literal.typed(str(site.build.indexes.triples), XSD + "integer"))]
     for fmt in ("SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV",
                 "SPARQL_Results_TSV", "Turtle", "N-Triples", "JSON-LD", "RDF_XML"):
-        triples.append(ox.Triple(service, sd("resultFormat"), ox.NamedNode(FORMATS_NS + fmt)))
-    for graph in site.report.get("graphs", []):
-        named = ox.BlankNode()
-        triples += [ox.Triple(dataset, sd("namedGraph"), named),
-                    ox.Triple(named, sd("name"), ox.NamedNode(graph))]
-    _, rdf_format, _ = GRAPH_FORMATS[name]
+        triples.append(Triple(service, sd("resultFormat"), IRI(FORMATS_NS + fmt)))
+    for graph in site.build.report.get("graphs", []):
+        named = BlankNode()
+        triples += [Triple(dataset, sd("namedGraph"), named),
+                    Triple(named, sd("name"), IRI(graph))]
     prefixes = {"sd": SD, "void": "http://rdfs.org/ns/void#"} if name == "turtle" else None
-    return ox.serialize(triples, format=rdf_format, prefixes=prefixes)
+    return serialize(triples, name, prefixes)

@@ -1,6 +1,6 @@
 """One SPARQL evaluator process: ``python server/evaluator.py SETTINGS_JSON``.
 
-pyoxigraph cannot cancel a query or bound its memory, so visitors' queries are
+The embedded store cannot cancel a query or bound its memory, so visitors' queries are
 evaluated here, in a process of their own that its web worker can kill (time limit)
 and that the OS bounds (memory limit): once the store is open and warm, the process
 limits its own address space (``RLIMIT_AS``) to what it uses then plus the configured
@@ -27,7 +27,8 @@ import sys
 import threading
 
 from dskg.lifeline import exit_with_parent
-from dskg.query_runner import NotAcceptable, QueryError, QueryRequest, execute
+from dskg.store import open_store
+from server.query_runner import NotAcceptable, QueryError, QueryRequest, execute
 
 HEADER = struct.Struct("!I")
 STACK_SIZE = 256 * 1024 * 1024
@@ -107,9 +108,7 @@ def serve(settings: dict) -> None:
 
 
 def _serve(settings: dict) -> None:
-    import pyoxigraph as ox
-
-    store = ox.Store.read_only(settings["store"])
+    store = open_store(settings["store"])
     prefixes, base = settings["prefixes"], settings["base"]
     answer(store, ("ASK { ?s ?p ?o }", "json", None, (), (), 1), base, prefixes)
     ceiling = _address_space() + settings["memory_mib"] * 1024 * 1024

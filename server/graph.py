@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import hashlib
 
-import pyoxigraph as ox
 from flask import Blueprint, jsonify, request
 
-from server import site
+from dskg.rdf import IRI
+from server.site import site
 from server.describe import RDF_TYPE, Description
 from server.rendering import label_of
 from server.resources import CACHE_CONTROL, describer_for
@@ -64,7 +64,7 @@ def neighbourhood(description: Description) -> list[dict]:
     elements, nodes = [_node(iri, labels)], {iri}
     targets = []
     for predicate, value, _ in description.outgoing:
-        if isinstance(value, ox.NamedNode) and predicate.value != RDF_TYPE:
+        if isinstance(value, IRI) and predicate.value != RDF_TYPE:
             targets.append((predicate.value, value.value))
     for predicate, target in targets[:MAX_OUTGOING]:
         if target not in nodes:
@@ -74,7 +74,7 @@ def neighbourhood(description: Description) -> list[dict]:
     if len(targets) > MAX_OUTGOING:
         elements += _more(iri, len(targets) - MAX_OUTGOING, "out")
     for subject, predicate in description.incoming:
-        if isinstance(subject, ox.NamedNode):
+        if isinstance(subject, IRI):
             if subject.value not in nodes:
                 nodes.add(subject.value)
                 elements.append(_node(subject.value, labels))
@@ -91,7 +91,7 @@ def graph():
     if not iri:
         return jsonify(error="Give the resource as ?iri=…"), 400
     try:
-        ox.NamedNode(iri)
+        IRI.checked(iri)
     except ValueError:
         return jsonify(error=f"Not an IRI: {iri}"), 400
     describer = describer_for(iri)
@@ -101,6 +101,6 @@ def graph():
     response = jsonify({"iri": iri, "elements": neighbourhood(description)})
     response.headers["Cache-Control"] = CACHE_CONTROL
     response.headers["Vary"] = "Accept-Language"
-    tag = f"{site().build_id}|{iri}|{request.headers.get('Accept-Language', '')}"
+    tag = f"{site().build.id}|{iri}|{request.headers.get('Accept-Language', '')}"
     response.set_etag(hashlib.sha256(tag.encode()).hexdigest()[:32])
     return response.make_conditional(request)

@@ -3,16 +3,15 @@ from __future__ import annotations
 
 import hashlib
 
-import pyoxigraph as ox
 from flask import Blueprint, Response, abort, render_template, request, url_for
 
 from rdflib import Graph
 
-from dskg.dumps import DUMPS
-from dskg.graphstore import to_ox
-from dskg.ldes import LDES, TREE, fragment_graph, stream_graph
-from dskg.results import GRAPH_FORMATS
-from server import site
+from dskg.rdf import Triple, from_rdflib
+from dskg.artefact.dumps import DUMPS
+from dskg.artefact.history import LDES, TREE, fragment_graph, stream_graph
+from dskg.formats import GRAPH_FORMATS
+from server.site import site
 from server.negotiation import best_match
 from server.params import page_number
 from server.resources import (CACHE_CONTROL, EXTENSION_BY_MEDIA, FORMAT_BY_EXTENSION,
@@ -41,7 +40,7 @@ def _whole_document(graph: Graph, path: str, ext: str | None,
     name = FORMAT_BY_EXTENSION[ext]
     prefixes = site().ns.prefixes() | (extra_prefixes or {})
     if name == "jsonld":
-        body = serialize([ox.Triple(*(to_ox(t) for t in triple)) for triple in graph],
+        body = serialize([Triple(*(from_rdflib(t) for t in triple)) for triple in graph],
                          name, extra_prefixes)
     else:
         for prefix, namespace in prefixes.items():
@@ -54,15 +53,15 @@ def _whole_document(graph: Graph, path: str, ext: str | None,
     response.headers["Link"] = ", ".join(
         f'<{path}.{other}>; rel="alternate"; type="{GRAPH_FORMATS[fmt][0]}"'
         for other, fmt in FORMAT_BY_EXTENSION.items() if other != ext)
-    tag = hashlib.sha256(f"{site().build_id}|{path}|{ext}".encode()).hexdigest()[:32]
+    tag = hashlib.sha256(f"{site().build.id}|{path}|{ext}".encode()).hexdigest()[:32]
     response.set_etag(tag)
-    response.last_modified = site().built
+    response.last_modified = site().build.started
     return response.make_conditional(request)
 
 
 def _document(name: str) -> Graph:
     """A copy of one build document (catalogue or VoID), to bind prefixes on."""
-    return Graph() + site().meta.graph(site().config.base + name)
+    return site().meta.graph(site().config.base + name)
 
 
 @blueprint.get("/set/catalog")
@@ -87,7 +86,7 @@ def void(ext: str | None = None):
 @blueprint.get("/set/ldes")
 @blueprint.get("/set/ldes.<ext>")
 def event_stream(ext: str | None = None):
-    graph = stream_graph(site().ns, site().stream_index)
+    graph = stream_graph(site().ns, site().build.stream_index)
     return _whole_document(graph, f"{request.script_root}/set/ldes", ext,
                            extra_prefixes=LDES_PREFIXES)
 
@@ -95,7 +94,7 @@ def event_stream(ext: str | None = None):
 @blueprint.get("/set/ldes/fragment/<int:number>")
 @blueprint.get("/set/ldes/fragment/<int:number>.<ext>")
 def fragment(number: int, ext: str | None = None):
-    index = site().stream_index
+    index = site().build.stream_index
     if not any(entry["number"] == number for entry in index):
         abort(404)
     newest = max(entry["number"] for entry in index)
@@ -111,7 +110,7 @@ def _sitemap_urls() -> list[str]:
     root = request.host_url.rstrip("/") + request.script_root
     urls = [root + "/", root + url_for("sparql.endpoint"), root + "/set/catalog",
             root + "/def/dskg"]
-    lists = site().indexes.lists
+    lists = site().build.indexes.lists
     for kind in lists:
         urls.append(root + url_for("pages.browse", kind=kind))
     base = site().config.base
@@ -132,14 +131,14 @@ def sitemap():
     if len(urls) > SITEMAP_LIMIT and page is None:
         pages = -(-len(urls) // SITEMAP_LIMIT)
         body = render_template("sitemap_index.xml", root=root, pages=range(1, pages + 1),
-                               lastmod=site().built.date().isoformat())
+                               lastmod=site().build.started.date().isoformat())
         return Response(body, mimetype="application/xml")
     if page is not None:
         urls = urls[(page - 1) * SITEMAP_LIMIT:page * SITEMAP_LIMIT]
         if not urls:
             abort(404)
     body = render_template("sitemap.xml", urls=urls, root=root,
-                           dumps=DUMPS, lastmod=site().built.date().isoformat(),
+                           dumps=DUMPS, lastmod=site().build.started.date().isoformat(),
                            base=site().config.base)
     return Response(body, mimetype="application/xml")
 

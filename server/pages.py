@@ -4,9 +4,10 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, jsonify, render_template, send_from_directory
 
 from dskg import __version__
-from dskg.dumps import DUMPS
-from dskg.indexes import KINDS
-from server import metrics, site, structured
+from dskg.artefact.dumps import DUMPS
+from dskg.artefact.indexes import KINDS
+from server import metrics, structured
+from server.site import site
 from server.params import page_number
 
 blueprint = Blueprint("pages", __name__)
@@ -14,8 +15,8 @@ blueprint = Blueprint("pages", __name__)
 
 @blueprint.get("/")
 def home():
-    return render_template("home.html", counts=site().indexes.counts, kinds=KINDS,
-                           dumps=DUMPS, report=site().report,
+    return render_template("home.html", counts=site().build.indexes.counts, kinds=KINDS,
+                           dumps=DUMPS, report=site().build.report,
                            structured=structured.script(structured.dataset()))
 
 
@@ -23,7 +24,7 @@ def home():
 def browse(kind: str):
     if kind not in KINDS:
         abort(404)
-    items = site().indexes.lists.get(kind, [])
+    items = site().build.indexes.lists.get(kind, [])
     size = site().config.page_size
     page = page_number()
     pages = max(1, -(-len(items) // size))
@@ -38,7 +39,7 @@ def browse(kind: str):
 def dump(name: str):
     if name not in DUMPS:
         abort(404)
-    response = send_from_directory(site().build_dir / "dumps", name, mimetype=DUMPS[name][1],
+    response = send_from_directory(site().build.path / "dumps", name, mimetype=DUMPS[name][1],
                                    as_attachment=True,
                                    conditional=True, etag=True)
     response.headers["Cache-Control"] = "public, max-age=300"
@@ -47,9 +48,9 @@ def dump(name: str):
 
 @blueprint.get("/health")
 def health():
-    return jsonify(status="ok", version=__version__, build=site().build_id,
-                   built=site().built.isoformat(), triples=site().indexes.triples,
-                   practices=site().indexes.counts.get("practice", 0))
+    return jsonify(status="ok", version=__version__, build=site().build.id,
+                   built=site().build.started.isoformat(), triples=site().build.indexes.triples,
+                   practices=site().build.indexes.counts.get("practice", 0))
 
 
 @blueprint.get("/metrics")

@@ -42,7 +42,7 @@ from pathlib import Path
 from typing import Iterator
 
 from dskg.config import Config
-from dskg.query_runner import (NotAcceptable, QueryError, QueryLimitExceeded, QueryRequest,
+from server.query_runner import (NotAcceptable, QueryError, QueryLimitExceeded, QueryRequest,
                                QueryResponse, QueryTimeout)
 from server import metrics
 from server.admission import Admission, Rejected

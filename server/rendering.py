@@ -1,9 +1,11 @@
 """How RDF terms appear in HTML: by label, linked, escaped, in the reader's language."""
 from __future__ import annotations
 
-import pyoxigraph as ox
 from flask import Flask, request
 from markupsafe import Markup, escape
+
+from dskg.rdf import IRI, BlankNode
+from server.site import site
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 #: Names for the terms of other vocabularies that our pages show.
@@ -79,24 +81,20 @@ def local_name(iri: str) -> str:
 
 
 def label_of(iri: str, labels: dict | None = None) -> str:
-    from server import site
-
     found = (labels or {}).get(iri) or site().describer.labels(iri)
     return pick_label(found) or KNOWN_LABELS.get(iri) or local_name(iri)
 
 
 def link(iri: str, labels: dict | None = None) -> Markup:
-    from server import site
-
     text = label_of(iri, labels)
     href = site().local_path(iri) or iri
     return Markup('<a href="{}" title="{}">{}</a>').format(href, iri, text)
 
 
 def render_term(term, labels: dict | None = None) -> Markup:
-    if isinstance(term, ox.NamedNode):
+    if isinstance(term, IRI):
         return link(term.value, labels)
-    if isinstance(term, ox.BlankNode):
+    if isinstance(term, BlankNode):
         return Markup("<span class=bnode>_:{}</span>").format(term.value)
     value = escape(term.value)
     if "\n" in term.value:
@@ -111,8 +109,6 @@ def render_term(term, labels: dict | None = None) -> Markup:
 
 
 def site_path(iri: str) -> str:
-    from server import site
-
     return site().local_path(iri) or iri
 
 
@@ -147,8 +143,6 @@ def property_groups(statements: list, position: int = 0) -> list[tuple[str, list
 
 
 def register_filters(app: Flask) -> None:
-    from server import site
-
     app.jinja_env.filters.update(term=render_term, link=link, label=label_of,
                                  property_groups=property_groups)
     app.jinja_env.globals.update(site_path=site_path)

@@ -8,15 +8,15 @@ from an extension (``.ttl``, ``.jsonld``, ``.rdf``, ``.nt``, ``.html``).
 from __future__ import annotations
 
 import hashlib
-import io
 import re
 
-import pyoxigraph as ox
 from flask import Blueprint, Response, redirect, render_template, request
 
-from dskg.dumps import write_jsonld
-from dskg.results import GRAPH_FORMATS
-from server import site, structured
+from dskg.rdf import IRI, Triple
+from dskg import formats
+from dskg.formats import GRAPH_FORMATS
+from server import structured
+from server.site import site
 from server.negotiation import best_match
 from server.params import page_number
 from server.queries import query
@@ -122,16 +122,9 @@ def represent(iri: str, document_path: str, ext: str | None):
     return response.make_conditional(request)
 
 
-def serialize(triples: list[ox.Triple], name: str, extra_prefixes: dict | None = None) -> bytes:
-    """Triples in one of our RDF formats; JSON-LD compact against our prefixes."""
-    prefixes = site().ns.prefixes() | (extra_prefixes or {})
-    if name == "jsonld":
-        out = io.StringIO()
-        write_jsonld(iter(triples), out, prefixes)
-        return out.getvalue().encode("utf-8")
-    _, rdf_format, _ = GRAPH_FORMATS[name]
-    use_prefixes = prefixes if name in ("turtle", "rdfxml") else None
-    return ox.serialize(triples, format=rdf_format, prefixes=use_prefixes)
+def serialize(triples: list[Triple], name: str, extra_prefixes: dict | None = None) -> bytes:
+    """Triples in one of our RDF formats, with our prefixes."""
+    return formats.serialize(triples, name, site().ns.prefixes() | (extra_prefixes or {}))
 
 
 def describer_for(iri: str):
@@ -158,17 +151,17 @@ def _headers(response: Response, iri: str, document_path: str, ext: str, descrip
     response.headers["Content-Location"] = f"{document_path}.{ext}"
     response.headers["Vary"] = "Accept, Accept-Language"
     response.headers["Cache-Control"] = CACHE_CONTROL
-    tag = f"{site().build_id}|{document_path}.{ext}|{description.page}|" \
+    tag = f"{site().build.id}|{document_path}.{ext}|{description.page}|" \
           f"{request.headers.get('Accept-Language', '')}"
     response.set_etag(hashlib.sha256(tag.encode()).hexdigest()[:32])
-    response.last_modified = site().built
+    response.last_modified = site().build.started
 
 
 def _ontology_terms(iri: str, description) -> list[dict]:
     if "http://www.w3.org/2002/07/owl#Ontology" not in description.types:
         return []
     terms: dict[str, dict] = {}
-    for row in site().store.select(query("ontology_terms"), {"this": ox.NamedNode(iri)}):
+    for row in site().store.select(query("ontology_terms"), {"this": IRI(iri)}):
         entry = terms.setdefault(row["term"].value, {"iri": row["term"].value,
                                                     "kind": row["kind"].value, "supers": []})
         for key in ("label", "comment", "domain", "range"):

@@ -10,11 +10,11 @@ use, so ``dskg build`` never prunes it.
 
 Everything of one server's own (admission locks, metrics of its workers, gunicorn's
 control socket) lives in its run folder, so several servers on one host share
-nothing.
+nothing. The metrics library reads that folder's name when it is first imported, so
+this module imports the app (and the metrics) only once the folder is set.
 """
 from __future__ import annotations
 
-import json
 import logging
 import os
 import shutil
@@ -26,33 +26,17 @@ from pathlib import Path
 from gunicorn.app.base import BaseApplication
 
 from dskg.config import Config
-from dskg.store import hold_build
+from dskg.artefact import Build, BuildUnusable
+from dskg.artefact.lifecycle import hold_build
 
 log = logging.getLogger("dskg.serve")
 
 
-class StoreUnusable(Exception):
-    """The current build cannot be served; the message says why, in one line."""
-
-
 def check_build(config: Config) -> Path:
     """The build to serve, after checking that its store and files open."""
-    import pyoxigraph as ox
-
-    link = config.current_build
-    if not link.exists():
-        raise StoreUnusable(f"no build at {link}; run `dskg build` first")
-    build_dir = link.resolve()
-    try:
-        json.loads((build_dir / "report.json").read_text(encoding="utf-8"))
-        store = ox.Store.read_only(str(build_dir / "store"))
-        store.query("ASK { ?s ?p ?o }", use_default_graph_as_union=True)
-        del store
-    except (OSError, ValueError, RuntimeError) as error:  # RuntimeError: a corrupt store
-        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
-        raise StoreUnusable(f"the build at {build_dir} cannot be served ({reason}); run "
-                            "`dskg build` again") from None
-    return build_dir
+    build = Build.open(config.current_build)
+    build.check()
+    return build.path
 
 
 class DskgServer(BaseApplication):
@@ -90,7 +74,7 @@ class DskgServer(BaseApplication):
         A build that cannot be served is logged, and the server keeps its build."""
         try:
             build_dir = check_build(self.dskg_config)
-        except StoreUnusable as error:
+        except BuildUnusable as error:
             log.error("kept build %s: %s", self.build_dir.name, error)
             return
         held = hold_build(build_dir)
@@ -99,7 +83,7 @@ class DskgServer(BaseApplication):
         log.info("serving build %s", build_dir.name)
 
     def load(self):
-        from server import create_app
+        from server.app import create_app
         from server.worker import DskgWorker
 
         DskgWorker.read_timeout = self.dskg_config.request_read_timeout
@@ -119,7 +103,7 @@ def _worker_exited(arbiter, worker) -> None:
 
 
 def serve(config: Config) -> int:
-    """Run the server until it is stopped; :class:`StoreUnusable` if it cannot start."""
+    """Run the server until it is stopped; :class:`BuildUnusable` if it cannot start."""
     logging.basicConfig(level=logging.INFO, format="[%(asctime)s] [%(process)d] "
                                                    "[%(levelname)s] %(name)s: %(message)s")
     own_run_dir = not config.run_dir
@@ -148,6 +132,6 @@ def command(config: Config) -> int:
     server; a build that cannot be served is one line on stderr and exit code 1."""
     try:
         return serve(config)
-    except StoreUnusable as error:
+    except BuildUnusable as error:
         print(f"dskg serve: {error}", file=sys.stderr)
         return 1

@@ -3,12 +3,12 @@ from __future__ import annotations
 
 import json
 
-import pyoxigraph as ox
 from flask import request
+from dskg.rdf import IRI, Literal
 from markupsafe import Markup
 
-from dskg.dumps import DUMPS
-from server import site
+from dskg.artefact.dumps import DUMPS
+from server.site import site
 from server.rendering import label_of, pick_label
 
 DCT = "http://purl.org/dc/terms/"
@@ -51,7 +51,7 @@ def dataset() -> dict:
         "distribution": [{"@type": "DataDownload", "encodingFormat": media,
                           "contentUrl": f"{root}/set/dumps/{name}"}
                          for name, (_, media) in DUMPS.items()],
-        "dateModified": site().built.isoformat(timespec="seconds"),
+        "dateModified": site().build.started.isoformat(timespec="seconds"),
     }
 
 
@@ -60,7 +60,7 @@ def _values(description, predicate: str) -> list:
 
 
 def _text(description, predicate: str) -> str | None:
-    return pick_label([v for v in _values(description, predicate) if isinstance(v, ox.Literal)])
+    return pick_label([v for v in _values(description, predicate) if isinstance(v, Literal)])
 
 
 def for_resource(description, page_url: str) -> dict | None:
@@ -69,7 +69,7 @@ def for_resource(description, page_url: str) -> dict | None:
     dskg = str(site().ns.dskg)
     names = lambda predicate: [label_of(v.value, description.labels)  # noqa: E731
                                for v in _values(description, predicate)
-                               if isinstance(v, ox.NamedNode)]
+                               if isinstance(v, IRI)]
     if dskg + "GoodPractice" in types:
         data = {"@type": "Project", "@id": description.iri, "url": page_url,
                 "name": _text(description, DCT + "title"),

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from dskg.artefact import Layout
 from dskg.config import Config
 from dskg.namespaces import Namespaces
 from dskg.vocab import Vocabularies, load_vocabularies
@@ -18,6 +19,18 @@ ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "data" / "sources" / "good-practices-listing.txt"
 PAGES = Path(__file__).resolve().parent / "pages"
 BASE = "http://localhost:8080/"
+
+
+def current(config: Config) -> Layout:
+    """The files of the build ``config`` serves now."""
+    return Layout(config.current_build.resolve())
+
+
+def open_current_store(config: Config):
+    """The served store, opened with pyoxigraph itself (an independent reader)."""
+    import pyoxigraph as ox
+
+    return ox.Store.read_only(str(current(config).store))
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,10 @@
-"""The pipeline (``dskg/``) never depends on the web app (``server/``)."""
+"""The borders between the packages, checked on every module's imports.
+
+- ``dskg/`` (pipeline and build-artefact API) never imports ``server/`` (the web app).
+- ``server/`` uses from ``dskg`` only the artefact API, the configuration and the store
+  interface (with the terms and format names it speaks), never the pipeline.
+- Only the Oxigraph adapter imports pyoxigraph, so a second store can sit beside it.
+"""
 from __future__ import annotations
 
 import ast
@@ -8,6 +14,19 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
+#: What ``server/`` may import from ``dskg``, and why each one.
+SERVER_MAY_USE = (
+    "dskg",             # the version number
+    "dskg.artefact",    # a build, opened for reading (and its submodules)
+    "dskg.config",      # the settings
+    "dskg.namespaces",  # the IRIs minted under the configured base
+    "dskg.store",       # the store interface (and its submodules)
+    "dskg.rdf",         # the neutral terms the store interface returns
+    "dskg.formats",     # the format names and serialisation the interface speaks
+    "dskg.lifeline",    # child processes end with their parent
+)
+STORE_ADAPTER = ROOT / "dskg" / "store" / "oxigraph.py"
+
 
 def imported_modules(path: Path) -> set[str]:
     names = set()
@@ -16,18 +35,53 @@ def imported_modules(path: Path) -> set[str]:
             names |= {alias.name for alias in node.names}
         elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
             names.add(node.module)
+            if node.module in ("dskg", "server"):  # ``from dskg import build`` imports a module
+                names |= {f"{node.module}.{alias.name}" for alias in node.names
+                          if alias.name != "__version__"}
     return names
 
 
-@pytest.mark.parametrize("path", sorted((ROOT / "dskg").rglob("*.py")),
-                         ids=lambda path: str(path.relative_to(ROOT)))
+def modules_of(package: str) -> list[Path]:
+    return sorted((ROOT / package).rglob("*.py"))
+
+
+def _id(path: Path) -> str:
+    return str(path.relative_to(ROOT))
+
+
+def within(name: str, allowed: tuple[str, ...]) -> bool:
+    return any(name == a or (a != "dskg" and name.startswith(a + ".")) for a in allowed)
+
+
+@pytest.mark.parametrize("path", modules_of("dskg"), ids=_id)
 def test_the_pipeline_never_imports_the_web_app(path):
     crossing = {name for name in imported_modules(path)
                 if name == "server" or name.startswith("server.")}
-    assert not crossing, f"{path.relative_to(ROOT)} imports {sorted(crossing)}"
+    assert not crossing, f"{_id(path)} imports {sorted(crossing)}"
+
+
+@pytest.mark.parametrize("path", modules_of("server"), ids=_id)
+def test_the_web_app_uses_only_the_artefact_config_and_store_interface(path):
+    crossing = {name for name in imported_modules(path)
+                if (name == "dskg" or name.startswith("dskg."))
+                and not within(name, SERVER_MAY_USE)}
+    assert not crossing, f"{_id(path)} imports {sorted(crossing)}"
+
+
+@pytest.mark.parametrize("path", modules_of("dskg") + modules_of("server"), ids=_id)
+def test_only_the_store_adapter_knows_it_is_oxigraph(path):
+    if path == STORE_ADAPTER:
+        return
+    names = imported_modules(path)
+    assert "pyoxigraph" not in names, f"{_id(path)} imports pyoxigraph"
 
 
 def test_the_border_check_sees_a_crossing(tmp_path):
     module = tmp_path / "crossing.py"
-    module.write_text("def f():\n    from server.serve import serve\n")
-    assert "server.serve" in imported_modules(module)
+    module.write_text("def f():\n    from server.serve import serve\n    import dskg.build\n"
+                      "    from dskg import mapping\n")
+    names = imported_modules(module)
+    assert "server.serve" in names and "dskg.mapping" in names
+    assert not within("dskg.build", SERVER_MAY_USE)
+    assert within("dskg.artefact.browse", SERVER_MAY_USE)
+    assert not within("dskg.buildx", ("dskg.build",))

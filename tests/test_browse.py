@@ -204,7 +204,7 @@ def test_facet_labels_follow_accept_language(server):
     assert "Bulgaria" in requests.get(server.url + "/browse/practice").text
 
 
-from dskg.examples import load_examples  # noqa: E402
+from server.examples import load_examples  # noqa: E402
 
 
 @pytest.mark.parametrize("example", load_examples(BASE), ids=lambda e: e.name)

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 from SPARQLWrapper import JSON, SPARQLWrapper
 
-from dskg.examples import load_examples
+from server.examples import load_examples
 
 from .conftest import BASE, ROOT
 

@@ -15,10 +15,10 @@ import pytest
 from rdflib import Dataset, Graph, URIRef
 from rdflib.compare import isomorphic
 
+from dskg.artefact import Layout
 from dskg.build import BuildFailed, build
-from dskg.store import open_read_only
 
-from .conftest import BASE, PAGES, make_project
+from .conftest import BASE, PAGES, current, make_project, open_current_store
 
 PRACTICES = """
     PREFIX dskg: <%sdef/dskg/>
@@ -39,7 +39,7 @@ def graph_of(store, name: str) -> Graph:
 def test_sample_builds_to_three_practices_in_named_graphs(project):
     prepared, build_dir = build(project)
     assert build_dir == project.current_build.resolve()
-    store = open_read_only(project.store_path)
+    store = open_current_store(project)
     assert practice_iris(store) == [
         BASE + "id/practice/digital-skills-for-bulgarian-smes-programme",
         BASE + "id/practice/digital-skills-partnership",
@@ -57,7 +57,7 @@ def test_sample_builds_to_three_practices_in_named_graphs(project):
 
 def test_plovdiv_school_in_the_store(project):
     build(project)
-    store = open_read_only(project.store_path)
+    store = open_current_store(project)
     school = f"<{BASE}id/practice/plovdiv-school-prepares-artificial-intelligence-programmers>"
     rows = store.query(f"""
         PREFIX dskg: <{BASE}def/dskg/>
@@ -84,7 +84,7 @@ def test_plovdiv_school_in_the_store(project):
 
 def test_curated_values_are_in_the_curation_graph_with_provenance(project):
     build(project)
-    store = open_read_only(project.store_path)
+    store = open_current_store(project)
     curation = graph_of(store, "set/curation")
     lux = URIRef(BASE + "id/practice/digital-skills-partnership")
     country = URIRef(BASE + "def/dskg/country")
@@ -104,7 +104,7 @@ def test_curated_values_are_in_the_curation_graph_with_provenance(project):
 
 def test_every_practice_names_its_source_entry(project):
     build(project)
-    store = open_read_only(project.store_path)
+    store = open_current_store(project)
     rows = list(store.query(f"""
         PREFIX prov: <http://www.w3.org/ns/prov#>
         PREFIX dct: <http://purl.org/dc/terms/>
@@ -139,10 +139,10 @@ def content(store) -> Graph:
 def test_rebuild_gives_identical_iris_and_an_isomorphic_graph(tmp_path):
     fresh = make_project(tmp_path, registry=False)
     build(fresh)
-    first = content(open_read_only(fresh.store_path))
+    first = content(open_current_store(fresh))
     registry = (fresh.data_dir / "slugs.csv").read_text()
     build(fresh)
-    second = content(open_read_only(fresh.store_path))
+    second = content(open_current_store(fresh))
     assert isomorphic(first, second)
     assert (fresh.data_dir / "slugs.csv").read_text() == registry
 
@@ -157,7 +157,7 @@ def test_edited_title_and_text_keep_the_iri(tmp_path):
     text = text.replace("The goal of the school", "The declared goal of the school")
     page.write_text(text, encoding="utf-8")
     build(project)
-    store = open_read_only(project.store_path)
+    store = open_current_store(project)
     iri = BASE + "id/practice/plovdiv-school-prepares-artificial-intelligence-programmers"
     assert iri in practice_iris(store)
     title = store.query(f"SELECT ?t WHERE {{ <{iri}> <http://purl.org/dc/terms/title> ?t }}",
@@ -176,19 +176,19 @@ def test_registry_iri_survives_a_fresh_checkout(tmp_path):
         encoding="utf-8")
     build(project)
     assert BASE + "id/practice/digital-skills-for-bulgarian-smes-programme" in \
-        practice_iris(open_read_only(project.store_path))
+        practice_iris(open_current_store(project))
 
 
 def test_own_pages_build_with_problems_reported(tmp_path):
     project = make_project(tmp_path, pages=[PAGES / "listing-page-2.txt"], curation=False,
                            registry=False)
     prepared, _ = build(project)
-    iris = practice_iris(open_read_only(project.store_path))
+    iris = practice_iris(open_current_store(project))
     assert iris == [BASE + "id/practice/psifiakes-dexiotites-gia-oloys",
                     BASE + "id/practice/uchenitsi-programirat-roboti-v-plovdiv"]
     statuses = [r.status for r in prepared.records]
     assert statuses == ["ok", "ok", "rejected", "invalid", "invalid", "duplicate"]
-    store = open_read_only(project.store_path)
+    store = open_current_store(project)
     langs = {r["t"].language for r in store.query(
         f"SELECT ?t WHERE {{ ?p a <{BASE}def/dskg/GoodPractice> ; "
         "<http://purl.org/dc/terms/title> ?t }",
@@ -204,9 +204,9 @@ def test_practice_with_violation_is_quarantined_and_others_published(tmp_path):
     assert item.resource == BASE + "id/practice/digital-skills-partnership"
     assert "country" in " ".join(item.reasons)
     assert "good-practices-listing.txt entry 2" in item.source
-    iris = practice_iris(open_read_only(project.store_path))
+    iris = practice_iris(open_current_store(project))
     assert len(iris) == 2 and item.resource not in iris
-    report = json.loads((build_dir / "report.json").read_text())
+    report = json.loads(Layout(build_dir).report.read_text())
     assert report["quarantined"][0]["resource"] == item.resource
     assert any(f["severity"] == "Warning" for f in report["findings"])
 
@@ -220,7 +220,7 @@ def test_strict_build_fails_and_keeps_the_previous_store(tmp_path):
     with pytest.raises(BuildFailed, match="digital-skills-partnership"):
         build(project, strict=True)
     assert project.current_build.resolve() == before
-    assert len(practice_iris(open_read_only(project.store_path))) == 3
+    assert len(practice_iris(open_current_store(project))) == 3
 
 
 def test_strict_build_ignores_warnings_and_rejected_templates(project):
@@ -231,8 +231,8 @@ def test_strict_build_ignores_warnings_and_rejected_templates(project):
 
 def test_dumps_reparse_to_the_store_content(project):
     build(project)
-    dumps = project.dumps_dir
-    store = open_read_only(project.store_path)
+    dumps = current(project).dumps
+    store = open_current_store(project)
     union = store_union(store)
     turtle = Graph().parse(dumps / "dskg.ttl", format="turtle")
     with gzip.open(dumps / "dskg.nt.gz", "rt", encoding="utf-8") as handle:
@@ -270,7 +270,7 @@ def test_killed_build_leaves_the_old_store_readable(tmp_path):
     process.send_signal(signal.SIGKILL)
     process.wait()
     assert project.current_build.resolve() == before
-    assert len(practice_iris(open_read_only(project.store_path))) == 3
+    assert len(practice_iris(open_current_store(project))) == 3
     half_built = [p for p in builds.iterdir() if p != before]
     assert half_built and all((p / ".in-progress").exists() for p in half_built)
     build(project)  # the next build clears the abandoned directory

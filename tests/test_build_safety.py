@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from dskg.artefact import Layout
 from dskg.build import build
 
 from .conftest import BASE, PAGES, make_project
@@ -133,7 +134,7 @@ def test_a_full_disk_is_one_clear_line_and_the_old_build_stays(tmp_path, small_d
 @pytest.mark.parametrize("damage", ["corrupt", "missing"])
 def test_a_broken_store_is_one_clear_line_when_the_server_starts(served, damage):
     config, before = served
-    store = before / "store"
+    store = Layout(before).store
     if damage == "missing":
         shutil.rmtree(store)
     else:

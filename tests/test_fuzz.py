@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dskg.build import build
-from server import create_app
+from server.app import create_app
 
 from .conftest import BASE, make_project
 

@@ -21,7 +21,7 @@ import requests
 
 from dskg.build import build
 
-from .conftest import BASE, make_project
+from .conftest import BASE, current, make_project
 from .server_fixture import built_project, children, query_from, start_server, stop_server
 
 CARTESIAN = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
@@ -301,7 +301,7 @@ def test_a_reload_to_a_broken_build_keeps_the_served_one(tmp_path):
     try:
         first = running.health()["build"]
         build(config)
-        (config.current_build.resolve() / "store" / "CURRENT").write_text("garbage")
+        (current(config).store / "CURRENT").write_text("garbage")
         os.kill(running.process.pid, signal.SIGHUP)
         time.sleep(3)
         assert {running.health()["build"] for _ in range(20)} == {first}

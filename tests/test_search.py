@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import sqlite3
 
-import pyoxigraph as ox
 import pytest
 
-from dskg.browse_index import fold_text, write_browse_index
+from dskg.artefact.browse import fold_text, open_read_only, write_browse_index
+from dskg.artefact.search import SearchIndex, search_terms
+from dskg.store import open_store
 from dskg.namespaces import Namespaces
-from server.search import SearchIndex, search_terms
 
-from .conftest import BASE
+from .conftest import BASE, current
 
 QUERIES = ["robotics", "robotics academy", "rob acad", "security women programme hackathon",
            "a", "digital skills", "пловдив", "РОБОТИ", "δεξιοτητες", "hilendar",
@@ -26,12 +26,12 @@ QUERIES = ["robotics", "robotics academy", "rob acad", "security women programme
 
 @pytest.fixture(scope="module", params=["as built", "frequent words as bitsets"])
 def index(request, mixed_server, tmp_path_factory) -> SearchIndex:
-    path = mixed_server.config.current_build / "browse.sqlite"
+    path = current(mixed_server.config).browse
     if request.param != "as built":
-        store = ox.Store.read_only(str(mixed_server.config.store_path))
+        store = open_store(current(mixed_server.config).store)
         path = tmp_path_factory.mktemp("index") / "browse.sqlite"
         write_browse_index(store, Namespaces(BASE), path, frequent=20)
-    index = SearchIndex(path)
+    index = SearchIndex(lambda: open_read_only(path))
     assert bool(index.frequent) == (request.param != "as built")
     return index
 
@@ -96,7 +96,7 @@ def test_ranking_puts_title_matches_above_description_matches(index):
 
 
 def test_index_records_vocabulary_and_lengths(mixed_server):
-    path = mixed_server.config.current_build / "browse.sqlite"
+    path = current(mixed_server.config).browse
     connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
         words = dict(connection.execute("SELECT term, docs FROM term"))

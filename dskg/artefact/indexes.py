@@ -10,9 +10,9 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-import pyoxigraph as ox
-
 from dskg.namespaces import Namespaces
+from dskg.rdf import IRI, Literal
+from dskg.store import Store
 from dskg.vocab import fold
 
 #: Kind → (title, class IRI template, label properties in order of preference).
@@ -33,7 +33,7 @@ SELECT ?item ?label ?class ?labelProperty WHERE {
 }"""
 
 
-def _pick(labels: list[ox.Literal]) -> str | None:
+def _pick(labels: list[Literal]) -> str | None:
     for wanted in ("en", None, ""):
         for label in labels:
             if (label.language or None) == (wanted or None):
@@ -41,23 +41,22 @@ def _pick(labels: list[ox.Literal]) -> str | None:
     return labels[0].value if labels else None
 
 
-def members(store: ox.Store, class_iri: str, label_property: str) -> list[tuple[str, str]]:
+def members(store: Store, class_iri: str, label_property: str) -> list[tuple[str, str]]:
     labels: dict[str, list] = {}
-    solutions = store.query(MEMBERS, use_default_graph_as_union=True, substitutions={
-        ox.Variable("class"): ox.NamedNode(class_iri),
-        ox.Variable("labelProperty"): ox.NamedNode(label_property)})
+    solutions = store.select(MEMBERS, {"class": IRI(class_iri),
+                                       "labelProperty": IRI(label_property)})
     for row in solutions:
         item = row["item"]
-        if isinstance(item, ox.NamedNode):
+        if isinstance(item, IRI):
             found = labels.setdefault(item.value, [])
-            if row["label"] is not None:
+            if isinstance(row["label"], Literal):
                 found.append(row["label"])
     items = [(iri, _pick(found) or iri.rsplit("/", 1)[-1]) for iri, found in labels.items()]
     items.sort(key=lambda pair: (fold(pair[1]), pair[0]))
     return items
 
 
-def write_indexes(store: ox.Store, ns: Namespaces, path: Path) -> dict:
+def write_indexes(store: Store, ns: Namespaces, path: Path) -> dict:
     """Compute and write the indexes; return them."""
     lists = {}
     for kind, (_, class_template, label_props) in KINDS.items():
@@ -67,7 +66,7 @@ def write_indexes(store: ox.Store, ns: Namespaces, path: Path) -> dict:
         funders = {iri for iri, _ in lists["funder"]}
         lists["organisation"] = [p for p in lists["organisation"] if p[0] not in funders]
     indexes = {"counts": {kind: len(items) for kind, items in lists.items()},
-               "triples": len(store), "lists": lists}
+               "triples": store.count(), "lists": lists}
     path.write_text(json.dumps(indexes, ensure_ascii=False), encoding="utf-8")
     return indexes
 

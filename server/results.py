@@ -1,7 +1,7 @@
-"""SPARQL results formats (JSON, XML, CSV, TSV) and RDF formats, by media type.
+"""Writers of SPARQL results (JSON, XML, CSV, TSV) and of graph results.
 
 The endpoint caps the number of rows it returns, so it serialises results itself
-from the rows it kept rather than handing Oxigraph's whole iterator to a serialiser.
+from the rows it kept rather than handing the store's whole answer to a serialiser.
 """
 from __future__ import annotations
 
@@ -11,58 +11,23 @@ import json
 from typing import Iterable, Sequence
 from xml.sax.saxutils import escape, quoteattr
 
-import pyoxigraph as ox
+from dskg.formats import serialize
+from dskg.rdf import XSD, IRI, BlankNode, Literal, Term
 
-XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
-
-#: Result-set formats: name → media type.
-RESULT_FORMATS = {
-    "json": "application/sparql-results+json",
-    "xml": "application/sparql-results+xml",
-    "csv": "text/csv",
-    "tsv": "text/tab-separated-values",
-}
-#: Graph formats: name → (media type, pyoxigraph format, file extension).
-GRAPH_FORMATS = {
-    "turtle": ("text/turtle", ox.RdfFormat.TURTLE, "ttl"),
-    "jsonld": ("application/ld+json", ox.RdfFormat.JSON_LD, "jsonld"),
-    "rdfxml": ("application/rdf+xml", ox.RdfFormat.RDF_XML, "rdf"),
-    "ntriples": ("application/n-triples", ox.RdfFormat.N_TRIPLES, "nt"),
-}
-#: Media types clients send, mapped to our format names.
-RESULT_MEDIA = {
-    "application/sparql-results+json": "json", "application/json": "json",
-    "application/sparql-results+xml": "xml", "application/xml": "xml", "text/xml": "xml",
-    "text/csv": "csv", "text/tab-separated-values": "tsv",
-}
-GRAPH_MEDIA = {
-    "text/turtle": "turtle", "application/x-turtle": "turtle",
-    "application/ld+json": "jsonld", "application/json": "jsonld",
-    "application/rdf+xml": "rdfxml", "application/xml": "rdfxml", "text/xml": "rdfxml",
-    "application/n-triples": "ntriples", "text/plain": "ntriples",
-}
-#: Names accepted by the ``format`` request parameter, as common endpoints allow.
-FORMAT_ALIASES = {
-    "json": ("json", "jsonld"), "xml": ("xml", "rdfxml"), "csv": ("csv", None),
-    "tsv": ("tsv", None), "turtle": (None, "turtle"), "ttl": (None, "turtle"),
-    "jsonld": (None, "jsonld"), "json-ld": (None, "jsonld"), "rdfxml": (None, "rdfxml"),
-    "rdf": (None, "rdfxml"), "ntriples": (None, "ntriples"), "nt": (None, "ntriples"),
-}
+XSD_STRING = XSD + "string"
 
 
-def term_json(term) -> dict:
-    if isinstance(term, ox.NamedNode):
+def term_json(term: Term) -> dict:
+    if isinstance(term, IRI):
         return {"type": "uri", "value": term.value}
-    if isinstance(term, ox.BlankNode):
+    if isinstance(term, BlankNode):
         return {"type": "bnode", "value": term.value}
-    if isinstance(term, ox.Literal):
-        out = {"type": "literal", "value": term.value}
-        if term.language:
-            out["xml:lang"] = term.language
-        elif term.datatype.value != XSD_STRING:
-            out["datatype"] = term.datatype.value
-        return out
-    return {"type": "triple", "value": str(term)}
+    out = {"type": "literal", "value": term.value}
+    if term.language:
+        out["xml:lang"] = term.language
+    elif term.datatype.value != XSD_STRING:
+        out["datatype"] = term.datatype.value
+    return out
 
 
 def select_json(variables: Sequence[str], rows: Iterable[Sequence]) -> bytes:
@@ -73,9 +38,9 @@ def select_json(variables: Sequence[str], rows: Iterable[Sequence]) -> bytes:
 
 
 def _term_xml(term) -> str:
-    if isinstance(term, ox.NamedNode):
+    if isinstance(term, IRI):
         return f"<uri>{escape(term.value)}</uri>"
-    if isinstance(term, ox.BlankNode):
+    if isinstance(term, BlankNode):
         return f"<bnode>{escape(term.value)}</bnode>"
     attributes = ""
     if term.language:
@@ -101,7 +66,7 @@ def select_xml(variables: Sequence[str], rows: Iterable[Sequence]) -> bytes:
 def _csv_value(term) -> str:
     if term is None:
         return ""
-    if isinstance(term, ox.BlankNode):
+    if isinstance(term, BlankNode):
         return "_:" + term.value
     return term.value
 
@@ -110,7 +75,7 @@ def _tsv_value(term) -> str:
     """The Turtle-like encoding SPARQL 1.1 TSV requires."""
     if term is None:
         return ""
-    if isinstance(term, ox.Literal):
+    if isinstance(term, Literal):
         text = term.value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") \
             .replace("\r", "\\r").replace("\t", "\\t")
         if term.language:
@@ -149,6 +114,4 @@ def ask_body(answer: bool, name: str) -> bytes:
 
 
 def graph_body(triples: list, name: str, prefixes: dict[str, str] | None = None) -> bytes:
-    _, rdf_format, _ = GRAPH_FORMATS[name]
-    use_prefixes = prefixes if name in ("turtle", "rdfxml") else None
-    return ox.serialize(triples, format=rdf_format, prefixes=use_prefixes)
+    return serialize(triples, name, prefixes)

@@ -20,13 +20,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-import pyoxigraph as ox
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, ORG, PROV, RDF, XSD
 
-from dskg.graphstore import to_ox
-from dskg.mapping import MappedGraph
+from dskg.formats import serialize
 from dskg.namespaces import Namespaces
+from dskg.rdf import IRI, Triple, from_rdflib
 
 AS = Namespace("https://www.w3.org/ns/activitystreams#")
 LDES = Namespace("https://w3id.org/ldes#")
@@ -43,16 +42,16 @@ class Change:
     triples: list[tuple]    # the entity's statements (empty for a deletion)
 
 
-def entity_descriptions(mapped: MappedGraph, ns: Namespaces) -> dict[str, list[tuple]]:
+def entity_descriptions(graphs: list[Graph], ns: Namespaces) -> dict[str, list[tuple]]:
     """Statements of every practice, organisation and funder, page data and curation."""
     entities: set[URIRef] = set()
-    for graph in (mapped.data, mapped.curation):
+    for graph in graphs:
         for rdf_type in (ns.dskg.GoodPractice, ORG.Organization, ns.dskg.Funder):
             entities.update(s for s in graph.subjects(RDF.type, rdf_type)
                             if isinstance(s, URIRef))
     descriptions = {}
     for entity in entities:
-        triples = {t for graph in (mapped.data, mapped.curation)
+        triples = {t for graph in graphs
                    for t in graph.triples((entity, None, None))}
         descriptions[str(entity)] = sorted(triples)
     return descriptions
@@ -81,18 +80,17 @@ def version_iri(ns: Namespaces, entity: str, stamp: str) -> URIRef:
     return ns.iri(f"set/ldes/version/{local.removeprefix('id/')}/{stamp}")
 
 
-def member_triples(ns: Namespaces, change: Change, when: datetime) -> list[ox.Triple]:
+def member_triples(ns: Namespaces, change: Change, when: datetime) -> list[Triple]:
     """The version object of one change.
 
-    Built as pyoxigraph triples and serialised by Oxigraph rather than through an
-    rdflib graph: the first build of a large graph creates one member per entity
-    (100k practices: 2 million statements).
+    Written through the store's serialiser rather than an rdflib graph: the first
+    build of a large graph creates one member per entity (100k practices: 2 million
+    statements).
     """
-    version = ox.NamedNode(str(version_iri(ns, change.entity,
-                                           when.strftime("%Y%m%dT%H%M%S%fZ"))))
+    version = IRI(str(version_iri(ns, change.entity, when.strftime("%Y%m%dT%H%M%S%fZ"))))
     header = [(RDF.type, change.kind), (DCTERMS.isVersionOf, URIRef(change.entity)),
               (PROV.generatedAtTime, Literal(when.isoformat(), datatype=XSD.dateTime))]
-    return [ox.Triple(version, to_ox(p), to_ox(o))
+    return [Triple(version, from_rdflib(p), from_rdflib(o))  # type: ignore[arg-type]
             for p, o in header + [(p, o) for _, p, o in change.triples]]
 
 
@@ -124,14 +122,14 @@ class History:
     def fragment_path(self, number: int) -> Path:
         return self.fragments_dir / f"{number}.nt"
 
-    def prepare(self, ns: Namespaces, mapped: MappedGraph, when: datetime
+    def prepare(self, ns: Namespaces, graphs: list[Graph], when: datetime
                 ) -> tuple[list[dict], dict[str, str]]:
         """Write the fragments of this build's changes; return the new index and snapshot.
 
         Nothing that readers use changes here: the index and snapshot are committed by
         :meth:`commit` once the build is live.
         """
-        descriptions = entity_descriptions(mapped, ns)
+        descriptions = entity_descriptions(graphs, ns)
         found = changes(self.snapshot, descriptions)
         index = list(self.index)
         self.fragments_dir.mkdir(parents=True, exist_ok=True)
@@ -141,7 +139,7 @@ class History:
                        for triple in member_triples(ns, change, when)]
             path = self.fragment_path(number)
             temporary = path.with_suffix(f".{os.getpid()}.tmp")
-            ox.serialize(triples, str(temporary), ox.RdfFormat.N_TRIPLES)
+            temporary.write_bytes(serialize(triples, "ntriples"))
             os.replace(temporary, path)
             index.append({"number": number, "time": when.isoformat(),
                           "members": len(found[start:start + FRAGMENT_SIZE])})

@@ -8,9 +8,8 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass, field
 
-import pyoxigraph as ox
-
-from dskg.results import SELECT_WRITERS, ask_body, graph_body
+from dskg.store import QuerySyntaxError, Store
+from server.results import SELECT_WRITERS, ask_body, graph_body
 
 
 @dataclass
@@ -56,38 +55,32 @@ class QueryLimitExceeded(Exception):
     """The query was stopped for another limit of the server, such as memory (HTTP 503)."""
 
 
-def execute(store: ox.Store, request: QueryRequest) -> QueryResponse:
+def execute(store: Store, request: QueryRequest) -> QueryResponse:
     """Evaluate one request and serialise at most ``limit`` rows or triples."""
-    options: dict = {"use_default_graph_as_union": not request.default_graphs}
-    if request.default_graphs:
-        options["default_graph"] = [ox.NamedNode(g) for g in request.default_graphs]
-    if request.named_graphs:
-        options["named_graphs"] = [ox.NamedNode(g) for g in request.named_graphs]
     try:
-        result = store.query(request.query, base_iri=request.base, **options)
-    except (SyntaxError, ValueError) as error:
+        result = store.evaluate(request.query, base_iri=request.base,
+                                default_graphs=request.default_graphs,
+                                named_graphs=request.named_graphs)
+    except QuerySyntaxError as error:
         raise QueryError(str(error)) from None
     limit = request.limit
-    if isinstance(result, ox.QueryBoolean):
+    if result.kind == "ask":
         if request.result_format is None:
             raise NotAcceptable("ask")
         return QueryResponse("ask", request.result_format,
-                             ask_body(bool(result), request.result_format))
-    if isinstance(result, ox.QuerySolutions):
+                             ask_body(result.boolean, request.result_format))
+    if result.kind == "select":
         if request.result_format is None:
             raise NotAcceptable("select")
-        variables = [v.value for v in result.variables]
-        rows = [[solution[v] for v in variables]
-                for solution in itertools.islice(result, limit + 1)]
+        rows = list(itertools.islice(result.rows, limit + 1))
         truncated = len(rows) > limit
         rows = rows[:limit]
-        body = SELECT_WRITERS[request.result_format](variables, rows)
+        body = SELECT_WRITERS[request.result_format](result.variables, rows)
         return QueryResponse("select", request.result_format, body, truncated, len(rows))
     if request.graph_format is None:
         raise NotAcceptable("graph")
-    triples = list(itertools.islice(result, limit + 1))
+    triples = list(itertools.islice(result.triples, limit + 1))
     truncated = len(triples) > limit
     triples = triples[:limit]
     body = graph_body(triples, request.graph_format, request.prefixes or None)
     return QueryResponse("graph", request.graph_format, body, truncated, len(triples))
-

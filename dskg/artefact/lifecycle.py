@@ -1,8 +1,7 @@
 """Where builds live on disk, and how a new one replaces the old atomically.
 
-``var/builds/<id>/`` holds one build: its Oxigraph store (``store/``), its dumps
-(``dumps/``) and its report (``report.json``). ``var/current`` is a symlink to the
-last build that passed validation. A build writes only into its own new directory
+``var/builds/<id>/`` holds one build (its files: :class:`dskg.artefact.Layout`).
+``var/current`` is a symlink to the last build that passed validation. A build writes only into its own new directory
 and moves the symlink last (an atomic rename), so a failed or killed build leaves
 the previous store in place and readable. Servers open ``var/current/store``
 read-only.
@@ -14,9 +13,6 @@ import os
 import shutil
 from datetime import datetime, timezone
 from pathlib import Path
-
-import pyoxigraph as ox
-from rdflib import Graph, URIRef
 
 #: Finished builds kept besides the current one, so that a server still reading the
 #: previous store when the symlink moves does not have its files deleted under it.
@@ -35,20 +31,6 @@ def new_build_dir(var_dir: Path) -> Path:
     path.mkdir()
     (path / IN_PROGRESS).touch()
     return path
-
-
-def load_graphs(store_path: Path, graphs: list[tuple[URIRef, Graph]]) -> None:
-    """Create the Oxigraph store with each rdflib graph as a named graph."""
-    store = ox.Store(str(store_path))
-    try:
-        for name, graph in graphs:
-            data = graph.serialize(format="nt", encoding="utf-8")
-            store.bulk_load(input=data, format=ox.RdfFormat.N_TRIPLES,
-                            to_graph=ox.NamedNode(str(name)))
-        store.optimize()
-    finally:
-        store.flush()
-        del store
 
 
 def switch_current(var_dir: Path, build_dir: Path) -> None:
@@ -123,10 +105,3 @@ def _owner_alive(path: Path) -> bool:
     except PermissionError:
         return True
     return True
-
-
-def open_read_only(store_path: Path) -> ox.Store:
-    """Open a built store for reading; several processes may do so at once."""
-    if not store_path.exists():
-        raise FileNotFoundError(f"no store at {store_path}: run `dskg build` first")
-    return ox.Store.read_only(str(store_path))

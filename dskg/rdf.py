@@ -1,0 +1,111 @@
+"""RDF terms in neutral form: what the store interface returns and the server reads.
+
+A store adapter (``dskg/store/``) turns its own terms into these and back, so nothing
+outside it depends on which store answered. rdflib stays the library the pipeline
+builds graphs with; :func:`from_rdflib` and :func:`to_rdflib` cross between the two.
+"""
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass, field
+
+from rdflib import BNode as _RdflibBNode
+from rdflib import Literal as _RdflibLiteral
+from rdflib import URIRef as _RdflibURIRef
+from rdflib.term import Node as _RdflibNode
+
+XSD = "http://www.w3.org/2001/XMLSchema#"
+RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+RDF_TYPE = RDF + "type"
+RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
+LANG_STRING = RDF + "langString"
+
+
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
+_NOT_IN_IRI = re.compile(r'[\x00-\x20<>"{}|\\^`\x7f]|%(?![0-9A-Fa-f]{2})')
+
+
+@dataclass(frozen=True, slots=True)
+class IRI:
+    value: str
+
+    @classmethod
+    def checked(cls, value: str) -> "IRI":
+        """An IRI from text a client sent; ``ValueError`` unless it is an absolute IRI."""
+        if not _SCHEME.match(value) or _NOT_IN_IRI.search(value):
+            raise ValueError(f"not an absolute IRI: {value!r}")
+        return cls(value)
+
+    def __str__(self) -> str:
+        return f"<{self.value}>"
+
+
+@dataclass(frozen=True, slots=True)
+class BlankNode:
+    """A blank node; a new one gets a fresh label."""
+
+    value: str = field(default_factory=lambda: uuid.uuid4().hex)
+
+    def __str__(self) -> str:
+        return f"_:{self.value}"
+
+
+@dataclass(frozen=True, slots=True)
+class Literal:
+    """A literal; ``datatype`` is ``rdf:langString`` when ``language`` is set."""
+
+    value: str
+    datatype: IRI = IRI(XSD + "string")
+    language: str | None = None
+
+    @classmethod
+    def tagged(cls, value: str, language: str) -> "Literal":
+        return cls(value, IRI(LANG_STRING), language)
+
+    @classmethod
+    def typed(cls, value: str, datatype: str) -> "Literal":
+        return cls(value, IRI(datatype))
+
+    def __str__(self) -> str:
+        text = (self.value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+                .replace("\r", "\\r"))
+        if self.language:
+            return f'"{text}"@{self.language}'
+        if self.datatype.value != XSD + "string":
+            return f'"{text}"^^<{self.datatype.value}>'
+        return f'"{text}"'
+
+
+Term = IRI | BlankNode | Literal
+Subject = IRI | BlankNode
+
+
+@dataclass(frozen=True, slots=True)
+class Triple:
+    subject: Subject
+    predicate: IRI
+    object: Term
+
+
+def from_rdflib(term: _RdflibNode) -> Term:
+    """An rdflib term in neutral form."""
+    if isinstance(term, _RdflibURIRef):
+        return IRI(str(term))
+    if isinstance(term, _RdflibBNode):
+        return BlankNode(str(term))
+    if isinstance(term, _RdflibLiteral):
+        if term.language:
+            return Literal.tagged(str(term), term.language)
+        return Literal.typed(str(term), str(term.datatype or XSD + "string"))
+    raise TypeError(f"not an RDF term: {term!r}")
+
+
+def to_rdflib(term: Term) -> _RdflibNode:
+    if isinstance(term, IRI):
+        return _RdflibURIRef(term.value)
+    if isinstance(term, BlankNode):
+        return _RdflibBNode(term.value)
+    if term.language:
+        return _RdflibLiteral(term.value, lang=term.language)
+    return _RdflibLiteral(term.value, datatype=_RdflibURIRef(term.datatype.value))

@@ -1,0 +1,32 @@
+"""The store interface: the only way code outside ``dskg/store/`` reaches a graph store.
+
+Callers get rows and triples in neutral terms (:mod:`dskg.rdf`), bind values as
+parameters (never pasted into query text) and name formats by our format names
+(:mod:`dskg.formats`). Two stores sit behind it today: the build's embedded Oxigraph
+store (:mod:`dskg.store.oxigraph`) and the small rdflib dataset of the documents a
+build writes about itself (:mod:`dskg.store.memory`). A store reached over the SPARQL
+and Graph Store protocols is a third module beside them.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterable
+
+from dskg.store.interface import (Bindings, Queryable, QueryResult, QuerySyntaxError, Row,
+                                  Store, StoreError)
+from dskg.store.memory import MemoryStore
+from dskg.store.oxigraph import OxigraphStore
+
+
+def open_store(path: Path) -> Store:
+    """A built store, read-only (several processes may read it at once)."""
+    return OxigraphStore.read_only(path)
+
+
+def create_store(path: Path, graphs: Iterable[tuple[str, bytes]]) -> None:
+    """Write a new store at ``path`` from ``(graph name, N-Triples)`` pairs."""
+    OxigraphStore.create(path, graphs)
+
+
+__all__ = ["Bindings", "MemoryStore", "Queryable", "QueryResult", "QuerySyntaxError", "Row", "Store",
+           "StoreError", "create_store", "open_store"]

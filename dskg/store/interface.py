@@ -1,0 +1,61 @@
+"""The types of the store interface (see :mod:`dskg.store`)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import IO, Iterator, Mapping, Protocol, Sequence
+
+from dskg.rdf import Term, Triple
+
+Row = dict[str, Term | None]
+Bindings = Mapping[str, Term]
+
+
+class StoreError(Exception):
+    """The store cannot be opened or read; the message says why in one line."""
+
+
+class QuerySyntaxError(Exception):
+    """A query the store cannot parse or evaluate as SPARQL 1.1 Query."""
+
+
+@dataclass
+class QueryResult:
+    """The answer of a client's query, read lazily: ``rows`` for SELECT, ``boolean`` for
+    ASK, ``triples`` for CONSTRUCT and DESCRIBE."""
+
+    kind: str
+    variables: list[str] = field(default_factory=list)
+    rows: Iterator[list[Term | None]] = iter(())
+    boolean: bool = False
+    triples: Iterator[Triple] = iter(())
+
+
+class Queryable(Protocol):
+    """What the pages need: our own bounded queries."""
+
+    def select(self, query: str, bindings: Bindings | None = None) -> list[Row]:
+        """Rows of a SELECT query of ours over the union of all graphs."""
+
+    def ask(self, query: str, bindings: Bindings | None = None) -> bool:
+        """Answer of an ASK query of ours over the union of all graphs."""
+
+
+class Store(Queryable, Protocol):
+    """A whole graph store: our queries, clients' queries, and its content."""
+
+    def evaluate(self, query: str, base_iri: str | None = None,
+                 default_graphs: Sequence[str] = (),
+                 named_graphs: Sequence[str] = ()) -> QueryResult:
+        """A client's query, with the protocol's dataset parameters (no default graph
+        given: the union of all graphs)."""
+
+    def count(self) -> int:
+        """Number of quads."""
+
+    def dump(self, out: IO[bytes], name: str, prefixes: dict[str, str] | None = None) -> None:
+        """The whole store: ``"nquads"`` keeps the named graphs; a graph format
+        (:data:`dskg.formats.GRAPH_FORMATS`) writes the distinct triples of all graphs."""
+
+    def triples(self) -> Iterator[Triple]:
+        """The distinct triples of all graphs."""
+

@@ -1,0 +1,41 @@
+"""A small in-memory store behind the store interface: the documents a build writes
+about itself (its catalogue, its VoID), one named graph each.
+
+Held with rdflib rather than Oxigraph: Oxigraph's storage turns derived integer types
+(``xsd:nonNegativeInteger``, which DCAT-AP requires for byte sizes) into ``xsd:integer``.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Mapping
+
+from rdflib import Dataset, Graph, URIRef
+
+from dskg.rdf import from_rdflib, to_rdflib
+from dskg.store.interface import Bindings, Row
+
+
+class MemoryStore:
+    """A :class:`~dskg.store.interface.Queryable` over N-Triples files."""
+
+    def __init__(self, files: Mapping[str, Path]):
+        """``files``: graph name → N-Triples file."""
+        self.dataset = Dataset(default_union=True)
+        for name, path in files.items():
+            self.dataset.graph(URIRef(name)).parse(path, format="nt")
+
+    def graph(self, name: str) -> Graph:
+        """A copy of one named graph, as an rdflib graph."""
+        return Graph() + self.dataset.graph(URIRef(name))
+
+    def _query(self, query: str, bindings: Bindings | None):
+        return self.dataset.query(query, initBindings={
+            k: to_rdflib(v) for k, v in (bindings or {}).items()})
+
+    def select(self, query: str, bindings: Bindings | None = None) -> list[Row]:
+        result = self._query(query, bindings)
+        return [{str(var): (from_rdflib(row[var]) if row[var] is not None else None)
+                 for var in result.vars} for row in result]
+
+    def ask(self, query: str, bindings: Bindings | None = None) -> bool:
+        return bool(self._query(query, bindings).askAnswer)

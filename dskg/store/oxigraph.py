@@ -1,0 +1,153 @@
+"""The embedded Oxigraph store behind the store interface; the one module that
+imports pyoxigraph.
+
+A build writes the store once (:meth:`OxigraphStore.create`); servers and evaluator
+processes then open it read-only, many at a time. Oxigraph's own terms never leave
+this module: rows and triples come back as :mod:`dskg.rdf` terms.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import IO, Iterable, Iterator, Sequence
+
+import pyoxigraph as ox
+
+from dskg.rdf import IRI, BlankNode, Literal, Term, Triple
+from dskg.store.interface import Bindings, QueryResult, QuerySyntaxError, Row, StoreError
+
+#: Our format names (dskg.formats) → Oxigraph's formats.
+RDF_FORMATS = {
+    "turtle": ox.RdfFormat.TURTLE,
+    "jsonld": ox.RdfFormat.JSON_LD,
+    "rdfxml": ox.RdfFormat.RDF_XML,
+    "ntriples": ox.RdfFormat.N_TRIPLES,
+    "nquads": ox.RdfFormat.N_QUADS,
+}
+ALL_TRIPLES = "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }"
+
+_DATATYPES: dict[str, IRI] = {}
+
+
+def neutral(term: object) -> Term:
+    """An Oxigraph term as a :mod:`dskg.rdf` term."""
+    if isinstance(term, ox.NamedNode):
+        return IRI(term.value)
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return Literal.tagged(term.value, term.language)
+        datatype = term.datatype.value
+        iri = _DATATYPES.get(datatype)
+        if iri is None:
+            iri = _DATATYPES[datatype] = IRI(datatype)
+        return Literal(term.value, iri)
+    if isinstance(term, ox.BlankNode):
+        return BlankNode(term.value)
+    return Literal(str(term))  # an RDF 1.2 triple term: shown as its text
+
+
+def native(term: Term) -> ox.NamedNode | ox.BlankNode | ox.Literal:
+    """A :mod:`dskg.rdf` term as an Oxigraph term."""
+    if isinstance(term, IRI):
+        return ox.NamedNode(term.value)
+    if isinstance(term, BlankNode):
+        return ox.BlankNode(term.value)
+    if term.language:
+        return ox.Literal(term.value, language=term.language)
+    return ox.Literal(term.value, datatype=ox.NamedNode(term.datatype.value))
+
+
+def _neutral_triple(triple: ox.Triple) -> Triple:
+    return Triple(neutral(triple.subject), neutral(triple.predicate),  # type: ignore[arg-type]
+                  neutral(triple.object))
+
+
+def _native_triple(triple: Triple) -> ox.Triple:
+    return ox.Triple(native(triple.subject), native(triple.predicate), native(triple.object))
+
+
+def serialize_triples(triples: Iterable[Triple], name: str,
+                      prefixes: dict[str, str] | None = None) -> bytes:
+    """Triples in one of our graph formats, written by Oxigraph's serialiser."""
+    return ox.serialize((_native_triple(t) for t in triples), format=RDF_FORMATS[name],
+                        prefixes=prefixes)
+
+
+class OxigraphStore:
+    """One Oxigraph store on disk."""
+
+    def __init__(self, store: ox.Store, path: Path):
+        self._store, self.path = store, path
+
+    @classmethod
+    def read_only(cls, path: Path) -> "OxigraphStore":
+        if not Path(path).exists():
+            raise StoreError(f"no store at {path}")
+        try:
+            return cls(ox.Store.read_only(str(path)), Path(path))
+        except (OSError, RuntimeError) as error:  # RuntimeError: a corrupt store
+            reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+            raise StoreError(f"the store at {path} cannot be opened: {reason}") from None
+
+    @classmethod
+    def create(cls, path: Path, graphs: Iterable[tuple[str, bytes]]) -> None:
+        """Bulk-load each ``(graph name, N-Triples)`` pair as a named graph."""
+        store = ox.Store(str(path))
+        try:
+            for name, data in graphs:
+                store.bulk_load(input=data, format=ox.RdfFormat.N_TRIPLES,
+                                to_graph=ox.NamedNode(name))
+            store.optimize()
+        finally:
+            store.flush()
+            del store
+
+    @staticmethod
+    def _substitutions(bindings: Bindings | None) -> dict:
+        return {ox.Variable(name): native(value) for name, value in (bindings or {}).items()}
+
+    def select(self, query: str, bindings: Bindings | None = None) -> list[Row]:
+        solutions = self._store.query(query, use_default_graph_as_union=True,
+                                      substitutions=self._substitutions(bindings))
+        names = [v.value for v in solutions.variables]
+        return [{name: (None if (value := row[name]) is None else neutral(value))
+                 for name in names} for row in solutions]
+
+    def ask(self, query: str, bindings: Bindings | None = None) -> bool:
+        return bool(self._store.query(query, use_default_graph_as_union=True,
+                                      substitutions=self._substitutions(bindings)))
+
+    def evaluate(self, query: str, base_iri: str | None = None,
+                 default_graphs: Sequence[str] = (),
+                 named_graphs: Sequence[str] = ()) -> QueryResult:
+        options: dict = {"use_default_graph_as_union": not default_graphs}
+        if default_graphs:
+            options["default_graph"] = [ox.NamedNode(g) for g in default_graphs]
+        if named_graphs:
+            options["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]
+        try:
+            result = self._store.query(query, base_iri=base_iri, **options)
+        except (SyntaxError, ValueError) as error:
+            raise QuerySyntaxError(str(error)) from None
+        if isinstance(result, ox.QueryBoolean):
+            return QueryResult("ask", boolean=bool(result))
+        if isinstance(result, ox.QuerySolutions):
+            variables = [v.value for v in result.variables]
+            rows = ([None if (value := solution[v]) is None else neutral(value)
+                     for v in variables] for solution in result)
+            return QueryResult("select", variables=variables, rows=rows)
+        return QueryResult("graph", triples=(_neutral_triple(t) for t in result))
+
+    def count(self) -> int:
+        return len(self._store)
+
+    def triples(self) -> Iterator[Triple]:
+        return (_neutral_triple(t) for t in self._store.query(
+            ALL_TRIPLES, use_default_graph_as_union=True))
+
+    def dump(self, out: IO[bytes], name: str, prefixes: dict[str, str] | None = None) -> None:
+        if name == "nquads":
+            ox.serialize(self._store.quads_for_pattern(None, None, None, None), out,
+                         RDF_FORMATS[name])
+        else:
+            ox.serialize(self._store.query(ALL_TRIPLES, use_default_graph_as_union=True),
+                         out, RDF_FORMATS[name], prefixes=prefixes)

@@ -1,0 +1,89 @@
+"""The application factory: one Flask app per process, on one build.
+
+``create_app`` serves the build it is given (under ``dskg serve``, the build the whole
+server serves) or else the target of ``var/current``. Each gunicorn worker opens the
+store read-only and starts its own SPARQL evaluators (:mod:`server.querypool`).
+"""
+from __future__ import annotations
+
+import atexit
+import shutil
+import tempfile
+from pathlib import Path
+
+from flask import Flask, Response, request
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from dskg import __version__
+from dskg.artefact import Build
+from dskg.artefact.browse import FacetIndex
+from dskg.artefact.search import SearchIndex
+from dskg.config import Config
+from dskg.artefact.history import History
+from dskg.namespaces import Namespaces
+from server import browse, errors, graph, metadata, metrics, pages, resources, search, sparql
+from server.admission import Admission
+from server.describe import Describer
+from server.endpoint import SparqlEndpoint
+from server.graphstore import SiteStore
+from server.headers import EVERY_RESPONSE, PREFLIGHT
+from server.logs import RequestLog
+from server.querypool import QueryPool
+from server.rendering import register_filters
+from server.site import Site
+
+
+def create_app(config: Config | None = None, build_dir: Path | None = None) -> Flask:
+    config = config or Config.from_env()
+    build = Build.open(build_dir or config.current_build)
+    ns = Namespaces(config.base)
+    admission = Admission(_run_dir(config), config.heavy_queries, config.client_heavy,
+                          retry_after=config.query_timeout)
+    pool = QueryPool(build.layout.store, config, admission, ns.prefixes())
+    store = SiteStore(build.open_store(), pool)
+    meta = build.metadata(config.base)
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = config.max_body
+    app.extensions["dskg"] = Site(
+        config=config, ns=ns, build=build, store=store, describer=Describer(store),
+        meta=meta, meta_describer=Describer(meta),
+        history=History(config.var_dir / "history"),
+        facet_index=FacetIndex(build.open_browse),
+        search_index=SearchIndex(build.open_browse))
+    app.wsgi_app = RequestLog(errors.RejectUndecodable(  # type: ignore[method-assign]
+        SparqlEndpoint(app.wsgi_app, app.extensions["dskg"])), build.id)
+    if config.proxies:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=config.proxies,  # type: ignore
+                                x_proto=config.proxies, x_host=config.proxies,
+                                x_port=config.proxies, x_prefix=config.proxies)
+    register_filters(app)
+    errors.register(app)
+    metrics.BUILD.labels(build.id).set(1)
+
+    @app.before_request
+    def _preflight():
+        if request.method == "OPTIONS":
+            return Response(status=204, headers=PREFLIGHT)
+        return None
+
+    @app.after_request
+    def _headers(response: Response) -> Response:
+        for name, value in EVERY_RESPONSE:
+            response.headers.setdefault(name, value)
+        rule = request.url_rule.rule if request.url_rule else "(no route)"
+        metrics.REQUESTS.labels(rule, str(response.status_code)).inc()
+        return response
+
+    for module in (sparql, resources, pages, metadata, browse, graph, search):
+        app.register_blueprint(module.blueprint)
+    app.jinja_env.globals.update(version=__version__)
+    return app
+
+
+def _run_dir(config: Config) -> Path:
+    """The server's run folder: the configured one, or a fresh one for this process."""
+    if config.run_dir:
+        return Path(config.run_dir)
+    folder = Path(tempfile.mkdtemp(prefix="dskg-run-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return folder

@@ -1,0 +1,50 @@
+"""What every view shares, for the build this process serves: :func:`site`."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from flask import current_app, request
+
+from dskg.artefact import Build
+from dskg.config import Config
+from dskg.artefact.history import History
+from dskg.namespaces import Namespaces
+from dskg.store import MemoryStore
+from server.graphstore import SiteStore
+
+if TYPE_CHECKING:  # the views import this module; these modules import views' helpers
+    from server.browse import FacetIndex
+    from server.describe import Describer
+    from server.search import SearchIndex
+
+
+@dataclass
+class Site:
+    """The settings, the build and what the views read from it."""
+
+    config: Config
+    ns: Namespaces
+    build: Build
+    store: SiteStore
+    describer: "Describer"
+    meta: MemoryStore
+    meta_describer: "Describer"
+    history: History
+    facet_index: "FacetIndex"
+    search_index: "SearchIndex"
+
+    def iri_for_path(self, path: str) -> str:
+        """The IRI a request path names (paths are relative to the app's mount point)."""
+        return self.config.base + path.lstrip("/")
+
+    def local_path(self, iri: str) -> str | None:
+        """Where this server answers for ``iri``, if it is one of ours."""
+        if iri.startswith(self.config.base):
+            return request.script_root + "/" + iri[len(self.config.base):]
+        return None
+
+
+def site() -> Site:
+    """The :class:`Site` of the app handling the current request."""
+    return current_app.extensions["dskg"]
