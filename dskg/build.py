@@ -11,6 +11,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, PROV, RDF, XSD
@@ -24,6 +25,7 @@ from dskg.artefact.lifecycle import new_build_dir, prune_builds, switch_current
 from dskg.catalog import catalog_graph
 from dskg.config import Config
 from dskg.curation import load_curation
+from dskg.fields import PAGE_FIELDS, Field
 from dskg.ingest.records import PracticeRecord, read_pages
 from dskg.artefact.history import History
 from dskg.mapping import MappedGraph, map_records
@@ -93,22 +95,27 @@ class Prepared:
 
 
 def record_summary(record: PracticeRecord, vocab: Vocabularies) -> dict:
-    """The JSON shape of ``dskg ingest --json``: one object per entry."""
-    def iso(value):
-        return value.iso if value else None
-    return {
+    """The JSON shape of ``dskg ingest --json``: one object per entry, with a key per
+    field a page can fill (:data:`dskg.fields.PAGE_FIELDS`)."""
+    summary = {
         "source": record.source, "entry": record.entry, "status": record.status,
         "reason": record.reason, "duplicate_of": record.duplicate_of, "title": record.title,
-        "published": iso(record.published), "start_date": iso(record.start_date),
-        "end_date": iso(record.end_date),
-        "countries": [vocab.country_code(c) for c in record.countries],
-        "audiences": [str(c) for c in record.audiences],
-        "technologies": [str(c) for c in record.technologies],
-        "funding": [str(c) for c in record.funding],
-        "initiative_type": [str(c) for c in record.initiative_type],
-        "organisations": record.organisations, "partners": record.partners,
-        "warnings": record.warnings,
+        "published": record.published.iso if record.published else None,
     }
+    for declared in PAGE_FIELDS:
+        values = [summary_value(declared, value, vocab)
+                  for value in record.values.get(declared.name, [])]
+        summary[declared.name] = values if declared.many else (values[0] if values else None)
+    summary["warnings"] = record.warnings
+    return summary
+
+
+def summary_value(declared: Field, value: Any, vocab: Vocabularies) -> str:
+    if declared.kind == "concept" and declared.json_as == "code":
+        return vocab.country_code(value)
+    if declared.kind == "date":
+        return value.iso
+    return str(value)
 
 
 def source_pages(data_dir: Path) -> list[Path]:

@@ -17,6 +17,7 @@ from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, OWL, RDF, RDFS, SKOS, XSD
 
 from dskg.config import Config
+from dskg.fields import FIELDS
 from dskg.artefact.dumps import DUMPS
 from dskg.namespaces import Namespaces
 from dskg.rdf import IRI
@@ -69,9 +70,9 @@ def _date_bounds(store: Store, ns: Namespaces) -> tuple[str, str] | None:
     return start[:10], end[:10]
 
 
-SCHEME_TITLES = {"audience": "Target audience", "technology": "Digital technology",
-                 "initiative-type": "Type of initiative", "funding-type": "Funding type",
-                 "country": "Countries"}
+#: Titles of the concept schemes: their fields' facet titles (the country scheme is a list).
+SCHEME_TITLES = {f.scheme: f.facet.title for f in FIELDS.values() if f.scheme and f.facet} | {
+    "country": "Countries"}
 #: DCAT-AP checks the class of every linked node, so the catalogue states them.
 RANGE_TYPES = {
     DCTERMS.license: DCTERMS.LicenseDocument, DCTERMS.language: DCTERMS.LinguisticSystem,

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Sequence
 
 from dskg.config import Config
+from dskg.fields import PAGE_FIELDS, Field
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -98,8 +99,12 @@ def cmd_ingest(args: argparse.Namespace, config: Config) -> int:
     return 0
 
 
-def _short(values: list[str]) -> str:
-    return ", ".join(v.rstrip("/").rsplit("/", 1)[-1] for v in values) or "—"
+def _cell(declared: Field, value) -> str:
+    """One field of an ``ingest`` summary as the table shows it."""
+    values = value if isinstance(value, list) else [] if value is None else [value]
+    if declared.kind == "concept" and declared.json_as == "iri":
+        values = [v.rstrip("/").rsplit("/", 1)[-1] for v in values]
+    return ("; " if declared.kind == "name" else ", ").join(values) or "—"
 
 
 def print_entries(summaries: list[dict]) -> None:
@@ -109,15 +114,8 @@ def print_entries(summaries: list[dict]) -> None:
         print(head)
         if s["reason"]:
             print(f"    reason:        {s['reason']}")
-        rows = [("published", s["published"] or "—"),
-                ("start / end", f"{s['start_date'] or '—'} / {s['end_date'] or '—'}"),
-                ("countries", ", ".join(s["countries"]) or "—"),
-                ("audiences", _short(s["audiences"])),
-                ("technologies", _short(s["technologies"])),
-                ("funding", _short(s["funding"])),
-                ("initiative", _short(s["initiative_type"])),
-                ("organisations", "; ".join(s["organisations"]) or "—"),
-                ("partners", "; ".join(s["partners"]) or "—")]
+        rows = [("published", s["published"] or "—")]
+        rows += [(f.label, _cell(f, s[f.name])) for f in PAGE_FIELDS]
         if s["status"] in ("ok", "duplicate", "invalid"):
             for label, value in rows:
                 print(f"    {label + ':':<15}{value}")

@@ -9,10 +9,11 @@ keyed by slug (the last segment of an IRI):
     ``name`` (required), ``type`` (``body`` or ``programme``), ``part_of`` (a funder
     slug), ``funded_by`` (funder slugs), ``country``, ``homepage``.
 ``practices``
-    ``countries``, ``organisations`` and ``partners`` (organisation slugs),
-    ``funders`` (funder slugs), ``places`` (names, or ``{name, country}``),
-    ``start_date``, ``end_date``, ``audiences``, ``technologies``, ``funding``,
-    ``initiative_type`` (labels of our concepts), ``note``.
+    any field of :data:`dskg.fields.FIELDS`, by its name: concept fields
+    (``countries``, ``audiences``, ``technologies``, ``funding``, ``initiative_type``)
+    take labels of our concepts, ``organisations`` and ``partners`` organisation
+    slugs, ``funders`` funder slugs, ``places`` names or ``{name, country}``,
+    ``start_date`` and ``end_date`` dates, ``note`` text.
 
 A problem in one entry is reported with its file, entry and field, and only that
 entry (or that field) is skipped.
@@ -25,11 +26,9 @@ from typing import Any
 
 import yaml
 
-from dskg.ingest.dates import PartialDate, parse_date
+from dskg.fields import FIELDS, Field
+from dskg.ingest.dates import parse_date
 
-LIST_FIELDS = ("countries", "organisations", "partners", "funders", "audiences",
-               "technologies", "funding", "initiative_type")
-PRACTICE_FIELDS = {*LIST_FIELDS, "places", "start_date", "end_date", "note"}
 ORGANISATION_FIELDS = {"name", "also_known_as", "country", "homepage"}
 FUNDER_FIELDS = {"name", "type", "part_of", "funded_by", "country", "homepage"}
 FUNDER_TYPES = ("body", "programme")
@@ -60,13 +59,12 @@ class FunderEntry(OrganisationEntry):
 
 @dataclass
 class PracticeEntry:
+    """What one curation file says about one practice: field name → values (text,
+    :class:`Place` or dates, by the field's kind)."""
+
     slug: str
     source: str
-    lists: dict[str, list[str]] = field(default_factory=dict)
-    places: list[Place] = field(default_factory=list)
-    start_date: PartialDate | None = None
-    end_date: PartialDate | None = None
-    note: str | None = None
+    values: dict[str, list[Any]] = field(default_factory=dict)
 
 
 @dataclass
@@ -160,27 +158,37 @@ class _Reader:
                    country=body.get("country"), homepage=body.get("homepage"))
 
     def practice(self, slug: str, body: dict, where: str) -> None:
-        self._unknown_fields(body, PRACTICE_FIELDS, where)
-        entry = PracticeEntry(slug=slug, source=self.source, note=body.get("note"))
-        for name in LIST_FIELDS:
-            if name in body:
-                values = _strings(body[name])
-                if values is None:
-                    self.problem(f"{where}.{name}", "must be a list of text values")
-                else:
-                    entry.lists[name] = values
-        for raw in body.get("places", []) or []:
-            place = self._place(raw, f"{where}.places")
-            if place is not None:
-                entry.places.append(place)
-        for name in ("start_date", "end_date"):
-            if body.get(name) is not None:
-                parsed = parse_date(str(body[name]))
-                if parsed is None:
-                    self.problem(f"{where}.{name}", f"{body[name]!r} is not a date")
-                else:
-                    setattr(entry, name, parsed)
+        self._unknown_fields(body, set(FIELDS), where)
+        entry = PracticeEntry(slug=slug, source=self.source)
+        for name, declared in FIELDS.items():
+            if body.get(name) is None:
+                continue
+            values = self._values(declared, body[name], f"{where}.{name}")
+            if values:
+                entry.values[name] = values
         self.curation.practices.setdefault(slug, []).append(entry)
+
+    def _values(self, declared: Field, raw: Any, where: str) -> list[Any]:
+        """The values of one field as its kind reads them; problems are reported."""
+        if declared.kind == "place":
+            places = [self._place(item, where) for item in (raw if isinstance(raw, list)
+                                                             else [raw])]
+            return [place for place in places if place is not None]
+        if declared.kind == "date":
+            parsed = parse_date(str(raw))
+            if parsed is None:
+                self.problem(where, f"{raw!r} is not a date")
+                return []
+            return [parsed]
+        values = _strings(raw)
+        if values is None:
+            self.problem(where, "must be a list of text values" if declared.many
+                         else "must be text")
+            return []
+        if not declared.many and len(values) > 1:
+            self.problem(where, "takes one value")
+            return []
+        return values
 
     def _place(self, raw: Any, where: str) -> Place | None:
         if isinstance(raw, str):

@@ -9,16 +9,19 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass, field
+from typing import Any
 
 from rdflib import Graph, Literal, URIRef
+from rdflib.term import Node
 from rdflib.namespace import DCTERMS, FOAF, ORG, PROV, RDF, RDFS, SKOS, XSD
 
-from dskg.curation import Curation, FunderEntry, OrganisationEntry, Place
+from dskg.curation import Curation, FunderEntry, OrganisationEntry, PracticeEntry, Place
+from dskg.fields import FIELDS, Field
 from dskg.ingest.dates import PartialDate
 from dskg.ingest.records import PracticeRecord, publication_order
 from dskg.namespaces import SCHEMA
 from dskg.registry import SlugRegistry, name_key, origin_key, slugify, title_key
-from dskg.vocab import FACET_SCHEMES, Vocabularies, fold
+from dskg.vocab import Vocabularies, fold
 
 DATE_TYPES = {"day": XSD.date, "month": XSD.gYearMonth, "year": XSD.gYear}
 SCRIPT_LANGUAGES = {"CYRILLIC": ("bg", "mk", "sr", "uk", "ru", "be"), "GREEK": ("el",),
@@ -112,25 +115,25 @@ class Mapper:
             g.add((iri, DCTERMS.description, Literal(record.body, lang=lang)))
         if record.published:
             g.add((iri, DCTERMS.issued, date_literal(record.published)))
-        if record.start_date:
-            g.add((iri, SCHEMA.startDate, date_literal(record.start_date)))
-        if record.end_date:
-            g.add((iri, SCHEMA.endDate, date_literal(record.end_date)))
-        for field_name, prop in self._facet_properties().items():
-            for concept in getattr(record, field_name):
-                g.add((iri, prop, concept))
-        for name in record.organisations:
-            g.add((iri, dskg.providedBy, self._page_organisation(name)))
-        for name in record.partners:
-            g.add((iri, dskg.partner, self._page_organisation(name)))
+        for name, declared in FIELDS.items():
+            for value in record.values.get(name, []):
+                term = self._page_value(declared, value)
+                if term is not None:
+                    g.add((iri, self.ns.expand(declared.property), term))
         g.add((iri, PROV.wasDerivedFrom, self._source(record.source, "page")))
         g.add((iri, dskg.sourceEntry, Literal(record.entry)))
 
-    def _facet_properties(self) -> dict[str, URIRef]:
-        dskg = self.ns.dskg
-        return {"audiences": DCTERMS.audience, "technologies": dskg.technology,
-                "initiative_type": dskg.initiativeType, "funding": dskg.fundingType,
-                "countries": dskg.country}
+    def _page_value(self, declared: Field, value: Any) -> Node | None:
+        """The RDF term of one value a page gives for a field."""
+        if declared.kind == "concept":
+            return value
+        if declared.kind == "name":
+            return self._page_organisation(value)
+        if declared.kind == "date":
+            return date_literal(value)
+        if declared.kind == "note":
+            return Literal(value, lang="en")
+        return Literal(value)
 
     def _page_organisation(self, name: str) -> URIRef:
         slug = self.registry.mint("organisation", name, name_key(name))
@@ -227,37 +230,40 @@ class Mapper:
                 else:
                     self._curate(iri, entry, where)
 
-    def _curate(self, iri: URIRef, entry, where: str) -> None:
-        g, dskg = self.result.curation, self.ns.dskg
+    def _curate(self, iri: URIRef, entry: PracticeEntry, where: str) -> None:
+        g = self.result.curation
         g.add((iri, PROV.wasDerivedFrom, self._source(entry.source, "curation")))
-        if entry.note:
-            g.add((iri, SKOS.editorialNote, Literal(entry.note, lang="en")))
-        for field_name, prop in self._facet_properties().items():
-            for value in entry.lists.get(field_name, []):
-                concept = self.vocab.lookup(FACET_SCHEMES[field_name], value)
-                if concept is None:
-                    self.result.problems.append(f"{where}.{field_name}: {value!r} matches no "
-                                                "concept; ignored")
-                else:
-                    g.add((iri, prop, concept))
-        for field_name, prop in (("organisations", dskg.providedBy), ("partners", dskg.partner)):
-            for slug in entry.lists.get(field_name, []):
-                if slug in self.curation.organisations:
-                    g.add((iri, prop, self.ns.organisation(slug)))
-                else:
-                    self.result.problems.append(f"{where}.{field_name}: {slug!r} is no "
-                                                "organisation defined in curation; ignored")
-        for slug in entry.lists.get("funders", []):
-            funder = self._curated_funder(slug, f"{where}.funders")
-            if funder is not None:
-                g.add((iri, SCHEMA.funder, funder))
-        for place in entry.places:
-            g.add((iri, SCHEMA.location, self._place(place, where)))
-        for name, prop in (("start_date", SCHEMA.startDate), ("end_date", SCHEMA.endDate)):
-            value = getattr(entry, name)
-            if value is not None:
+        for name, declared in FIELDS.items():
+            if name not in entry.values:
+                continue
+            values = entry.values[name]
+            prop = self.ns.expand(declared.property)
+            if not declared.many:  # a curated value replaces what the page says
                 self.result.data.remove((iri, prop, None))
-                g.add((iri, prop, date_literal(value)))
+            for value in values:
+                term = self._curated_value(declared, value, f"{where}.{name}")
+                if term is not None:
+                    g.add((iri, prop, term))
+
+    def _curated_value(self, declared: Field, value: Any, where: str) -> Node | None:
+        """The RDF term of one curated value of a field, or ``None`` (reported)."""
+        if declared.kind == "concept":
+            assert declared.scheme is not None
+            concept = self.vocab.lookup(declared.scheme, value)
+            if concept is None:
+                self.result.problems.append(f"{where}: {value!r} matches no concept; ignored")
+            return concept
+        if declared.kind == "name":
+            if value in self.curation.organisations:
+                return self.ns.organisation(value)
+            self.result.problems.append(f"{where}: {value!r} is no organisation defined in "
+                                        "curation; ignored")
+            return None
+        if declared.kind == "funder":
+            return self._curated_funder(value, where)
+        if declared.kind == "place":
+            return self._place(value, where.rsplit(".", 1)[0])
+        return self._page_value(declared, value)
 
     def _place(self, place: Place, where: str) -> URIRef:
         country = self._country(place.country, f"{where}.places") if place.country else None

@@ -16,9 +16,6 @@ EU_COUNTRY = Namespace("http://publications.europa.eu/resource/authority/country
 WIKIDATA = Namespace("http://www.wikidata.org/entity/")
 SH = Namespace("http://www.w3.org/ns/shacl#")
 
-#: The concept schemes of controlled values; the key is the local name under ``def/``.
-SCHEME_NAMES = ("audience", "technology", "initiative-type", "funding-type")
-
 
 @dataclass(frozen=True)
 class Namespaces:
@@ -76,6 +73,11 @@ class Namespaces:
     def build_graph(self) -> URIRef:
         """Named graph describing the build that produced the store."""
         return self.iri("set/build")
+
+    def expand(self, name: str) -> URIRef:
+        """The IRI a prefixed name (``dskg:country``) stands for."""
+        prefix, _, local = name.partition(":")
+        return URIRef(self.prefixes()[prefix] + local)
 
     def prefixes(self) -> dict[str, str]:
         """Prefixes for serialisations and queries."""

@@ -13,16 +13,8 @@ from pathlib import Path
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import SKOS
 
-from dskg.namespaces import SCHEME_NAMES, Namespaces
-
-#: Record fields whose values are concepts, and the scheme each draws from.
-FACET_SCHEMES = {
-    "audiences": "audience",
-    "technologies": "technology",
-    "initiative_type": "initiative-type",
-    "funding": "funding-type",
-    "countries": "country",
-}
+from dskg.fields import CONCEPT_FIELDS
+from dskg.namespaces import Namespaces
 
 LABEL_PROPERTIES = (SKOS.prefLabel, SKOS.altLabel, SKOS.hiddenLabel, SKOS.notation)
 
@@ -59,7 +51,7 @@ class Vocabularies:
 
     def lookup_any(self, label: str) -> tuple[str, URIRef] | None:
         """The facet field and concept a tag-line category names, if any."""
-        for field_name, scheme in FACET_SCHEMES.items():
+        for field_name, scheme in CONCEPT_FIELDS.items():
             concept = self.lookup(scheme, label)
             if concept is not None:
                 return field_name, concept
@@ -82,6 +74,6 @@ def load_vocabularies(ontology_dir: Path, ns: Namespaces) -> Vocabularies:
     """Parse ``ontology/`` with its relative IRIs resolved against the configured base."""
     ontology = Graph().parse(ontology_dir / "dskg.ttl", publicID=ns.base)
     schemes = {}
-    for name in (*SCHEME_NAMES, "country"):
+    for name in dict.fromkeys(CONCEPT_FIELDS.values()):
         schemes[name] = Graph().parse(ontology_dir / "schemes" / f"{name}.ttl", publicID=ns.base)
     return Vocabularies(ns=ns, ontology=ontology, schemes=schemes)

@@ -35,7 +35,7 @@ practices:
     assert "practices.some-practice.places" in problems
     assert "curation/b.yaml: file: cannot be parsed" in problems
     assert "good-org" in curation.organisations
-    assert curation.practices["some-practice"][0].lists["countries"] == ["BG"]
+    assert curation.practices["some-practice"][0].values["countries"] == ["BG"]
 
 
 def test_curation_for_unknown_slugs_is_reported_and_the_rest_builds(tmp_path):

@@ -18,22 +18,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+from dskg import fields
 from dskg.namespaces import Namespaces
 from dskg.rdf import IRI, Literal
 from dskg.store import Store
 from dskg.vocab import fold
 
-#: Facet name → (title, SPARQL path from ?p to the value). Funder values are funders,
-#: start years are taken from the start date.
-FACETS = {
-    "country": ("Country", "<{dskg}country>"),
-    "audience": ("Target audience", "<http://purl.org/dc/terms/audience>"),
-    "technology": ("Digital technology", "<{dskg}technology>"),
-    "initiative": ("Type of initiative", "<{dskg}initiativeType>"),
-    "funding": ("Funding type", "<{dskg}fundingType>"),
-    "funder": ("Funder", "<https://schema.org/funder>"),
-    "year": ("Start year", "<https://schema.org/startDate>"),
-}
+#: Facet key → (title, field): the facets of :data:`dskg.fields.FACETS`, in order.
+FACETS = {key: (f.facet.title, f) for key, f in fields.FACETS.items() if f.facet}
 
 PRACTICES = """
 PREFIX dct: <http://purl.org/dc/terms/>
@@ -42,7 +34,7 @@ SELECT ?class ?p ?title ?description ?issued WHERE {
   OPTIONAL { ?p dct:description ?description }
   OPTIONAL { ?p dct:issued ?issued }
 }"""
-VALUES = "SELECT ?class ?p ?value WHERE {{ ?p a ?class ; {path} ?value }}"
+VALUES = "SELECT ?class ?property ?p ?value WHERE { ?p a ?class ; ?property ?value }"
 ORGANISATIONS = """
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 SELECT ?class ?p ?name WHERE {{
@@ -220,13 +212,13 @@ def write_browse_index(store: Store, ns: Namespaces, path: Path,
             "INSERT INTO search (rowid, title, description, organisations) VALUES (?, ?, ?, ?)",
             ((number[iri], *(fold_text(t) for t in texts[iri])) for iri in order))
         _write_terms(connection, len(order), frequent)
-        for facet, (_, path_template) in FACETS.items():
-            query = VALUES.format(path=path_template.format(dskg=ns.dskg))
+        for facet, (_, declared) in FACETS.items():
             members: dict[str, tuple[str | None, set[str]]] = {}
-            for row in store.select(query, bound):
+            for row in store.select(VALUES, bound | {
+                    "property": IRI(str(ns.expand(declared.property)))}):
                 if row["p"].value not in number:
                     continue
-                if facet == "year":
+                if declared.facet and declared.facet.by_year:
                     key, iri = row["value"].value[:4], None
                 else:  # the IRI's last segment: short, readable, shareable URLs
                     iri = row["value"].value

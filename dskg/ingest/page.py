@@ -15,24 +15,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from dskg.fields import PAGE_FIELDS, SECTIONS, heading_key
 from dskg.ingest.dates import parse_date
 
-#: Section headings of the trailing block, mapped to the record field they fill.
-SECTIONS: dict[str, str] = {
-    "target audience": "audiences",
-    "digital technology": "technologies",
-    "funding of the good practice": "funding",
-    "type of initiative of the good practice": "initiative_type",
-    "country providing the good practice": "countries",
-    "organisation providing the good practice": "organisations",
-    "organization providing the good practice": "organisations",
-    "partner organisations": "partners",
-    "partners": "partners",
-    "start date": "start_date",
-    "end date": "end_date",
-}
-
-DATE_SECTIONS = {"start_date", "end_date"}
+#: Fields that hold one date (a line after their heading that is no date ends the block).
+DATE_SECTIONS = {f.name for f in PAGE_FIELDS if f.kind == "date"}
 TAG_LINE = re.compile(r"^By\s+(?P<tags>.*?)\s*(?:No Comments|\d+ Comments?)\s*$")
 PUBLISHED_LINE = re.compile(r"^(?P<date>\d{1,2}\.\d{1,2}\.\d{2,4})\s*\|?\s*$")
 PAGE_CHROME = {"skip to main content"}
@@ -65,12 +52,10 @@ class RawEntry:
         self.sections.setdefault(section, []).append(value)
 
 
-def normalise_heading(line: str) -> str:
-    return " ".join(line.strip().rstrip(":").split()).lower()
-
-
 def section_of(line: str) -> str | None:
-    return SECTIONS.get(normalise_heading(line))
+    """The field a section heading introduces (:data:`dskg.fields.SECTIONS`), if any."""
+    found = SECTIONS.get(heading_key(line))
+    return found.name if found else None
 
 
 def is_tag_line(line: str) -> bool:
@@ -94,7 +79,7 @@ class _Splitter:
     def run(self) -> list[RawEntry]:
         for index, raw in enumerate(self.lines):
             line = raw.rstrip()
-            if normalise_heading(line) in PAGE_CHROME:
+            if heading_key(line) in PAGE_CHROME:
                 continue
             if is_tag_line(line):
                 self._start_tagged_entry(index, line)

@@ -11,12 +11,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from rdflib import URIRef
 
 from dskg.ingest.dates import PartialDate, ends_before_start, parse_date
 from dskg.ingest.page import PLACEHOLDER, PUBLISHED_LINE, RawEntry, split_page
-from dskg.vocab import FACET_SCHEMES, Vocabularies, fold
+from dskg.fields import FIELDS
+from dskg.vocab import Vocabularies, fold
 
 #: Tag-line categories that group facet values rather than being one.
 PARENT_CATEGORIES = {
@@ -40,23 +41,19 @@ BULLET = re.compile(r"^\s*[•▪◦●*-]\s+")
 
 @dataclass
 class PracticeRecord:
-    """One entry of one page, interpreted."""
+    """One entry of one page, interpreted.
+
+    The head (title, publication date, body) is held in attributes; the values of
+    each field (:data:`dskg.fields.FIELDS`) in ``values``, also readable as attributes
+    (``record.countries`` is a list, ``record.start_date`` a date or ``None``)."""
 
     source: str
     entry: int
     line: int
     title: str | None = None
     published: PartialDate | None = None
-    start_date: PartialDate | None = None
-    end_date: PartialDate | None = None
     body: str = ""
-    countries: list[URIRef] = field(default_factory=list)
-    audiences: list[URIRef] = field(default_factory=list)
-    technologies: list[URIRef] = field(default_factory=list)
-    funding: list[URIRef] = field(default_factory=list)
-    initiative_type: list[URIRef] = field(default_factory=list)
-    organisations: list[str] = field(default_factory=list)
-    partners: list[str] = field(default_factory=list)
+    values: dict[str, list[Any]] = field(default_factory=dict)
     status: str = STATUS_OK
     reason: str | None = None
     duplicate_of: str | None = None
@@ -74,10 +71,18 @@ class PracticeRecord:
         if self.status == STATUS_OK:
             self.status, self.reason = status, reason
 
-    def add_concept(self, field_name: str, concept: URIRef) -> None:
-        values = getattr(self, field_name)
-        if concept not in values:
-            values.append(concept)
+    def __getattr__(self, name: str) -> Any:
+        declared = FIELDS.get(name)
+        if declared is None:
+            raise AttributeError(name)
+        values = self.__dict__["values"].get(name, [])
+        return values if declared.many else (values[0] if values else None)
+
+    def add(self, field_name: str, value: Any) -> None:
+        """Add one value of a field (a repeated value is kept once)."""
+        values = self.values.setdefault(field_name, [])
+        if value not in values:
+            values.append(value)
 
 
 def _split_head(entry: RawEntry) -> tuple[str | None, str | None, list[str]]:
@@ -156,25 +161,31 @@ def _read_tags(record: PracticeRecord, tags: list[str], vocab: Vocabularies) -> 
         if found is None:
             record.warnings.append(f"tag line: category {tag!r} matches no concept; ignored")
             continue
-        record.add_concept(*found)
+        record.add(*found)
 
 
 def _read_sections(record: PracticeRecord, entry: RawEntry, vocab: Vocabularies) -> None:
-    for section, values in entry.sections.items():
-        if section in FACET_SCHEMES:
+    for name, values in entry.sections.items():
+        declared = FIELDS[name]
+        if declared.kind == "concept":
+            assert declared.scheme is not None
             for value in values:
-                concept = vocab.lookup(FACET_SCHEMES[section], value)
+                concept = vocab.lookup(declared.scheme, value)
                 if concept is None:
                     record.warnings.append(
-                        f"section {section!r}: value {value!r} matches no concept; ignored")
+                        f"section {name!r}: value {value!r} matches no concept; ignored")
                 else:
-                    record.add_concept(section, concept)
-        elif section in ("organisations", "partners"):
+                    record.add(name, concept)
+        elif declared.kind == "date":
+            _read_date_section(record, name, values)
+        elif declared.many:
             for value in values:
-                if value not in getattr(record, section):
-                    getattr(record, section).append(value)
-        elif section in ("start_date", "end_date"):
-            _read_date_section(record, section, values)
+                record.add(name, value)
+        elif values:
+            if len(values) > 1:
+                record.warnings.append(f"section {name!r}: several values {values!r}; "
+                                       "kept the first")
+            record.add(name, values[0])
 
 
 def _read_date_section(record: PracticeRecord, section: str, values: list[str]) -> None:
@@ -184,8 +195,9 @@ def _read_date_section(record: PracticeRecord, section: str, values: list[str]) 
         record.warnings.append(f"section {section!r}: several values {values!r}; kept the first")
     parsed = parse_date(values[0])
     if parsed is None:
-        record.mark(STATUS_INVALID, f"{section.replace('_', ' ')} {values[0]!r} cannot be read")
-    setattr(record, section, parsed)
+        record.mark(STATUS_INVALID, f"{FIELDS[section].label} {values[0]!r} cannot be read")
+    else:
+        record.add(section, parsed)
 
 
 def _check_dates(record: PracticeRecord) -> None:

@@ -1,0 +1,114 @@
+"""The fields of a practice, declared once.
+
+Every field a source page or a curation file can fill is one :class:`Field` here: the
+section headings that introduce it on a listing page, the record attribute (which is
+also its ``dskg ingest --json`` key and its curation key), the kind of value, the
+concept scheme its values come from, the RDF property it maps to, its cardinality,
+and the browse facet it feeds. The page splitter, the record reader, curation, the
+mapping to RDF, the browse index, the ``ingest`` summary and the CLI table all read
+this table; adding a field is one entry here plus its term in ``ontology/dskg.ttl``
+and its property shape in ``shapes/``.
+
+The head of an entry (title, publication date, body text) is not a field: it is what
+makes an entry an entry (identity, language, reposts), and the reader handles it.
+
+Some names are public and stay as they are even where they differ: a scheme's name
+is part of its IRIs (``def/initiative-type/``), a facet's key is a URL parameter
+(``/browse/practice?initiative=…``), a property is part of the ontology.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+#: What a field's values are, and so how each stage treats them:
+#: ``concept``: a label looked up in ``scheme``; the value is the concept.
+#: ``name``: an organisation's name on a page; curation gives organisation slugs.
+#: ``funder``: funder slugs (curation only).
+#: ``place``: places, by name or ``{name, country}`` (curation only).
+#: ``date``: a full or partial date (``2024``, ``03.2024``, ``12.03.2024``).
+#: ``text``: free text, one literal per value.
+#: ``note``: a data steward's note (curation only), in English.
+KINDS = ("concept", "name", "funder", "place", "date", "text", "note")
+
+
+@dataclass(frozen=True)
+class Facet:
+    """How a field appears in faceted browse."""
+
+    #: The URL parameter and the key in the browse index.
+    key: str
+    title: str
+    #: Facet on the year of a date rather than on the value.
+    by_year: bool = False
+
+
+@dataclass(frozen=True)
+class Field:
+    #: Record attribute, ``ingest --json`` key and curation key.
+    name: str
+    #: How people call it: the CLI table, scheme titles.
+    label: str
+    kind: str
+    #: RDF property, as a prefixed name (prefixes: :meth:`dskg.namespaces.Namespaces.prefixes`).
+    property: str
+    #: Section headings that introduce the field on a listing page (compared case- and
+    #: space-insensitively, without a trailing colon); none for curation-only fields.
+    headings: tuple[str, ...] = ()
+    #: The concept scheme of a ``concept`` field (its name in ``ontology/schemes/``).
+    scheme: str | None = None
+    #: Several values, or at most one.
+    many: bool = True
+    facet: Facet | None = None
+    #: A ``concept`` field's values in ``ingest --json``: the concept IRI, or its
+    #: ISO 3166-1 alpha-2 code (countries).
+    json_as: str = "iri"
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"field {self.name!r}: kind {self.kind!r} is not one of {KINDS}")
+        if (self.kind == "concept") != (self.scheme is not None):
+            raise ValueError(f"field {self.name!r}: a concept field, and only one, names "
+                             "its scheme")
+
+
+FIELDS: dict[str, Field] = {f.name: f for f in (
+    Field("countries", "countries", "concept", "dskg:country", scheme="country",
+          headings=("Country providing the good practice",), json_as="code",
+          facet=Facet("country", "Country")),
+    Field("audiences", "audiences", "concept", "dct:audience", scheme="audience",
+          headings=("Target audience",), facet=Facet("audience", "Target audience")),
+    Field("technologies", "technologies", "concept", "dskg:technology", scheme="technology",
+          headings=("Digital technology",), facet=Facet("technology", "Digital technology")),
+    Field("initiative_type", "initiative", "concept", "dskg:initiativeType",
+          scheme="initiative-type", headings=("Type of initiative of the good practice",),
+          facet=Facet("initiative", "Type of initiative")),
+    Field("funding", "funding", "concept", "dskg:fundingType", scheme="funding-type",
+          headings=("Funding of the good practice",), facet=Facet("funding", "Funding type")),
+    Field("organisations", "organisations", "name", "dskg:providedBy",
+          headings=("Organisation providing the good practice",
+                    "Organization providing the good practice")),
+    Field("partners", "partners", "name", "dskg:partner",
+          headings=("Partner organisations", "Partners")),
+    Field("funders", "funders", "funder", "schema:funder", facet=Facet("funder", "Funder")),
+    Field("places", "places", "place", "schema:location"),
+    Field("start_date", "start date", "date", "schema:startDate", headings=("Start date",),
+          many=False, facet=Facet("year", "Start year", by_year=True)),
+    Field("end_date", "end date", "date", "schema:endDate", headings=("End date",),
+          many=False),
+    Field("note", "note", "note", "skos:editorialNote", many=False),
+)}
+
+
+def heading_key(text: str) -> str:
+    """A section heading as compared: spacing, case and a trailing colon ignored."""
+    return " ".join(text.strip().rstrip(":").split()).lower()
+
+
+#: Section heading (as :func:`heading_key` gives it) → field.
+SECTIONS: dict[str, Field] = {heading_key(h): f for f in FIELDS.values() for h in f.headings}
+#: Fields a listing page can fill, in table order.
+PAGE_FIELDS = [f for f in FIELDS.values() if f.headings]
+#: Fields whose values are concepts: name → scheme.
+CONCEPT_FIELDS = {f.name: f.scheme for f in FIELDS.values() if f.scheme is not None}
+#: Browse facets in table order: key → field.
+FACETS: dict[str, Field] = {f.facet.key: f for f in FIELDS.values() if f.facet is not None}
