@@ -6,8 +6,8 @@ bad entry is reported and left out; it never stops the other entries.
 """
 from __future__ import annotations
 
+import logging
 import shutil
-import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -25,11 +25,13 @@ from dskg.artefact.lifecycle import new_build_dir, prune_builds, switch_current
 from dskg.catalog import catalog_graph
 from dskg.config import Config
 from dskg.curation import load_curation
+from dskg.errors import DskgError
 from dskg.fields import PAGE_FIELDS, Field
 from dskg.ingest.records import PracticeRecord, read_pages
 from dskg.artefact.history import History
 from dskg.mapping import MappedGraph, map_records
 from dskg.namespaces import SCHEMA, Namespaces
+from dskg.progress import stage
 from dskg.registry import SlugRegistry
 from dskg.store import create_store, open_store
 from dskg.validation import Finding, Quarantined, load_shapes, quarantine, validate_mapped
@@ -37,13 +39,14 @@ from dskg.vocab import Vocabularies, load_vocabularies
 from dskg.void import void_graph
 
 REGISTRY_FILE = "slugs.csv"
+log = logging.getLogger("dskg.build")
 
 
-class BuildFailed(Exception):
+class BuildFailed(DskgError):
     """A ``--strict`` build found errors; nothing was published."""
 
 
-class NothingToPublish(Exception):
+class NothingToPublish(DskgError):
     """The inputs hold no practice to publish (a missing or empty data folder, or
     every entry rejected); publishing would replace the graph with an empty one."""
 
@@ -139,26 +142,38 @@ def merged(graphs: list[Graph]) -> Graph:
 def prepare(config: Config) -> Prepared:
     """Parse, map, validate and quarantine; nothing is written but new slugs in memory."""
     started, timings = datetime.now(timezone.utc), {}
-    clock = time.perf_counter()
     ns = Namespaces(config.base)
-    vocab = load_vocabularies(config.ontology_dir, ns)
-    registry = SlugRegistry.load(config.data_dir / REGISTRY_FILE)
-    records = read_pages(source_pages(config.data_dir), vocab)
-    curation = load_curation(config.data_dir / "curation")
-    timings["parse"] = time.perf_counter() - clock
-    clock = time.perf_counter()
-    mapped = map_records(records, curation, registry, vocab)
-    timings["map"] = time.perf_counter() - clock
-    clock = time.perf_counter()
-    shapes = load_shapes(config.shapes_dir, ns)
-    vocabularies = merged([g for _, g in vocabulary_graphs(vocab)])
-    findings = validate_mapped(mapped, vocabularies, shapes, ns)
-    quarantined = quarantine(mapped, findings)
-    timings["validate"] = time.perf_counter() - clock
+    with stage("parse", timings):
+        vocab = load_vocabularies(config.ontology_dir, ns)
+        registry = SlugRegistry.load(config.data_dir / REGISTRY_FILE)
+        pages = source_pages(config.data_dir)
+        records = read_pages(pages, vocab)
+        curation = load_curation(config.data_dir / "curation")
+        log.info("read %d entries from %d source pages (%s) and %d curation files",
+                 len(records), len(pages), _statuses(records), len(curation.files))
+    with stage("map", timings):
+        mapped = map_records(records, curation, registry, vocab)
+        log.info("%d practices: %d statements from pages, %d curated", len(mapped.practices),
+                 len(mapped.data), len(mapped.curation))
+    with stage("validate", timings):
+        shapes = load_shapes(config.shapes_dir, ns)
+        vocabularies = merged([g for _, g in vocabulary_graphs(vocab)])
+        findings = validate_mapped(mapped, vocabularies, shapes, ns)
+        quarantined = quarantine(mapped, findings)
+        violations = sum(f.is_violation for f in findings)
+        log.info("%d violations, %d warnings; %d resources quarantined", violations,
+                 len(findings) - violations, len(quarantined))
     return Prepared(config=config, vocab=vocab, registry=registry, records=records,
                     mapped=mapped, findings=findings, quarantined=quarantined,
                     problems=curation.problems + mapped.problems, started=started,
                     timings=timings)
+
+
+def _statuses(records: list[PracticeRecord]) -> str:
+    counts: dict[str, int] = {}
+    for record in records:
+        counts[record.status] = counts.get(record.status, 0) + 1
+    return ", ".join(f"{n} {status}" for status, n in sorted(counts.items())) or "none"
 
 
 def build_graph(prepared: Prepared, finished: datetime) -> Graph:
@@ -226,7 +241,9 @@ def build(config: Config, strict: bool = False,
         raise
     switch_current(config.var_dir, build_dir)
     history.commit(stream_index, snapshot)
-    prune_builds(config.var_dir)
+    removed = prune_builds(config.var_dir)
+    log.info("published build %s%s", build_dir.name,
+             f" (removed {len(removed)} old builds)" if removed else "")
     return prepared, build_dir
 
 
@@ -235,32 +252,39 @@ def _write(prepared: Prepared, build_dir: Path
     """Write every artefact of the build into ``build_dir``; return the change-stream
     history with what it will record once the build is live."""
     config = prepared.config
-    clock = time.perf_counter()
+    timings = prepared.timings
     ns = Namespaces(config.base)
     finished = datetime.now(timezone.utc)
-    graphs = [(ns.dataset, prepared.mapped.data), (ns.curation_graph, prepared.mapped.curation)]
-    graphs += vocabulary_graphs(prepared.vocab)
-    graphs.append((ns.iri("def/shapes"), load_shapes(config.shapes_dir, ns)))
-    graphs.append((ns.build_graph, build_graph(prepared, finished)))
     layout = Layout(build_dir)
-    create_store(layout.store, ((str(name), graph.serialize(format="nt", encoding="utf-8"))
-                                for name, graph in graphs))
-    prepared.timings["load"] = time.perf_counter() - clock
-    clock = time.perf_counter()
-    store = open_store(layout.store)
-    sizes = write_dumps(store, layout.dumps, ns.prefixes())
-    indexes = write_indexes(store, ns, layout.indexes)
-    write_browse_index(store, ns, layout.browse)
-    history = History(config.var_dir / "history")
-    stream_index, snapshot = history.prepare(
-        ns, [prepared.mapped.data, prepared.mapped.curation], finished)
-    write_stream_index(layout, stream_index)
-    first_issued = datetime.fromisoformat(stream_index[0]["time"]) if stream_index else finished
-    write_metadata(layout, {
-        "catalog": catalog_graph(config, store, layout.dumps, finished, first_issued),
-        "void": void_graph(config, store, _examples(indexes))})
-    del store
-    prepared.timings["dumps"] = time.perf_counter() - clock
+    with stage("load", timings):
+        graphs = [(ns.dataset, prepared.mapped.data),
+                  (ns.curation_graph, prepared.mapped.curation)]
+        graphs += vocabulary_graphs(prepared.vocab)
+        graphs.append((ns.iri("def/shapes"), load_shapes(config.shapes_dir, ns)))
+        graphs.append((ns.build_graph, build_graph(prepared, finished)))
+        create_store(layout.store, ((str(name), graph.serialize(format="nt", encoding="utf-8"))
+                                    for name, graph in graphs))
+        log.info("store written: %d named graphs", len(graphs))
+    with stage("dumps", timings):
+        store = open_store(layout.store)
+        sizes = write_dumps(store, layout.dumps, ns.prefixes())
+        log.info("dumps written: %s", ", ".join(f"{name} {size:,} bytes"
+                                                 for name, size in sizes.items()))
+        indexes = write_indexes(store, ns, layout.indexes)
+        practices = write_browse_index(store, ns, layout.browse)
+        log.info("browse and search index written: %d practices, %d triples", practices,
+                 indexes["triples"])
+        history = History(config.var_dir / "history")
+        stream_index, snapshot = history.prepare(
+            ns, [prepared.mapped.data, prepared.mapped.curation], finished)
+        write_stream_index(layout, stream_index)
+        first_issued = (datetime.fromisoformat(stream_index[0]["time"]) if stream_index
+                        else finished)
+        write_metadata(layout, {
+            "catalog": catalog_graph(config, store, layout.dumps, finished, first_issued),
+            "void": void_graph(config, store, _examples(indexes))})
+        log.info("change stream: %d fragments; catalogue and VoID written", len(stream_index))
+        del store
     prepared.registry.save()
     report = prepared.report() | {"dumps": sizes, "counts": indexes["counts"],
                                   "triples": indexes["triples"],

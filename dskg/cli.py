@@ -4,16 +4,24 @@ from __future__ import annotations
 import argparse
 import errno
 import json
+import logging
+import os
 import sys
 import textwrap
 from pathlib import Path
 from typing import Sequence
 
 from dskg.config import Config
+from dskg.errors import DskgError
 from dskg.fields import PAGE_FIELDS, Field
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
+    talk = parser.add_mutually_exclusive_group()
+    talk.add_argument("-q", "--quiet", dest="log_level", action="store_const", const="warning",
+                      help="log only warnings and errors (DSKG_LOG_LEVEL=warning)")
+    talk.add_argument("-v", "--verbose", dest="log_level", action="store_const", const="debug",
+                      help="log everything (DSKG_LOG_LEVEL=debug)")
     parser.add_argument("--base", help="base IRI of everything minted (DSKG_BASE)")
     parser.add_argument("--data-dir", type=Path, help="input folder (DSKG_DATA_DIR)")
     parser.add_argument("--var-dir", type=Path, help="where builds are written (DSKG_VAR_DIR)")
@@ -23,7 +31,8 @@ def _common(parser: argparse.ArgumentParser) -> None:
 
 def _config(args: argparse.Namespace) -> Config:
     keys = ("base", "data_dir", "var_dir", "ontology_dir", "shapes_dir", "host", "port",
-            "workers", "query_timeout", "result_limit", "public_url", "sparql_endpoint")
+            "workers", "query_timeout", "result_limit", "public_url", "sparql_endpoint",
+            "log_level")
     return Config.from_env(**{k: getattr(args, k, None) for k in keys})
 
 
@@ -72,9 +81,43 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValueError as error:
         print(f"dskg: {error}", file=sys.stderr)
         return 2
+    configure_logging(config.log_level)
     handler = {"ingest": cmd_ingest, "validate": cmd_validate, "build": cmd_build,
                "serve": cmd_serve, "query": cmd_query}[args.command]
-    return handler(args, config)
+    try:
+        return handler(args, config)
+    except DskgError as error:
+        return fail(args.command, str(error))
+    except BrokenPipeError:  # the reader went away (``dskg ingest … | head``)
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    except OSError as error:
+        return fail(args.command, _os_error(error))
+    except KeyboardInterrupt:
+        return fail(args.command, "interrupted", code=130)
+
+
+def configure_logging(level: str) -> None:
+    """Log lines on stderr: the build's progress, the server's requests."""
+    logging.basicConfig(level=level.upper(), stream=sys.stderr,
+                        format="%(asctime)s [%(process)d] %(levelname)s %(name)s: %(message)s",
+                        datefmt="%Y-%m-%d %H:%M:%S")
+
+
+def fail(command: str, message: str, code: int = 1) -> int:
+    """An expected failure: one line on stderr, and the exit code."""
+    print(f"dskg {command}: {message}", file=sys.stderr)
+    return code
+
+
+def _os_error(error: OSError) -> str:
+    """One line for a failed file or network operation, the full disk said plainly."""
+    detail = error.strerror or (str(error).splitlines() or [type(error).__name__])[0]
+    if error.filename:
+        detail = f"{error.filename}: {detail}"
+    if error.errno == errno.ENOSPC or "No space left on device" in detail:  # RocksDB says it so
+        detail = f"the disk is full ({detail})"
+    return detail
 
 
 # ---------------------------------------------------------------- ingest
@@ -184,16 +227,11 @@ def cmd_build(args: argparse.Namespace, config: Config) -> int:
         print(textwrap.indent(str(failure), "  "), file=sys.stderr)
         return 1
     except NothingToPublish as failure:
-        print(f"dskg build: {failure}; nothing published, the served build is unchanged "
-              "(--allow-empty publishes an empty graph)", file=sys.stderr)
-        return 1
+        return fail("build", f"{failure}; nothing published, the served build is unchanged "
+                    "(--allow-empty publishes an empty graph)")
     except OSError as error:
-        detail = (str(error).splitlines() or [type(error).__name__])[0]
-        if error.errno == errno.ENOSPC or "No space left on device" in detail:
-            detail = f"the disk is full ({detail})"
-        print(f"dskg build: {detail}; nothing published, the served build is unchanged",
-              file=sys.stderr)
-        return 1
+        return fail("build", f"{_os_error(error)}; nothing published, the served build is "
+                    "unchanged")
     print_report(prepared)
     timings = ", ".join(f"{k} {v:.1f}s" for k, v in prepared.timings.items())
     print(f"built {build_dir} ({timings}); now serving from {config.current_build}")

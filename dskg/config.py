@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+LOG_LEVELS = ("debug", "info", "warning", "error")
 
 
 def _default_path(name: str) -> Path:
@@ -56,6 +57,8 @@ class Config:
     #: Where a running server keeps its lock files, metrics and control socket
     #: (a fresh folder per server when empty).
     run_dir: str = ""
+    #: How much the CLI and the server log: debug, info, warning or error.
+    log_level: str = "info"
     page_size: int = 50
     #: The most matches one search ranks by relevance (each one is scored by BM25).
     search_ranked: int = 1000
@@ -71,6 +74,9 @@ class Config:
     def __post_init__(self) -> None:
         if not self.base.endswith(("/", "#")):
             object.__setattr__(self, "base", self.base + "/")
+        if self.log_level.lower() not in LOG_LEVELS:
+            raise ValueError(f"log level {self.log_level!r} is not one of "
+                             f"{', '.join(LOG_LEVELS)} (DSKG_LOG_LEVEL)")
         for f in fields(self):
             if f.type in ("Path", Path) and not isinstance(getattr(self, f.name), Path):
                 object.__setattr__(self, f.name, Path(getattr(self, f.name)))

@@ -20,6 +20,7 @@ from dskg.fields import FIELDS, Field
 from dskg.ingest.dates import PartialDate
 from dskg.ingest.records import PracticeRecord, publication_order
 from dskg.namespaces import SCHEMA
+from dskg.progress import Progress
 from dskg.registry import SlugRegistry, name_key, origin_key, slugify, title_key
 from dskg.vocab import Vocabularies, fold
 
@@ -87,8 +88,11 @@ class Mapper:
 
     def run(self, records: list[PracticeRecord]) -> MappedGraph:
         self._register_curated_names()
-        for record in sorted((r for r in records if r.ok), key=publication_order):
+        publishable = sorted((r for r in records if r.ok), key=publication_order)
+        progress = Progress("mapped practices", len(publishable))
+        for record in publishable:
             self._practice(record)
+            progress.advance()
         self._curated_entities()
         self._curated_practices()
         return self.result

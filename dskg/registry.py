@@ -16,10 +16,16 @@ from pathlib import Path
 
 from anyascii import anyascii
 
+from dskg.errors import DskgError
 from dskg.vocab import fold
 
 FIELDS = ("kind", "slug", "key")
 MAX_SLUG_LENGTH = 80
+SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+
+
+class RegistryError(DskgError):
+    """``slugs.csv`` cannot be read; building on it could change public IRIs."""
 
 
 def slugify(text: str) -> str:
@@ -43,13 +49,24 @@ class SlugRegistry:
 
     @classmethod
     def load(cls, path: Path) -> "SlugRegistry":
+        """The registry in ``path`` (empty if there is none); :class:`RegistryError`
+        names the row of a file that cannot be trusted to keep IRIs stable."""
         registry = cls(path=path)
-        if path.exists():
+        if not path.exists():
+            return registry
+        number = 1
+        try:
             with path.open(newline="", encoding="utf-8") as handle:
                 for number, row in enumerate(csv.DictReader(handle), start=2):
                     if not row.get("kind") or not row.get("slug") or not row.get("key"):
-                        raise ValueError(f"{path}:{number}: a row needs kind, slug and key")
+                        raise RegistryError(f"{path}, row {number}: a row needs kind, slug "
+                                            "and key")
+                    if not SLUG.fullmatch(row["slug"]):
+                        raise RegistryError(f"{path}, row {number}: {row['slug']!r} is not a "
+                                            "slug (lowercase letters, digits and hyphens)")
                     registry._remember(row["kind"], row["slug"], row["key"])
+        except (UnicodeDecodeError, csv.Error) as error:
+            raise RegistryError(f"{path}, row {number}: cannot be read ({error})") from None
         return registry
 
     def _remember(self, kind: str, slug: str, key: str) -> None:

@@ -26,6 +26,7 @@ from rdflib.plugins.sparql.processor import SPARQLProcessor
 from rdflib.query import Processor
 
 from dskg.lifeline import exit_with_parent
+from dskg.progress import Progress
 from dskg.mapping import MappedGraph
 from dskg.namespaces import Namespaces
 
@@ -204,12 +205,20 @@ def validate_mapped(mapped: MappedGraph, vocabularies: Graph, shapes: Graph,
 def _run(batch_count: int, processes: int | None) -> list[Finding]:
     indexes = [-1, *range(batch_count)]
     workers = min(processes or os.cpu_count() or 1, len(indexes))
+    progress = Progress("validated batches of practices", len(indexes))
+    findings: list[Finding] = []
     if workers <= 1:
-        return [f for index in indexes for f in _validate_batch(index)]
+        for index in indexes:
+            findings += _validate_batch(index)
+            progress.advance()
+        return findings
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=get_context("fork"),
                                initializer=exit_with_parent, initargs=(os.getpid(),))
     with pool:
-        return [f for found in pool.map(_validate_batch, indexes) for f in found]
+        for found in pool.map(_validate_batch, indexes):
+            findings += found
+            progress.advance()
+    return findings
 
 
 def _with_source(finding: Finding, mapped: MappedGraph) -> Finding:

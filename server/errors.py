@@ -9,6 +9,7 @@ from flask import Flask, Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from server.headers import EVERY_RESPONSE
+from server.logs import request_id
 from server.negotiation import best_match
 
 log = logging.getLogger("dskg.server")
@@ -44,9 +45,10 @@ def http_error(error: HTTPException) -> Response:
 
 
 def unexpected(error: Exception) -> Response:
-    log.exception("unexpected error on %s %s", request.method, request.path)
+    rid = request_id(request.environ)
+    log.exception("unexpected error on %s %s (request %s)", request.method, request.path, rid)
     return http_error(InternalServerError("The server failed on this request; it has been "
-                                          "logged."))
+                                          f"logged as request {rid}."))
 
 
 class RejectUndecodable:

@@ -62,7 +62,9 @@ class DskgServer(BaseApplication):
         self.cfg.set("timeout", 30)
         self.cfg.set("graceful_timeout", int(config.query_timeout) + 5)
         self.cfg.set("limit_request_line", 8190)
-        self.cfg.set("accesslog", "-")
+        # Requests are logged by the app (server/logs.py), with their id and build.
+        self.cfg.set("accesslog", None)
+        self.cfg.set("loglevel", config.log_level)
         self.cfg.set("proc_name", f"dskg:{config.port}")
         self.cfg.set("control_socket", str(Path(config.run_dir) / "gunicorn.ctl"))
         self.cfg.set("on_reload", _stop_old_workers)
@@ -104,8 +106,6 @@ def _worker_exited(arbiter, worker) -> None:
 
 def serve(config: Config) -> int:
     """Run the server until it is stopped; :class:`BuildUnusable` if it cannot start."""
-    logging.basicConfig(level=logging.INFO, format="[%(asctime)s] [%(process)d] "
-                                                   "[%(levelname)s] %(name)s: %(message)s")
     own_run_dir = not config.run_dir
     run_dir = Path(tempfile.mkdtemp(prefix=f"dskg-{config.port}-")) if own_run_dir \
         else Path(config.run_dir)

@@ -65,29 +65,23 @@ def project(tmp_path: Path) -> Config:
     return make_project(tmp_path)
 
 
-@pytest.fixture(scope="module")
-def sample_server(tmp_path_factory):
-    """A real server on a store built from the sample page and its curation."""
+@pytest.fixture(scope="session")
+def sample_build(tmp_path_factory) -> Config:
+    """The sample page and its curation, built once for the whole session (read only)."""
     from dskg.build import build
-
-    from .server_fixture import start_server, stop_server
 
     config = make_project(tmp_path_factory.mktemp("sample"))
     build(config)
-    running = start_server(config)
-    yield running
-    stop_server(running)
+    return config
 
 
-@pytest.fixture(scope="module")
-def mixed_server(tmp_path_factory):
-    """A real server on the sample page, a page in Cyrillic and Greek, and 300
-    synthetic practices: enough values in every facet, and hubs, to browse."""
+@pytest.fixture(scope="session")
+def mixed_build(tmp_path_factory) -> Config:
+    """The sample page, a page in Cyrillic and Greek, and 300 synthetic practices:
+    enough values in every facet, and hubs, to browse. Built once (read only)."""
     import sys
 
     from dskg.build import build
-
-    from .server_fixture import start_server, stop_server
 
     sys.path.insert(0, str(ROOT / "bench"))
     from generate import generate
@@ -96,7 +90,42 @@ def mixed_server(tmp_path_factory):
                           pages=[SAMPLE, PAGES / "listing-page-2.txt"])
     (config.data_dir / "sources" / "synthetic.txt").write_text(generate(300), encoding="utf-8")
     build(config)
-    running = start_server(config)
+    return config
+
+
+@pytest.fixture(scope="session")
+def sample_site(sample_build):
+    """The app on the sample build, in-process (see tests/inprocess.py)."""
+    from .inprocess import start_site
+
+    site = start_site(sample_build)
+    yield site
+    site.close()
+
+
+@pytest.fixture(scope="session")
+def mixed_site(mixed_build):
+    from .inprocess import start_site
+
+    site = start_site(mixed_build)
+    yield site
+    site.close()
+
+
+@pytest.fixture(scope="module")
+def sample_server(sample_build):
+    """A real server (gunicorn) on the sample build."""
+    from .server_fixture import start_server, stop_server
+
+    running = start_server(sample_build)
     yield running
     stop_server(running)
 
+
+@pytest.fixture(scope="module")
+def mixed_server(mixed_build):
+    from .server_fixture import start_server, stop_server
+
+    running = start_server(mixed_build)
+    yield running
+    stop_server(running)

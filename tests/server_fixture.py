@@ -10,6 +10,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 import requests
@@ -29,6 +30,10 @@ class RunningServer:
     url: str
     config: Config
     process: subprocess.Popen
+    #: The server's own output (each server of a session has its own file).
+    log: Path
+    #: How tests send requests: over real HTTP, a connection each.
+    http: Any = requests
 
     def worker_pids(self) -> set[int]:
         """The gunicorn workers (children of the master this fixture started)."""
@@ -72,17 +77,19 @@ def start_server(config: Config, env: dict | None = None) -> RunningServer:
                    "DSKG_QUERY_TIMEOUT": str(config.query_timeout),
                    "DSKG_RESULT_LIMIT": str(config.result_limit),
                    "DSKG_PAGE_SIZE": str(config.page_size), **(env or {})}
-    log = open(config.var_dir / "server.log", "w")
-    process = subprocess.Popen([sys.executable, "-m", "dskg.cli", "serve"], env=environment,
-                               stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    log = config.var_dir / f"server-{port}.log"
+    with log.open("w") as output:
+        process = subprocess.Popen([sys.executable, "-m", "dskg.cli", "serve"],
+                                   env=environment, stdout=output, stderr=subprocess.STDOUT,
+                                   start_new_session=True)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError((config.var_dir / "server.log").read_text())
+            raise RuntimeError(log.read_text())
         try:
             if requests.get(url + "/health", timeout=1).ok:
-                return RunningServer(url, config, process)
+                return RunningServer(url, config, process, log)
         except requests.ConnectionError:
             time.sleep(0.2)
     raise RuntimeError("server did not start in time")

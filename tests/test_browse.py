@@ -12,7 +12,7 @@ import requests
 from rdflib import Graph
 
 from .conftest import BASE
-from .server_fixture import start_server, stop_server
+from .inprocess import start_site
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 
@@ -26,15 +26,15 @@ NAMESPACES = {"country": "id/country/", "audience": "def/audience/",
 
 
 @pytest.fixture(scope="module")
-def server(mixed_server):
-    return mixed_server
+def server(mixed_site):
+    return mixed_site
 
 
 def sparql_count(server, chosen: dict[str, str]) -> int:
     patterns = " ".join(f"?p {PATHS[f]} <{BASE}{NAMESPACES[f]}{v}> ." for f, v in chosen.items())
     query = (f"SELECT (COUNT(DISTINCT ?p) AS ?n) WHERE {{ ?p a <{BASE}def/dskg/GoodPractice> . "
              f"{patterns} }}")
-    response = requests.get(server.url + "/sparql", params={"query": query},
+    response = server.http.get(server.url + "/sparql", params={"query": query},
                             headers={"Accept": "application/sparql-results+json"})
     return int(response.json()["results"]["bindings"][0]["n"]["value"])
 
@@ -57,7 +57,7 @@ def total(html: str) -> int:
 
 
 def test_single_facet_counts_equal_sparql_counts(server):
-    html = requests.get(server.url + "/browse/practice").text
+    html = server.http.get(server.url + "/browse/practice").text
     assert total(html) == sparql_count(server, {})
     counts = page_counts(html)
     checked = 0
@@ -84,7 +84,7 @@ def sparql_counts_by(server, chosen: tuple[str, str], facet: str) -> dict[str, i
         value = f"?p {PATHS[facet]} ?value BIND(REPLACE(STR(?value), \"^.*/\", \"\") AS ?v)"
     query = (f"SELECT ?v (COUNT(DISTINCT ?p) AS ?n) WHERE {{ ?p a <{BASE}def/dskg/GoodPractice> . "
              f"{condition} {value} }} GROUP BY ?v")
-    response = requests.get(server.url + "/sparql", params={"query": query},
+    response = server.http.get(server.url + "/sparql", params={"query": query},
                             headers={"Accept": "application/sparql-results+json"})
     return {row["v"]["value"]: int(row["n"]["value"])
             for row in response.json()["results"]["bindings"]}
@@ -93,12 +93,12 @@ def sparql_counts_by(server, chosen: tuple[str, str], facet: str) -> dict[str, i
 def test_every_pair_of_facet_values_counts_like_sparql(server):
     """For every value shown on the first page, every count shown beside it once it is
     chosen equals a SPARQL count (start years included)."""
-    first = page_counts(requests.get(server.url + "/browse/practice").text)
+    first = page_counts(server.http.get(server.url + "/browse/practice").text)
     assert set(first) == set(PATHS) | {"year"}
     compared = 0
     for facet, values in first.items():
         for value, n in values.items():
-            html = requests.get(server.url + "/browse/practice", params={facet: value}).text
+            html = server.http.get(server.url + "/browse/practice", params={facet: value}).text
             assert total(html) == n, (facet, value)
             shown = page_counts(html)
             for other in first:
@@ -113,15 +113,15 @@ def test_every_pair_of_facet_values_counts_like_sparql(server):
 
 
 def test_three_facets_together_count_like_sparql(server):
-    first = page_counts(requests.get(server.url + "/browse/practice").text)
+    first = page_counts(server.http.get(server.url + "/browse/practice").text)
     chosen = {facet: max(first[facet], key=first[facet].get)
               for facet in ("country", "audience", "technology")}
-    html = requests.get(server.url + "/browse/practice", params=chosen).text
+    html = server.http.get(server.url + "/browse/practice", params=chosen).text
     assert total(html) == sparql_count(server, chosen)
 
 
 def test_values_of_one_facet_are_alternatives(server):
-    both = requests.get(server.url + "/browse/practice", params=[("country", "BGR"),
+    both = server.http.get(server.url + "/browse/practice", params=[("country", "BGR"),
                                                                  ("country", "LUX")]).text
     assert total(both) == sparql_count(server, {"country": "BGR"}) + \
         sparql_count(server, {"country": "LUX"})
@@ -129,25 +129,25 @@ def test_values_of_one_facet_are_alternatives(server):
 
 def test_state_in_url_pagination_sort_and_downloads(server):
     params = {"country": "BGR", "sort": "-title"}
-    html = requests.get(server.url + "/browse/practice", params=params).text
+    html = server.http.get(server.url + "/browse/practice", params=params).text
     titles = re.findall(r'<li><a href="/id/practice/[^"]+">([^<]+)</a>', html)
     assert titles == sorted(titles, key=str.casefold, reverse=True)
-    rows = list(csv.DictReader(io.StringIO(requests.get(
+    rows = list(csv.DictReader(io.StringIO(server.http.get(
         server.url + "/browse/practice.csv", params=params).text)))
     assert len(rows) == total(html) == sparql_count(server, {"country": "BGR"})
     assert all("Bulgaria" in row["country"] for row in rows)
-    turtle = requests.get(server.url + "/browse/practice.ttl", params=params)
+    turtle = server.http.get(server.url + "/browse/practice.ttl", params=params)
     graph = Graph().parse(data=turtle.text, format="turtle")
     practices = set(graph.subjects(predicate=None, object=None))
     assert len(practices) == len(rows)
-    assert requests.get(server.url + "/browse/practice", params={"sort": "sideways"}).status_code == 400
-    first = requests.get(server.url + "/browse/practice", params={"sort": "-published"}).text
+    assert server.http.get(server.url + "/browse/practice", params={"sort": "sideways"}).status_code == 400
+    first = server.http.get(server.url + "/browse/practice", params={"sort": "-published"}).text
     next_link = re.search(r'<a rel="next" href="([^"]+)"', first).group(1).replace("&amp;", "&")
     assert "sort=-published" in next_link and "page=2" in next_link
-    second = requests.get(server.url + "/browse/practice" + next_link).text
+    second = server.http.get(server.url + "/browse/practice" + next_link).text
     dates = re.findall(r"</a> <small>(\d{4}-\d{2}-\d{2})</small>", first + second)
     assert dates == sorted(dates, reverse=True) and len(dates) > 50
-    hits = requests.get(server.url + "/search", params={"q": "digital"}).text
+    hits = server.http.get(server.url + "/search", params={"q": "digital"}).text
     if 'rel="next"' in hits:
         assert "q=digital" in re.search(r'<a rel="next" href="([^"]+)"', hits).group(1)
 
@@ -164,7 +164,7 @@ def test_state_in_url_pagination_sort_and_downloads(server):
     ("РОБОТИ", "Ученици програмират роботи в Пловдив"),
 ])
 def test_search_folds_case_and_diacritics_in_every_script(server, query, expected):
-    html = requests.get(server.url + "/search", params={"q": query}).text
+    html = server.http.get(server.url + "/search", params={"q": query}).text
     if expected is None:
         assert total(html) >= 0
         return
@@ -173,7 +173,7 @@ def test_search_folds_case_and_diacritics_in_every_script(server, query, expecte
 
 
 def test_search_ranks_titles_first(server):
-    html = requests.get(server.url + "/search", params={"q": "plovdiv"}).text
+    html = server.http.get(server.url + "/search", params={"q": "plovdiv"}).text
     titles = re.findall(r'<li><a href="[^"]+">([^<]+)</a>', html)
     assert titles[0] == "Plovdiv school prepares artificial intelligence programmers"
 
@@ -182,34 +182,34 @@ def test_search_ranks_titles_first(server):
                                     "'; DROP TABLE practice; --", "<script>alert(1)</script>",
                                     '""""', "*", "^x"])
 def test_injection_in_search_is_just_text(server, attack):
-    response = requests.get(server.url + "/search", params={"q": attack})
+    response = server.http.get(server.url + "/search", params={"q": attack})
     assert response.status_code == 200
     assert "<script>alert" not in response.text
-    assert requests.get(server.url + "/browse/practice").status_code == 200
+    assert server.http.get(server.url + "/browse/practice").status_code == 200
 
 
 @pytest.mark.parametrize("attack", ["BGR' OR '1'='1", "<script>x</script>", "../../etc/passwd",
                                     "BGR> } ; DROP", "%00"])
 def test_injection_in_facets_selects_nothing(server, attack):
-    response = requests.get(server.url + "/browse/practice", params={"country": attack})
+    response = server.http.get(server.url + "/browse/practice", params={"country": attack})
     assert response.status_code == 200
     assert total(response.text) == 0
     assert "<script>x" not in response.text
 
 
 def test_facet_labels_follow_accept_language(server):
-    html = requests.get(server.url + "/browse/practice",
+    html = server.http.get(server.url + "/browse/practice",
                         headers={"Accept-Language": "bg,en;q=0.5"}).text
     assert "България" in html
-    assert "Bulgaria" in requests.get(server.url + "/browse/practice").text
+    assert "Bulgaria" in server.http.get(server.url + "/browse/practice").text
 
 
 from server.examples import load_examples  # noqa: E402
 
 
 @pytest.mark.parametrize("example", load_examples(BASE), ids=lambda e: e.name)
-def test_every_example_query_answers_on_the_sample(sample_server, example):
-    response = requests.get(sample_server.url + "/sparql", params={"query": example.query},
+def test_every_example_query_answers_on_the_sample(sample_site, example):
+    response = sample_site.http.get(sample_site.url + "/sparql", params={"query": example.query},
                             headers={"Accept": "application/sparql-results+json"})
     assert response.ok, response.text
     rows = response.json()["results"]["bindings"]
@@ -217,11 +217,11 @@ def test_every_example_query_answers_on_the_sample(sample_server, example):
     assert all(row for row in rows)
 
 
-def test_gallery_lists_at_least_twelve_runnable_examples(sample_server):
-    page = requests.get(sample_server.url + "/queries").text
+def test_gallery_lists_at_least_twelve_runnable_examples(sample_site):
+    page = sample_site.http.get(sample_site.url + "/queries").text
     runs = re.findall(r'<a class="run" href="([^"]+)"', page)
     assert len(runs) >= 12
-    first = requests.get(sample_server.url + runs[0].replace("&amp;", "&"),
+    first = sample_site.http.get(sample_site.url + runs[0].replace("&amp;", "&"),
                          headers={"Accept": "text/html"})
     assert first.ok and "<table class=\"results\">" in first.text
 
@@ -232,7 +232,7 @@ def test_examples_follow_the_configured_base(tmp_path):
 
 
 def test_map_links_every_country_to_its_filtered_browse_page(server):
-    page = requests.get(server.url + "/map").text
+    page = server.http.get(server.url + "/map").text
     links = dict(re.findall(r'<a href="/browse/practice\?country=(\w+)" class="country" '
                             r'data-country="\w+">\s*<path d="[^"]+" fill="[^"]+"><title>'
                             r'[^:]+: (\d+) practice', page))
@@ -240,30 +240,30 @@ def test_map_links_every_country_to_its_filtered_browse_page(server):
     for code in ("BGR", "GRC", "LUX", "EST"):
         expected = sparql_count(server, {"country": code})
         assert int(links[code]) == expected
-        browse = requests.get(server.url + f"/browse/practice?country={code}").text
+        browse = server.http.get(server.url + f"/browse/practice?country={code}").text
         assert total(browse) == expected
 
 
 def test_search_page_says_when_ranking_is_capped(tmp_path, server):
-    running = start_server(server.config, env={"DSKG_SEARCH_RANKED": "5"})
+    site = start_site(server.config.with_overrides(search_ranked=5))
     try:
-        capped = requests.get(running.url + "/search", params={"q": "robotics academy"}).text
-        narrow = requests.get(running.url + "/search", params={"q": "plovdiv"}).text
+        capped = site.http.get(site.url + "/search", params={"q": "robotics academy"}).text
+        narrow = site.http.get(site.url + "/search", params={"q": "plovdiv"}).text
     finally:
-        stop_server(running)
+        site.close()
     assert 'class="notice ranking"' in capped and "More than 5 practices match" in capped
     assert 'class="notice ranking"' not in narrow
 
 
 def test_a_facet_can_list_all_its_values(server):
-    first = requests.get(server.url + "/browse/practice").text
+    first = server.http.get(server.url + "/browse/practice").text
     assert len(page_counts(first)["country"]) == 25
     more = re.search(r'data-facet="country">.*?<p class="more"><a href="([^"]+)"',
                      first, re.S).group(1).replace("&amp;", "&")
-    everything = requests.get(server.url + "/browse/practice" + more).text
+    everything = server.http.get(server.url + "/browse/practice" + more).text
     query = (f"SELECT DISTINCT ?c WHERE {{ ?p a <{BASE}def/dskg/GoodPractice> ; "
              f"{PATHS['country']} ?c }}")
-    rows = requests.get(server.url + "/sparql", params={"query": query},
+    rows = server.http.get(server.url + "/sparql", params={"query": query},
                         headers={"Accept": "application/sparql-results+json"}
                         ).json()["results"]["bindings"]
     countries = {row["c"]["value"].rsplit("/", 1)[-1] for row in rows}

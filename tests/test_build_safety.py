@@ -25,8 +25,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def dskg(*args: str, config, timeout: float = 300) -> subprocess.CompletedProcess:
+    # Progress lines off: the failure must be the one line there is.
     env = {**os.environ, "DSKG_BASE": BASE, "DSKG_DATA_DIR": str(config.data_dir),
-           "DSKG_VAR_DIR": str(config.var_dir)}
+           "DSKG_VAR_DIR": str(config.var_dir), "DSKG_LOG_LEVEL": "warning"}
     return subprocess.run([sys.executable, "-m", "dskg.cli", *args], env=env, timeout=timeout,
                           capture_output=True, text=True)
 
@@ -84,8 +85,9 @@ def test_a_killed_build_leaves_no_process_behind(tmp_path):
     config = make_project(tmp_path, pages=[PAGES / "listing-page-2.txt"])
     subprocess.run([sys.executable, str(ROOT / "bench" / "generate.py"), "4000",
                     str(config.data_dir / "sources" / "synthetic.txt")], check=True)
+    # Progress lines off: the failure must be the one line there is.
     env = {**os.environ, "DSKG_BASE": BASE, "DSKG_DATA_DIR": str(config.data_dir),
-           "DSKG_VAR_DIR": str(config.var_dir)}
+           "DSKG_VAR_DIR": str(config.var_dir), "DSKG_LOG_LEVEL": "warning"}
     process = subprocess.Popen([sys.executable, "-m", "dskg.cli", "build"], env=env,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     helpers: set[int] = set()

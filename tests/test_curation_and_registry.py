@@ -3,9 +3,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from dskg.build import prepare
 from dskg.curation import load_curation
-from dskg.registry import SlugRegistry, slugify
+from dskg.registry import RegistryError, SlugRegistry, slugify
 
 from .conftest import make_project
 
@@ -87,15 +89,24 @@ def test_ambiguous_origin_key_is_not_used(tmp_path):
     assert registry.find("practice", "origin:p.txt|2024-01-01") is None
 
 
-def test_malformed_registry_row_is_named(tmp_path):
+@pytest.mark.parametrize("rows, problem", [
+    ("practice,,title:x\n", "row 2: a row needs kind, slug and key"),
+    ("practice,ok-slug,title:x\npractice,Not A Slug!,title:y\n",
+     "row 3: 'Not A Slug!' is not a slug"),
+])
+def test_malformed_registry_row_is_named(tmp_path, rows, problem):
     path = tmp_path / "slugs.csv"
-    path.write_text("kind,slug,key\npractice,,title:x\n", encoding="utf-8")
-    try:
+    path.write_text("kind,slug,key\n" + rows, encoding="utf-8")
+    with pytest.raises(RegistryError) as error:
         SlugRegistry.load(path)
-    except ValueError as error:
-        assert f"{path}:2" in str(error)
-    else:
-        raise AssertionError("a row without slug was accepted")
+    assert f"{path}, {problem}" in str(error.value)
+
+
+def test_undecodable_registry_is_named(tmp_path):
+    path = tmp_path / "slugs.csv"
+    path.write_bytes(b"kind,slug,key\npractice,x,title:\xff\n")
+    with pytest.raises(RegistryError, match="slugs.csv, row .*cannot be read"):
+        SlugRegistry.load(path)
 
 
 def test_committed_registry_holds_the_sample_slugs():

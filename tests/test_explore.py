@@ -6,7 +6,6 @@ import re
 import urllib.parse
 
 import pytest
-import requests
 
 from .conftest import BASE
 
@@ -18,32 +17,32 @@ def assets(html: str) -> list[str]:
 
 
 @pytest.mark.parametrize("path", ["/sparql", "/id/country/BGR", "/browse/practice", "/map"])
-def test_pages_load_scripts_and_styles_from_our_own_server(mixed_server, path):
-    html = requests.get(mixed_server.url + path, headers={"Accept": "text/html"}).text
+def test_pages_load_scripts_and_styles_from_our_own_server(mixed_site, path):
+    html = mixed_site.http.get(mixed_site.url + path, headers={"Accept": "text/html"}).text
     found = assets(html)
     assert found
     for src in found:
         assert src.startswith("/static/"), f"{src} is not served by us"
-        response = requests.get(mixed_server.url + src)
+        response = mixed_site.http.get(mixed_site.url + src)
         assert response.status_code == 200 and len(response.content) > 100, src
 
 
-def test_editor_gets_endpoint_prefixes_and_starter_query(mixed_server):
-    html = requests.get(mixed_server.url + "/sparql", headers={"Accept": "text/html"}).text
+def test_editor_gets_endpoint_prefixes_and_starter_query(mixed_site):
+    html = mixed_site.http.get(mixed_site.url + "/sparql", headers={"Accept": "text/html"}).text
     block = re.search(r'<script type="application/json" id="editor-settings">(.*?)</script>',
                       html, re.S).group(1)
     settings = json.loads(block)
-    assert settings["endpoint"] == mixed_server.url + "/sparql"
+    assert settings["endpoint"] == mixed_site.url + "/sparql"
     assert settings["prefixes"]["dskg"] == DSKG
     assert f"PREFIX dskg: <{DSKG}>" in settings["starter"]
-    answer = requests.get(mixed_server.url + "/sparql", params={"query": settings["starter"]},
+    answer = mixed_site.http.get(mixed_site.url + "/sparql", params={"query": settings["starter"]},
                           headers={"Accept": "application/sparql-results+json"}).json()
     assert answer["results"]["bindings"], "the starter query answers"
 
 
-def test_share_link_keeps_every_character_of_the_query(mixed_server):
+def test_share_link_keeps_every_character_of_the_query(mixed_site):
     query = 'SELECT ?p WHERE { ?p a ?c ; ?x "a&b;c#d" } LIMIT 1'
-    html = requests.get(mixed_server.url + "/sparql", params={"query": query},
+    html = mixed_site.http.get(mixed_site.url + "/sparql", params={"query": query},
                         headers={"Accept": "text/html"}).text
     link = re.search(r'<p class="share">.*?<a href="([^"]+)"', html).group(1)
     raw_query = urllib.parse.urlsplit(link.replace("&amp;", "&")).query
@@ -51,9 +50,9 @@ def test_share_link_keeps_every_character_of_the_query(mixed_server):
     assert urllib.parse.parse_qs(raw_query)["query"] == [query]
 
 
-def test_graph_of_a_practice_links_its_neighbours(mixed_server):
+def test_graph_of_a_practice_links_its_neighbours(mixed_site):
     practice = f"{BASE}id/practice/plovdiv-school-prepares-artificial-intelligence-programmers"
-    answer = requests.get(mixed_server.url + "/graph", params={"iri": practice}).json()
+    answer = mixed_site.http.get(mixed_site.url + "/graph", params={"iri": practice}).json()
     nodes = {e["data"]["id"]: e["data"] for e in answer["elements"] if "source" not in e["data"]}
     edges = [e["data"] for e in answer["elements"] if "source" in e["data"]]
     assert nodes[practice]["kind"] == "practice"
@@ -66,15 +65,15 @@ def test_graph_of_a_practice_links_its_neighbours(mixed_server):
     assert not any(e["label"] == "type" for e in edges), "rdf:type links are left out"
 
 
-def test_graph_of_a_hub_is_bounded_and_counts_what_it_leaves_out(mixed_server):
+def test_graph_of_a_hub_is_bounded_and_counts_what_it_leaves_out(mixed_site):
     audience = f"{BASE}def/audience/all"
-    answer = requests.get(mixed_server.url + "/graph", params={"iri": audience}).json()
+    answer = mixed_site.http.get(mixed_site.url + "/graph", params={"iri": audience}).json()
     incoming = [e["data"] for e in answer["elements"]
                 if e["data"].get("target") == audience and "more" not in e["data"]["id"]]
     more = next(e["data"] for e in answer["elements"] if e["data"]["id"] == audience + " more-in")
     query = (f"SELECT (COUNT(*) AS ?n) WHERE {{ SELECT DISTINCT ?s ?p WHERE {{ ?s ?p <{audience}> "
              "} }")
-    total = int(requests.get(mixed_server.url + "/sparql", params={"query": query},
+    total = int(mixed_site.http.get(mixed_site.url + "/sparql", params={"query": query},
                              headers={"Accept": "application/sparql-results+json"}
                              ).json()["results"]["bindings"][0]["n"]["value"])
     assert len(incoming) == 20
@@ -82,8 +81,8 @@ def test_graph_of_a_hub_is_bounded_and_counts_what_it_leaves_out(mixed_server):
     assert more["href"] == "/def/audience/all#linked-from"
 
 
-def test_graph_labels_follow_accept_language(mixed_server):
-    answer = requests.get(mixed_server.url + "/graph", params={"iri": f"{BASE}id/country/BGR"},
+def test_graph_labels_follow_accept_language(mixed_site):
+    answer = mixed_site.http.get(mixed_site.url + "/graph", params={"iri": f"{BASE}id/country/BGR"},
                           headers={"Accept-Language": "bg"}).json()
     centre = next(e["data"] for e in answer["elements"] if e["data"]["id"].endswith("/BGR"))
     assert centre["label"] == "България"
@@ -93,16 +92,16 @@ def test_graph_labels_follow_accept_language(mixed_server):
                                          ("<script>alert(1)</script>", 400),
                                          ("} ; DROP ALL ; {", 400),
                                          ("http://example.org/x> } ; DROP ALL ; {", 400)])
-def test_graph_refuses_what_it_cannot_describe(mixed_server, iri, status):
-    response = requests.get(mixed_server.url + "/graph", params={"iri": iri})
+def test_graph_refuses_what_it_cannot_describe(mixed_site, iri, status):
+    response = mixed_site.http.get(mixed_site.url + "/graph", params={"iri": iri})
     assert response.status_code == status
     assert response.headers["Content-Type"].startswith("application/json")
     assert "error" in response.json()
 
 
-def test_graph_answers_are_cacheable_per_build(mixed_server):
-    url = mixed_server.url + "/graph"
-    first = requests.get(url, params={"iri": f"{BASE}id/country/BGR"})
-    again = requests.get(url, params={"iri": f"{BASE}id/country/BGR"},
+def test_graph_answers_are_cacheable_per_build(mixed_site):
+    url = mixed_site.url + "/graph"
+    first = mixed_site.http.get(url, params={"iri": f"{BASE}id/country/BGR"})
+    again = mixed_site.http.get(url, params={"iri": f"{BASE}id/country/BGR"},
                          headers={"If-None-Match": first.headers["ETag"]})
     assert again.status_code == 304

@@ -7,7 +7,6 @@ import os
 import shutil
 import subprocess
 import sys
-from pathlib import Path
 
 import pyoxigraph as ox
 from rdflib import Graph, URIRef

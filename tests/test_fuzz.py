@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from dskg.build import build
 from server.app import create_app
 
-from .conftest import BASE, make_project
+from .conftest import BASE, ROOT, make_project
 
 PARAMETERS = ["page", "q", "sort", "show", "iri", "query", "format", "default-graph-uri",
               "named-graph-uri", "country", "audience", "technology", "initiative", "funding",
@@ -97,6 +97,10 @@ def test_no_request_gets_a_server_error(client, data):
     assert response.status_code < 500, (method, path, query_string, headers,
                                         response.get_data()[:300])
     assert response.headers.get("X-Content-Type-Options") == "nosniff"
+    if response.status_code >= 400:  # an error in the site's own words, never internals
+        body = response.get_data()
+        for leak in (b"Traceback", b"Werkzeug", b"werkzeug", str(ROOT).encode()):
+            assert leak not in body, (method, path, response.status_code, body[:300])
 
 
 @pytest.mark.parametrize("path", ["/search?q=x&page=%C2%B2", "/browse/practice?page=%C2%B2",

@@ -24,18 +24,18 @@ AS = Namespace("https://www.w3.org/ns/activitystreams#")
 
 
 @pytest.fixture(scope="module")
-def server(sample_server):
-    return sample_server
+def server(sample_site):
+    return sample_site
 
 
 def turtle(server, path: str) -> Graph:
-    response = requests.get(server.url + path, headers={"Accept": "text/turtle"})
+    response = server.http.get(server.url + path, headers={"Accept": "text/turtle"})
     assert response.ok, (path, response.status_code)
     return Graph().parse(data=response.text, format="turtle")
 
 
 def count(server, query: str) -> int:
-    response = requests.get(server.url + "/sparql", params={"query": query},
+    response = server.http.get(server.url + "/sparql", params={"query": query},
                             headers={"Accept": "application/sparql-results+json"})
     return int(response.json()["results"]["bindings"][0]["n"]["value"])
 
@@ -44,7 +44,7 @@ def count(server, query: str) -> int:
 
 @pytest.mark.parametrize("ext, fmt", [("ttl", "turtle"), ("rdf", "xml"), ("jsonld", "json-ld")])
 def test_catalogue_in_every_format_has_zero_dcat_ap_violations(server, ext, fmt):
-    response = requests.get(f"{server.url}/set/catalog.{ext}")
+    response = server.http.get(f"{server.url}/set/catalog.{ext}")
     catalog = Graph().parse(data=response.content, format=fmt)
     violations = [f for f in validate_catalog(catalog) if f.is_violation]
     assert violations == []
@@ -69,11 +69,11 @@ def test_catalogue_content(server):
     assert (URIRef(BASE + "set/catalog"), DCAT.dataset, dataset) in catalog
     distributions = list(catalog.objects(dataset, DCAT.distribution))
     assert len(distributions) == 4
-    health = requests.get(server.url + "/health").json()
+    health = server.http.get(server.url + "/health").json()
     for distribution in distributions:
         download = str(catalog.value(distribution, DCAT.downloadURL))
         local = server.url + download[len(BASE) - 1:]
-        body = requests.get(local).content
+        body = server.http.get(local).content
         assert int(catalog.value(distribution, DCAT.byteSize)) == len(body)
         checksum = catalog.value(catalog.value(distribution, URIRef(
             "http://spdx.org/rdf/terms#checksum")), URIRef("http://spdx.org/rdf/terms#checksumValue"))
@@ -94,9 +94,9 @@ def test_catalogue_content(server):
 
 def test_catalogue_resources_dereference(server):
     for path in ("/id/service/sparql", "/set/practices/distribution/dskg-ttl"):
-        response = requests.get(server.url + path, headers={"Accept": "text/turtle"})
+        response = server.http.get(server.url + path, headers={"Accept": "text/turtle"})
         assert response.ok, path
-    html = requests.get(server.url + "/set/catalog", headers={"Accept": "text/html"})
+    html = server.http.get(server.url + "/set/catalog", headers={"Accept": "text/html"})
     assert html.ok and "Digital Skills Knowledge Graph catalogue" in html.text
 
 
@@ -138,25 +138,25 @@ def test_void_counts_equal_sparql_counts(server):
                                          ("dskg.jsonld", "application/ld+json")])
 def test_dump_headers_and_ranges(server, name, media):
     url = f"{server.url}/set/dumps/{name}"
-    full = requests.get(url)
+    full = server.http.get(url)
     assert full.headers["Content-Type"].startswith(media)
     assert int(full.headers["Content-Length"]) == len(full.content)
     assert full.headers["ETag"] and f'filename={name}' in full.headers["Content-Disposition"]
-    tail = requests.get(url, headers={"Range": "bytes=-20"})
+    tail = server.http.get(url, headers={"Range": "bytes=-20"})
     assert tail.status_code == 206 and tail.content == full.content[-20:]
-    assert requests.get(url, headers={"If-None-Match": full.headers["ETag"]}).status_code == 304
+    assert server.http.get(url, headers={"If-None-Match": full.headers["ETag"]}).status_code == 304
 
 
 def test_dumps_over_http_are_isomorphic_to_the_store(server):
-    construct = requests.get(server.url + "/sparql", headers={"Accept": "application/n-triples"},
+    construct = server.http.get(server.url + "/sparql", headers={"Accept": "application/n-triples"},
                              params={"query": "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }"})
     store = Graph().parse(data=construct.text, format="nt")
-    ttl = Graph().parse(data=requests.get(server.url + "/set/dumps/dskg.ttl").text, format="turtle")
-    nt = Graph().parse(data=gzip.decompress(requests.get(server.url + "/set/dumps/dskg.nt.gz")
+    ttl = Graph().parse(data=server.http.get(server.url + "/set/dumps/dskg.ttl").text, format="turtle")
+    nt = Graph().parse(data=gzip.decompress(server.http.get(server.url + "/set/dumps/dskg.nt.gz")
                                             .content).decode(), format="nt")
-    jsonld = Graph().parse(data=requests.get(server.url + "/set/dumps/dskg.jsonld").text,
+    jsonld = Graph().parse(data=server.http.get(server.url + "/set/dumps/dskg.jsonld").text,
                            format="json-ld")
-    quads = Dataset().parse(data=gzip.decompress(requests.get(
+    quads = Dataset().parse(data=gzip.decompress(server.http.get(
         server.url + "/set/dumps/dskg.nq.gz").content).decode(), format="nquads")
     as_triples = Graph()
     for s, p, o, _ in quads.quads((None, None, None, None)):
@@ -168,9 +168,9 @@ def test_dumps_over_http_are_isomorphic_to_the_store(server):
 # ---------------------------------------------------------------- crawlers
 
 def test_sitemap_with_semantic_extension_and_robots(server):
-    robots = requests.get(server.url + "/robots.txt").text
+    robots = server.http.get(server.url + "/robots.txt").text
     assert f"Sitemap: {server.url}/sitemap.xml" in robots
-    root = ET.fromstring(requests.get(server.url + "/sitemap.xml").content)
+    root = ET.fromstring(server.http.get(server.url + "/sitemap.xml").content)
     ns = {"sm": "http://www.sitemaps.org/schemas/sitemap/0.9",
           "sc": "http://sw.deri.org/2007/07/sitemapextension/scschema.xsd"}
     locations = [loc.text for loc in root.findall("sm:url/sm:loc", ns)]
@@ -178,7 +178,7 @@ def test_sitemap_with_semantic_extension_and_robots(server):
     assert root.find("sc:dataset/sc:sparqlEndpointLocation", ns).text == server.url + "/sparql"
     assert len(root.findall("sc:dataset/sc:dataDumpLocation", ns)) == 4
     for url in locations[:20]:
-        assert requests.get(url).ok, url
+        assert server.http.get(url).ok, url
 
 
 def structured_data(html: str) -> dict:
@@ -187,13 +187,13 @@ def structured_data(html: str) -> dict:
 
 
 def test_pages_carry_schema_org_json_ld(server):
-    home = structured_data(requests.get(server.url + "/").text)
+    home = structured_data(server.http.get(server.url + "/").text)
     assert home["@type"] == "Dataset" and len(home["distribution"]) == 4
-    practice = structured_data(requests.get(
+    practice = structured_data(server.http.get(
         server.url + "/doc/practice/digital-skills-partnership").text)
     assert practice["@type"] == "Project" and practice["name"] == "Digital Skills Partnership"
     assert practice["areaServed"] == [{"@type": "Country", "name": "Luxembourg"}]
-    org = structured_data(requests.get(server.url + "/doc/organisation/ims-luxembourg").text)
+    org = structured_data(server.http.get(server.url + "/doc/organisation/ims-luxembourg").text)
     assert org["@type"] == "Organization" and org["name"] == "IMS Luxembourg"
     for graph in (home, practice, org):
         Graph().parse(data=json.dumps(graph | {"@context": {"@vocab": "https://schema.org/"}}),
@@ -210,7 +210,7 @@ def harvest(server) -> tuple[Graph, list[Graph], list[requests.Response]]:
     node = root.value(stream, TREE.view)
     fragments, responses = [], []
     while node is not None:
-        response = requests.get(server.url + str(node)[len(BASE) - 1:],
+        response = server.http.get(server.url + str(node)[len(BASE) - 1:],
                                 headers={"Accept": "text/turtle"})
         responses.append(response)
         fragment = Graph().parse(data=response.text, format="turtle")
@@ -249,7 +249,7 @@ def current_entities(server) -> Graph:
       FILTER (?g IN (<{BASE}set/practices>, <{BASE}set/curation>))
       {{ ?s a <{BASE}def/dskg/GoodPractice> }} UNION {{ ?s a <http://www.w3.org/ns/org#Organization> }}
       UNION {{ ?s a <{BASE}def/dskg/Funder> }} }}"""
-    response = requests.get(server.url + "/sparql", params={"query": query},
+    response = server.http.get(server.url + "/sparql", params={"query": query},
                             headers={"Accept": "application/n-triples"})
     return Graph().parse(data=response.text, format="nt")
 

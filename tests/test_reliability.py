@@ -305,7 +305,7 @@ def test_a_reload_to_a_broken_build_keeps_the_served_one(tmp_path):
         os.kill(running.process.pid, signal.SIGHUP)
         time.sleep(3)
         assert {running.health()["build"] for _ in range(20)} == {first}
-        assert "kept build " + first in (config.var_dir / "server.log").read_text()
+        assert "kept build " + first in running.log.read_text()
     finally:
         stop_server(running)
 

@@ -25,10 +25,10 @@ QUERIES = ["robotics", "robotics academy", "rob acad", "security women programme
 
 
 @pytest.fixture(scope="module", params=["as built", "frequent words as bitsets"])
-def index(request, mixed_server, tmp_path_factory) -> SearchIndex:
-    path = current(mixed_server.config).browse
+def index(request, mixed_build, tmp_path_factory) -> SearchIndex:
+    path = current(mixed_build).browse
     if request.param != "as built":
-        store = open_store(current(mixed_server.config).store)
+        store = open_store(current(mixed_build).store)
         path = tmp_path_factory.mktemp("index") / "browse.sqlite"
         write_browse_index(store, Namespaces(BASE), path, frequent=20)
     index = SearchIndex(lambda: open_read_only(path))
@@ -95,8 +95,8 @@ def test_ranking_puts_title_matches_above_description_matches(index):
     assert in_title and listed[:len(in_title)] == in_title
 
 
-def test_index_records_vocabulary_and_lengths(mixed_server):
-    path = current(mixed_server.config).browse
+def test_index_records_vocabulary_and_lengths(mixed_build):
+    path = current(mixed_build).browse
     connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
         words = dict(connection.execute("SELECT term, docs FROM term"))

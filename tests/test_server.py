@@ -1,4 +1,5 @@
-"""The linked-data server over real HTTP: SPARQL protocol, dereferencing, HTML pages."""
+"""The linked-data server: SPARQL protocol, dereferencing, HTML pages; in-process where
+a real server adds nothing, over real HTTP for real clients and process limits."""
 from __future__ import annotations
 
 import csv
@@ -12,8 +13,9 @@ import requests
 from rdflib import Graph
 from SPARQLWrapper import CSV, JSON, JSONLD, N3, RDFXML, TSV, TURTLE, XML, SPARQLWrapper
 
-from .conftest import BASE, make_project
-from .server_fixture import built_project, query_from, start_server, stop_server
+from .conftest import BASE
+from .inprocess import start_site
+from .server_fixture import query_from, start_server, stop_server
 
 PREFIXES = f"""PREFIX dskg: <{BASE}def/dskg/>
 PREFIX dct: <http://purl.org/dc/terms/>
@@ -23,11 +25,23 @@ SCHOOL = BASE + "id/practice/plovdiv-school-prepares-artificial-intelligence-pro
 SLOW = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
 
 
+#: The endpoint's limits in these tests: small, so that hitting them is quick.
+LIMITS = {"query_timeout": 3.0, "result_limit": 1000}
+
+
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    config = built_project(tmp_path_factory.mktemp("server"), make_project,
-                           query_timeout=3.0, result_limit=1000)
-    running = start_server(config)
+def site(sample_build):
+    """The app in-process, for everything a real server is not needed for."""
+    site = start_site(sample_build.with_overrides(**LIMITS))
+    yield site
+    site.close()
+
+
+@pytest.fixture(scope="module")
+def server(sample_build):
+    """A real server, for clients that open their own connections (SPARQLWrapper, the
+    CLI) and for what only processes show (timeouts killing evaluators)."""
+    running = start_server(sample_build.with_overrides(**LIMITS))
     yield running
     stop_server(running)
 
@@ -81,82 +95,82 @@ def test_construct_and_describe_in_rdf_formats(server, fmt, rdflib_format):
 
 # ---------------------------------------------------------------- protocol rules
 
-def test_get_and_both_post_forms_agree(server):
+def test_get_and_both_post_forms_agree(site):
     query = PREFIXES + "SELECT (COUNT(?p) AS ?n) WHERE { ?p a dskg:GoodPractice }"
     accept = {"Accept": "application/sparql-results+json"}
-    get = requests.get(server.url + "/sparql", params={"query": query}, headers=accept)
-    form = requests.post(server.url + "/sparql", data={"query": query}, headers=accept)
-    direct = requests.post(server.url + "/sparql", data=query.encode(),
+    get = site.http.get(site.url + "/sparql", params={"query": query}, headers=accept)
+    form = site.http.post(site.url + "/sparql", data={"query": query}, headers=accept)
+    direct = site.http.post(site.url + "/sparql", data=query.encode(),
                            headers=accept | {"Content-Type": "application/sparql-query"})
     answers = [r.json()["results"]["bindings"][0]["n"]["value"] for r in (get, form, direct)]
     assert answers == ["3", "3", "3"]
 
 
-def test_default_and_named_graph_parameters(server):
+def test_default_and_named_graph_parameters(site):
     count = "SELECT (COUNT(*) AS ?n) WHERE { ?s dskg:country ?c }"
     def ask(params):
-        response = requests.get(server.url + "/sparql", params={"query": PREFIXES + count, **params},
+        response = site.http.get(site.url + "/sparql", params={"query": PREFIXES + count, **params},
                                 headers={"Accept": "application/sparql-results+json"})
         return int(response.json()["results"]["bindings"][0]["n"]["value"])
     assert ask({}) == 3                                     # union of all graphs
     assert ask({"default-graph-uri": BASE + "set/practices"}) == 2
     assert ask({"default-graph-uri": BASE + "set/curation"}) == 1
     named = PREFIXES + "SELECT ?g WHERE { GRAPH ?g { ?s dskg:country ?c } }"
-    response = requests.get(server.url + "/sparql", headers={"Accept": "text/csv"},
+    response = site.http.get(site.url + "/sparql", headers={"Accept": "text/csv"},
                             params={"query": named, "named-graph-uri": BASE + "set/curation"})
     assert response.text.split() == ["g", BASE + "set/curation"]
 
 
-def test_format_parameter_overrides_accept(server):
-    response = requests.get(server.url + "/sparql", params={"query": "ASK {}", "format": "xml"})
+def test_format_parameter_overrides_accept(site):
+    response = site.http.get(site.url + "/sparql", params={"query": "ASK {}", "format": "xml"})
     assert response.headers["Content-Type"].startswith("application/sparql-results+xml")
-    response = requests.get(server.url + "/sparql",
+    response = site.http.get(site.url + "/sparql",
                             params={"query": "CONSTRUCT WHERE { ?s a ?t } LIMIT 1",
                                     "format": "ntriples"})
     assert response.headers["Content-Type"].startswith("application/n-triples")
 
 
-def test_syntax_error_is_400_with_the_parser_message(server):
-    response = requests.get(server.url + "/sparql", params={"query": "SELEKT * WHERE {}"})
+def test_syntax_error_is_400_with_the_parser_message(site):
+    response = site.http.get(site.url + "/sparql", params={"query": "SELEKT * WHERE {}"})
     assert response.status_code == 400
     assert "syntax error" in response.text.lower() and "1:1" in response.text or \
         "expected" in response.text.lower()
 
 
-def test_updates_are_refused(server):
+def test_updates_are_refused(site):
     update = "INSERT DATA { <http://x> <http://y> <http://z> }"
-    as_update = requests.post(server.url + "/sparql", data={"update": update})
-    as_body = requests.post(server.url + "/sparql", data=update,
+    as_update = site.http.post(site.url + "/sparql", data={"update": update})
+    as_body = site.http.post(site.url + "/sparql", data=update,
                             headers={"Content-Type": "application/sparql-update"})
-    as_query = requests.get(server.url + "/sparql", params={"query": update})
+    as_query = site.http.get(site.url + "/sparql", params={"query": update})
     assert as_update.status_code == 403 and "read-only" in as_update.text
     assert as_body.status_code == 403
     assert as_query.status_code == 400
-    still = requests.get(server.url + "/sparql", params={"query": "ASK { <http://x> ?p ?o }"},
+    still = site.http.get(site.url + "/sparql", params={"query": "ASK { <http://x> ?p ?o }"},
                          headers={"Accept": "application/sparql-results+json"})
     assert still.json()["boolean"] is False
 
 
-def test_unsupported_accept_is_406(server):
-    response = requests.get(server.url + "/sparql", params={"query": "SELECT * WHERE {}"},
+def test_unsupported_accept_is_406(site):
+    response = site.http.get(site.url + "/sparql", params={"query": "SELECT * WHERE {}"},
                             headers={"Accept": "image/png"})
     assert response.status_code == 406
-    response = requests.get(server.url + "/sparql",
+    response = site.http.get(site.url + "/sparql",
                             params={"query": "CONSTRUCT WHERE { ?s ?p ?o }"},
                             headers={"Accept": "text/csv"})
     assert response.status_code == 406
 
 
-def test_results_beyond_the_cap_are_cut_and_say_so(server):
+def test_results_beyond_the_cap_are_cut_and_say_so(site):
     query = "SELECT * WHERE { ?s ?p ?o }"
-    response = requests.get(server.url + "/sparql", params={"query": query},
+    response = site.http.get(site.url + "/sparql", params={"query": query},
                             headers={"Accept": "application/sparql-results+json"})
     assert len(response.json()["results"]["bindings"]) == 1000
     assert response.headers["DSKG-Results-Truncated"] == "limit=1000"
-    html = requests.get(server.url + "/sparql", params={"query": query},
+    html = site.http.get(site.url + "/sparql", params={"query": query},
                         headers={"Accept": "text/html"})
     assert "Only the first 1000 results are shown" in html.text
-    small = requests.get(server.url + "/sparql", params={"query": query + " LIMIT 5"},
+    small = site.http.get(site.url + "/sparql", params={"query": query + " LIMIT 5"},
                          headers={"Accept": "application/sparql-results+json"})
     assert "DSKG-Results-Truncated" not in small.headers
 
@@ -194,14 +208,14 @@ def test_timeout_stops_the_query_and_others_are_still_answered(server):
     assert requests.get(server.url + "/health").ok
 
 
-def test_cors_headers_and_preflight(server):
-    response = requests.get(server.url + "/sparql", params={"query": "ASK {}"},
+def test_cors_headers_and_preflight(site):
+    response = site.http.get(site.url + "/sparql", params={"query": "ASK {}"},
                             headers={"Origin": "https://example.org"})
     assert response.headers["Access-Control-Allow-Origin"] == "*"
-    post = requests.post(server.url + "/sparql", data={"query": "ASK {}"},
+    post = site.http.post(site.url + "/sparql", data={"query": "ASK {}"},
                          headers={"Origin": "https://example.org"})
     assert post.headers["Access-Control-Allow-Origin"] == "*"
-    preflight = requests.options(server.url + "/sparql", headers={
+    preflight = site.http.options(site.url + "/sparql", headers={
         "Origin": "https://example.org", "Access-Control-Request-Method": "POST"})
     assert preflight.status_code == 204
     assert "POST" in preflight.headers["Access-Control-Allow-Methods"]
@@ -209,19 +223,19 @@ def test_cors_headers_and_preflight(server):
 
 @pytest.mark.parametrize("accept, fmt", [("text/turtle", "turtle"),
                                          ("application/ld+json", "json-ld")])
-def test_service_description(server, accept, fmt):
-    response = requests.get(server.url + "/sparql", headers={"Accept": accept})
+def test_service_description(site, accept, fmt):
+    response = site.http.get(site.url + "/sparql", headers={"Accept": accept})
     assert response.ok and response.headers["Content-Type"].startswith(accept)
     graph = Graph().parse(data=response.text, format=fmt)
     sd = "http://www.w3.org/ns/sparql-service-description#"
-    query = f"""ASK {{ ?s a <{sd}Service> ; <{sd}endpoint> <{server.url}/sparql> ;
+    query = f"""ASK {{ ?s a <{sd}Service> ; <{sd}endpoint> <{site.url}/sparql> ;
                  <{sd}supportedLanguage> <{sd}SPARQL11Query> ;
                  <{sd}feature> <{sd}UnionDefaultGraph> }}"""
     assert graph.query(query).askAnswer
 
 
-def test_browser_without_query_gets_a_form(server):
-    response = requests.get(server.url + "/sparql",
+def test_browser_without_query_gets_a_form(site):
+    response = site.http.get(site.url + "/sparql",
                             headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"})
     assert response.ok and "<form" in response.text and "<textarea" in response.text
 
@@ -238,9 +252,9 @@ def test_browser_without_query_gets_a_form(server):
     ("text/turtle;q=0.5, application/ld+json;q=0.9", "/doc/practice/digital-skills-partnership.jsonld"),
     ("text/html;q=0.1, application/*;q=0.8", "/doc/practice/digital-skills-partnership.jsonld"),
 ])
-def test_id_answers_303_to_the_document_per_accept(server, accept, target):
+def test_id_answers_303_to_the_document_per_accept(site, accept, target):
     headers = {"Accept": accept} if accept else {}
-    response = requests.get(server.url + "/id/practice/digital-skills-partnership",
+    response = site.http.get(site.url + "/id/practice/digital-skills-partnership",
                             headers=headers, allow_redirects=False)
     assert response.status_code == 303
     assert response.headers["Location"].endswith(target)
@@ -251,8 +265,8 @@ def test_id_answers_303_to_the_document_per_accept(server, accept, target):
                                              ("jsonld", "json-ld", "application/ld+json"),
                                              ("rdf", "xml", "application/rdf+xml"),
                                              ("nt", "nt", "application/n-triples")])
-def test_documents_by_extension_parse_and_describe_the_thing(server, ext, fmt, media):
-    response = requests.get(f"{server.url}/doc/practice/plovdiv-school-prepares-artificial-"
+def test_documents_by_extension_parse_and_describe_the_thing(site, ext, fmt, media):
+    response = site.http.get(f"{site.url}/doc/practice/plovdiv-school-prepares-artificial-"
                             f"intelligence-programmers.{ext}")
     assert response.ok and response.headers["Content-Type"].startswith(media)
     graph = Graph().parse(data=response.content, format=fmt)
@@ -265,9 +279,9 @@ def test_documents_by_extension_parse_and_describe_the_thing(server, ext, fmt, m
     assert "SU “Paisii Hilendarski”" in [str(l) for l in labels]
 
 
-def test_document_negotiates_and_advertises_alternates(server):
+def test_document_negotiates_and_advertises_alternates(site):
     path = "/doc/practice/digital-skills-partnership"
-    response = requests.get(server.url + path, headers={"Accept": "text/turtle"})
+    response = site.http.get(site.url + path, headers={"Accept": "text/turtle"})
     assert response.headers["Content-Type"].startswith("text/turtle")
     assert response.headers["Content-Location"] == path + ".ttl"
     assert "Accept" in response.headers["Vary"]
@@ -275,75 +289,75 @@ def test_document_negotiates_and_advertises_alternates(server):
     for ext in ("jsonld", "rdf", "nt", "html"):
         assert f'<{path}.{ext}>; rel="alternate"' in links
     assert f'<{BASE}id/practice/digital-skills-partnership>; rel="describes"' in links
-    html = requests.get(server.url + path)
+    html = site.http.get(site.url + path)
     assert html.headers["Content-Type"].startswith("text/html")
-    assert requests.get(server.url + path, headers={"Accept": "image/png"}).status_code == 406
+    assert site.http.get(site.url + path, headers={"Accept": "image/png"}).status_code == 406
 
 
-def test_etag_last_modified_and_304(server):
-    url = server.url + "/doc/practice/digital-skills-partnership.ttl"
-    first = requests.get(url)
+def test_etag_last_modified_and_304(site):
+    url = site.url + "/doc/practice/digital-skills-partnership.ttl"
+    first = site.http.get(url)
     assert first.headers["ETag"] and first.headers["Last-Modified"]
     assert "max-age" in first.headers["Cache-Control"]
-    again = requests.get(url, headers={"If-None-Match": first.headers["ETag"]})
+    again = site.http.get(url, headers={"If-None-Match": first.headers["ETag"]})
     assert again.status_code == 304 and again.content == b""
-    since = requests.get(url, headers={"If-Modified-Since": first.headers["Last-Modified"]})
+    since = site.http.get(url, headers={"If-Modified-Since": first.headers["Last-Modified"]})
     assert since.status_code == 304
-    other = requests.get(server.url + "/doc/practice/digital-skills-partnership.nt")
+    other = site.http.get(site.url + "/doc/practice/digital-skills-partnership.nt")
     assert other.headers["ETag"] != first.headers["ETag"]
 
 
-def test_inverse_links_on_country_organisation_and_concept_pages(server):
-    country = requests.get(server.url + "/doc/country/BGR.ttl")
+def test_inverse_links_on_country_organisation_and_concept_pages(site):
+    country = site.http.get(site.url + "/doc/country/BGR.ttl")
     graph = Graph().parse(data=country.text, format="turtle")
     from rdflib import URIRef
     practices = set(graph.subjects(URIRef(BASE + "def/dskg/country"), URIRef(BASE + "id/country/BGR")))
     assert URIRef(SCHOOL) in practices and len(practices) == 2
-    org = requests.get(server.url + "/doc/organisation/latvian-information-and-communication-"
+    org = site.http.get(site.url + "/doc/organisation/latvian-information-and-communication-"
                                     "technology-association", headers={"Accept": "text/html"})
     assert "Digital Skills for Bulgarian SMEs Programme" in org.text
-    concept = requests.get(server.url + "/def/audience/children", headers={"Accept": "text/html"})
+    concept = site.http.get(site.url + "/def/audience/children", headers={"Accept": "text/html"})
     assert "Plovdiv school prepares artificial intelligence programmers" in concept.text
 
 
-def test_unknown_and_malformed_iris_are_404_pages(server):
+def test_unknown_and_malformed_iris_are_404_pages(site):
     for path in ("/id/practice/no-such-practice", "/id/practice/bad..slug",
                  "/id/spaceship/x", "/doc/practice/%22%3E%3Cscript%3E", "/def/nothing/here",
                  "/id/practice/a%20b"):
-        response = requests.get(server.url + path, headers={"Accept": "text/html"})
+        response = site.http.get(site.url + path, headers={"Accept": "text/html"})
         assert response.status_code == 404, path
         assert "<script>" not in response.text
 
 
-def test_ontology_page_documents_terms(server):
-    response = requests.get(server.url + "/def/dskg", headers={"Accept": "text/html"})
+def test_ontology_page_documents_terms(site):
+    response = site.http.get(site.url + "/def/dskg", headers={"Accept": "text/html"})
     assert response.ok
     for text in ("good practice", "providedBy", "funding programme", "dskg:GoodPractice",
                  "Terms of this ontology"):
         assert text in response.text or text.replace("dskg:", "") in response.text
-    term = requests.get(server.url + "/def/dskg/providedBy.ttl")
+    term = site.http.get(site.url + "/def/dskg/providedBy.ttl")
     graph = Graph().parse(data=term.text, format="turtle")
     assert len(graph) >= 5
 
 
-def test_scheme_concept_and_dataset_iris_resolve(server):
+def test_scheme_concept_and_dataset_iris_resolve(site):
     for path in ("/def/audience", "/def/technology/artificial-intelligence", "/def/country",
                  "/set/practices", "/set/curation"):
-        response = requests.get(server.url + path, headers={"Accept": "text/turtle"})
+        response = site.http.get(site.url + path, headers={"Accept": "text/turtle"})
         assert response.ok, path
         Graph().parse(data=response.text, format="turtle")
 
 
 # ---------------------------------------------------------------- HTML
 
-def test_home_page_counts_and_links(server):
-    page = requests.get(server.url + "/").text
+def test_home_page_counts_and_links(site):
+    page = site.http.get(site.url + "/").text
     assert "<strong>3</strong> good practices" in page
     assert "/sparql" in page and "dskg.ttl" in page and "/browse/practice" in page
 
 
-def test_practice_page_shows_labels_not_iris_and_escapes(server):
-    page = requests.get(server.url + "/doc/practice/plovdiv-school-prepares-artificial-"
+def test_practice_page_shows_labels_not_iris_and_escapes(site):
+    page = site.http.get(site.url + "/doc/practice/plovdiv-school-prepares-artificial-"
                                      "intelligence-programmers").text
     for label in ("Bulgaria", "Local initiative", "Digital skills for children",
                   "SU “Paisii Hilendarski”", "Public", "Artificial intelligence"):
@@ -352,24 +366,24 @@ def test_practice_page_shows_labels_not_iris_and_escapes(server):
     assert 'type="text/turtle"' in page
 
 
-def test_browse_lists_paginate(server):
-    page = requests.get(server.url + "/browse/country").text
+def test_browse_lists_paginate(site):
+    page = site.http.get(site.url + "/browse/country").text
     assert "40 in all" in page and "Bulgaria" in page
-    assert requests.get(server.url + "/browse/country?page=0").status_code == 400
-    assert requests.get(server.url + "/browse/nothing").status_code == 404
+    assert site.http.get(site.url + "/browse/country?page=0").status_code == 400
+    assert site.http.get(site.url + "/browse/nothing").status_code == 404
 
 
-def test_health_reports_build_and_triples(server):
-    health = requests.get(server.url + "/health").json()
+def test_health_reports_build_and_triples(site):
+    health = site.http.get(site.url + "/health").json()
     assert health["status"] == "ok" and health["triples"] > 2000 and health["practices"] == 3
     assert health["built"].startswith("20")
 
 
-def test_dump_download_supports_ranges(server):
-    url = server.url + "/set/dumps/dskg.nt.gz"
-    full = requests.get(url)
+def test_dump_download_supports_ranges(site):
+    url = site.url + "/set/dumps/dskg.nt.gz"
+    full = site.http.get(url)
     assert full.ok and full.headers["Content-Disposition"].startswith("attachment")
-    part = requests.get(url, headers={"Range": "bytes=0-9"})
+    part = site.http.get(url, headers={"Range": "bytes=0-9"})
     assert part.status_code == 206 and part.content == full.content[:10]
 
 

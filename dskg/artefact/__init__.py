@@ -19,6 +19,7 @@ from typing import Any
 
 from dskg.artefact import browse
 from dskg.artefact.indexes import Indexes
+from dskg.errors import DskgError
 from dskg.store import MemoryStore, Store, StoreError, open_store
 
 #: Documents about a build that cannot be inside its store (they describe its dumps),
@@ -64,7 +65,7 @@ class Layout:
         return self.root / "report.json"
 
 
-class BuildUnusable(Exception):
+class BuildUnusable(DskgError):
     """A build that cannot be read; the message says why in one line."""
 
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import IO, Iterator, Mapping, Protocol, Sequence
 
+from dskg.errors import DskgError
 from dskg.rdf import Term, Triple
 
 Row = dict[str, Term | None]
 Bindings = Mapping[str, Term]
 
 
-class StoreError(Exception):
+class StoreError(DskgError):
     """The store cannot be opened or read; the message says why in one line."""
 
 

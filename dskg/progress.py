@@ -1,0 +1,45 @@
+"""Progress of a long build, told through ``logging`` (logger ``dskg.build``).
+
+Each stage logs when it starts and what it did when it ends, with its time; loops
+over many items report how far they are at most every few seconds, so a build of
+100,000 practices shows it is alive without flooding the log of a small one.
+"""
+from __future__ import annotations
+
+import logging
+import time
+from contextlib import contextmanager
+from typing import Iterator
+
+log = logging.getLogger("dskg.build")
+
+#: Seconds between two progress lines of one loop.
+EVERY = 5.0
+
+
+@contextmanager
+def stage(name: str, timings: dict[str, float]) -> Iterator[None]:
+    """Log the start and end of a build stage; add its seconds to ``timings[name]``."""
+    log.info("%s …", name)
+    started = time.perf_counter()
+    try:
+        yield
+    finally:
+        seconds = time.perf_counter() - started
+        timings[name] = timings.get(name, 0.0) + seconds
+        log.info("%s done in %.1f s", name, seconds)
+
+
+class Progress:
+    """Counts items of one loop and logs how far it is, at most every :data:`EVERY` s."""
+
+    def __init__(self, what: str, total: int):
+        self.what, self.total, self.done = what, total, 0
+        self._next = time.monotonic() + EVERY
+
+    def advance(self, count: int = 1) -> None:
+        self.done += count
+        if time.monotonic() >= self._next:
+            self._next = time.monotonic() + EVERY
+            log.info("  %s: %s of %s (%d%%)", self.what, f"{self.done:,}", f"{self.total:,}",
+                     100 * self.done // max(1, self.total))

@@ -1,0 +1,130 @@
+"""One error and logging style: the CLI turns expected failures into one line and an
+exit code, the build tells what it does, the server logs each request with its id."""
+from __future__ import annotations
+
+import logging
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from .conftest import BASE, SAMPLE, make_project
+
+
+def dskg(*args: str, config=None, env: dict | None = None,
+         **options) -> subprocess.CompletedProcess:
+    environment = {**os.environ, "DSKG_BASE": BASE, **(env or {})}
+    if config is not None:
+        environment |= {"DSKG_DATA_DIR": str(config.data_dir),
+                        "DSKG_VAR_DIR": str(config.var_dir)}
+    return subprocess.run([sys.executable, "-m", "dskg.cli", *args], env=environment,
+                          capture_output=True, text=True, timeout=300, **options)
+
+
+def error_line(result: subprocess.CompletedProcess, code: int = 1) -> str:
+    assert result.returncode == code, result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+    [line] = [line for line in result.stderr.splitlines() if line.startswith("dskg")]
+    return line
+
+
+def test_the_build_logs_each_stage_with_its_time(project):
+    result = dskg("build", config=project)
+    assert result.returncode == 0, result.stderr
+    log = result.stderr
+    for stage in ("parse", "map", "validate", "load", "dumps"):
+        assert f"dskg.build: {stage} …" in log and f"dskg.build: {stage} done in" in log
+    assert "read 4 entries from 1 source pages (3 ok, 1 rejected)" in log
+    assert "published build " in log
+    quiet = dskg("build", "--quiet", config=project)
+    assert quiet.returncode == 0 and "dskg.build" not in quiet.stderr
+
+
+def test_a_bad_slug_registry_is_one_line_and_builds_nothing(project):
+    assert dskg("build", "-q", config=project).returncode == 0
+    before = project.current_build.resolve()
+    registry = project.data_dir / "slugs.csv"
+    registry.write_text(registry.read_text(encoding="utf-8") + "practice,Bad Slug!,title:x\n",
+                        encoding="utf-8")
+    line = error_line(dskg("build", "-q", config=project))
+    assert line.startswith(f"dskg build: {registry}, row ") and "'Bad Slug!' is not a slug" in line
+    assert project.current_build.resolve() == before
+    assert error_line(dskg("validate", "-q", config=project)).startswith("dskg validate: ")
+
+
+@pytest.mark.parametrize("args, expected", [
+    (("query", "--file", "/nonexistent/q.rq"), "dskg query: /nonexistent/q.rq: No such file"),
+    (("ingest", "/nonexistent/page.txt"), "dskg ingest: no such file: /nonexistent/page.txt"),
+])
+def test_missing_files_are_one_line(args, expected):
+    result = dskg(*args)
+    assert error_line(result, code=result.returncode).startswith(expected)
+    assert result.returncode in (1, 2)
+
+
+def test_a_bad_setting_is_one_line():
+    line = error_line(dskg("validate", env={"DSKG_LOG_LEVEL": "loud"}), code=2)
+    assert "log level 'loud' is not one of debug, info, warning, error" in line
+
+
+def test_output_closed_early_is_no_traceback(tmp_path):
+    """``dskg ingest page | head`` with ``head`` already gone: every write fails."""
+    reader = subprocess.Popen([sys.executable, "-c", "pass"], stdin=subprocess.PIPE)
+    reader.wait(timeout=30)
+    result = subprocess.run([sys.executable, "-m", "dskg.cli", "ingest", str(SAMPLE)],
+                            stdout=reader.stdin, stderr=subprocess.PIPE, text=True, timeout=60)
+    reader.stdin.close()
+    assert result.stderr == ""  # nobody is reading: not an error worth a message
+
+
+def test_each_request_is_logged_with_its_id_and_build(sample_site, caplog):
+    build_id = sample_site.app.extensions["dskg"].build.id
+    with caplog.at_level(logging.INFO, logger="dskg.request"):
+        given = sample_site.http.get(sample_site.url + "/health",
+                                     headers={"X-Request-Id": "abc-123"})
+        fresh = sample_site.http.get(sample_site.url + "/sparql", params={"query": "ASK {}"},
+                                     headers={"X-Request-Id": "not ok <script>",
+                                              "Accept": "application/sparql-results+json"})
+    assert given.headers["X-Request-Id"] == "abc-123"
+    rid = fresh.headers["X-Request-Id"]
+    assert rid != "not ok <script>" and len(rid) == 16
+    lines = [r.getMessage() for r in caplog.records if r.name == "dskg.request"]
+    assert any("GET /health 200" in m and "id=abc-123" in m and f"build={build_id}" in m
+               for m in lines)
+    assert any("GET /sparql 200" in m and f"id={rid}" in m for m in lines)
+
+
+def test_error_pages_per_response_family(sample_site):
+    get = sample_site.http.get
+    page = get(sample_site.url + "/no/such/page", headers={"Accept": "text/html"})
+    assert page.status_code == 404 and "<html" in page.text and "Werkzeug" not in page.text
+    problem = get(sample_site.url + "/graph", params={"iri": "not an iri"})
+    assert problem.status_code == 400
+    assert problem.headers["Content-Type"].startswith("application/")
+    assert "error" in problem.json() or "detail" in problem.json()
+    protocol = get(sample_site.url + "/sparql", params={"query": "SELEKT"},
+                   headers={"Accept": "application/sparql-results+json"})
+    assert protocol.status_code == 400 and protocol.headers["Content-Type"].startswith(
+        "text/plain")
+
+
+def test_no_dskg_code_prints(tmp_path):
+    """Output goes through logging; only the CLI's own modules write to the terminal."""
+    root = Path(__file__).resolve().parent.parent
+    printing = [str(path.relative_to(root)) for folder in ("dskg", "server")
+                for path in (root / folder).rglob("*.py")
+                if re.search(r"\bprint\(", path.read_text(encoding="utf-8"))
+                and path.name not in ("cli.py", "query.py", "serve.py")]
+    assert printing == []
+
+
+def test_a_project_copy_is_untouched_by_a_failed_command(tmp_path):
+    config = make_project(tmp_path)
+    shutil.rmtree(config.data_dir / "sources")
+    line = error_line(dskg("build", "-q", config=config))
+    assert "holds no source pages" in line or "does not exist" in line
+    assert not config.current_build.exists()
