@@ -48,7 +48,8 @@ serve: install
 test: install
 	$(BIN)/python -m pytest
 
-# The quick loop: everything but the browser, the reliability suite and larger builds.
+# The quick loop (under 20 s): unit tests and the app in-process on two shared builds;
+# real servers, browsers, builds of their own and exhaustive sweeps are left to `make test`.
 test-fast: install
 	$(BIN)/python -m pytest -m "not slow"
 

@@ -90,6 +90,7 @@ def sparql_counts_by(server, chosen: tuple[str, str], facet: str) -> dict[str, i
             for row in response.json()["results"]["bindings"]}
 
 
+@pytest.mark.slow
 def test_every_pair_of_facet_values_counts_like_sparql(server):
     """For every value shown on the first page, every count shown beside it once it is
     chosen equals a SPARQL count (start years included)."""

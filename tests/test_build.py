@@ -36,6 +36,7 @@ def graph_of(store, name: str) -> Graph:
     return graph
 
 
+@pytest.mark.slow
 def test_sample_builds_to_three_practices_in_named_graphs(project):
     prepared, build_dir = build(project)
     assert build_dir == project.current_build.resolve()
@@ -55,9 +56,8 @@ def test_sample_builds_to_three_practices_in_named_graphs(project):
     assert prepared.violations == [] and prepared.quarantined == []
 
 
-def test_plovdiv_school_in_the_store(project):
-    build(project)
-    store = open_current_store(project)
+def test_plovdiv_school_in_the_store(sample_build):
+    store = open_current_store(sample_build)
     school = f"<{BASE}id/practice/plovdiv-school-prepares-artificial-intelligence-programmers>"
     rows = store.query(f"""
         PREFIX dskg: <{BASE}def/dskg/>
@@ -82,9 +82,8 @@ def test_plovdiv_school_in_the_store(project):
     assert audiences == {BASE + "def/audience/children", BASE + "def/audience/education"}
 
 
-def test_curated_values_are_in_the_curation_graph_with_provenance(project):
-    build(project)
-    store = open_current_store(project)
+def test_curated_values_are_in_the_curation_graph_with_provenance(sample_build):
+    store = open_current_store(sample_build)
     curation = graph_of(store, "set/curation")
     lux = URIRef(BASE + "id/practice/digital-skills-partnership")
     country = URIRef(BASE + "def/dskg/country")
@@ -102,9 +101,8 @@ def test_curated_values_are_in_the_curation_graph_with_provenance(project):
     assert str(start) == "2018" and str(start.datatype).endswith("#gYear")
 
 
-def test_every_practice_names_its_source_entry(project):
-    build(project)
-    store = open_current_store(project)
+def test_every_practice_names_its_source_entry(sample_build):
+    store = open_current_store(sample_build)
     rows = list(store.query(f"""
         PREFIX prov: <http://www.w3.org/ns/prov#>
         PREFIX dct: <http://purl.org/dc/terms/>
@@ -136,6 +134,7 @@ def content(store) -> Graph:
     return store_union(store, skip_graph=BASE + "set/build")
 
 
+@pytest.mark.slow
 def test_rebuild_gives_identical_iris_and_an_isomorphic_graph(tmp_path):
     fresh = make_project(tmp_path, registry=False)
     build(fresh)
@@ -147,6 +146,7 @@ def test_rebuild_gives_identical_iris_and_an_isomorphic_graph(tmp_path):
     assert (fresh.data_dir / "slugs.csv").read_text() == registry
 
 
+@pytest.mark.slow
 def test_edited_title_and_text_keep_the_iri(tmp_path):
     project = make_project(tmp_path)
     build(project)
@@ -166,6 +166,7 @@ def test_edited_title_and_text_keep_the_iri(tmp_path):
     assert len(practice_iris(store)) == 3
 
 
+@pytest.mark.slow
 def test_registry_iri_survives_a_fresh_checkout(tmp_path):
     """The committed registry, not luck, keeps the IRIs: a renamed practice built from a
     clean copy still gets its old slug."""
@@ -179,6 +180,7 @@ def test_registry_iri_survives_a_fresh_checkout(tmp_path):
         practice_iris(open_current_store(project))
 
 
+@pytest.mark.slow
 def test_own_pages_build_with_problems_reported(tmp_path):
     project = make_project(tmp_path, pages=[PAGES / "listing-page-2.txt"], curation=False,
                            registry=False)
@@ -196,6 +198,7 @@ def test_own_pages_build_with_problems_reported(tmp_path):
     assert langs == {"bg", "el"}
 
 
+@pytest.mark.slow
 def test_practice_with_violation_is_quarantined_and_others_published(tmp_path):
     project = make_project(tmp_path, curation=False)
     prepared, build_dir = build(project)
@@ -211,6 +214,7 @@ def test_practice_with_violation_is_quarantined_and_others_published(tmp_path):
     assert any(f["severity"] == "Warning" for f in report["findings"])
 
 
+@pytest.mark.slow
 def test_strict_build_fails_and_keeps_the_previous_store(tmp_path):
     project = make_project(tmp_path)
     build(project)
@@ -223,16 +227,17 @@ def test_strict_build_fails_and_keeps_the_previous_store(tmp_path):
     assert len(practice_iris(open_current_store(project))) == 3
 
 
+@pytest.mark.slow
 def test_strict_build_ignores_warnings_and_rejected_templates(project):
     prepared, _ = build(project, strict=True)
     assert prepared.warnings == [] or all(not f.is_violation for f in prepared.warnings)
     assert any(r.status == "rejected" for r in prepared.records)
 
 
-def test_dumps_reparse_to_the_store_content(project):
-    build(project)
-    dumps = current(project).dumps
-    store = open_current_store(project)
+@pytest.mark.slow
+def test_dumps_reparse_to_the_store_content(sample_build):
+    dumps = current(sample_build).dumps
+    store = open_current_store(sample_build)
     union = store_union(store)
     turtle = Graph().parse(dumps / "dskg.ttl", format="turtle")
     with gzip.open(dumps / "dskg.nt.gz", "rt", encoding="utf-8") as handle:
@@ -249,6 +254,7 @@ def test_dumps_reparse_to_the_store_content(project):
         (dumps / "dskg.jsonld").read_text()
 
 
+@pytest.mark.slow
 def test_killed_build_leaves_the_old_store_readable(tmp_path):
     project = make_project(tmp_path)
     build(project)

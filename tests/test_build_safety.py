@@ -21,6 +21,9 @@ from dskg.build import build
 from .conftest import BASE, PAGES, make_project
 from .server_fixture import children
 
+#: Real builds and servers, one or more per test.
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parent.parent
 
 

@@ -32,6 +32,7 @@ def error_line(result: subprocess.CompletedProcess, code: int = 1) -> str:
     return line
 
 
+@pytest.mark.slow
 def test_the_build_logs_each_stage_with_its_time(project):
     result = dskg("build", config=project)
     assert result.returncode == 0, result.stderr
@@ -44,6 +45,7 @@ def test_the_build_logs_each_stage_with_its_time(project):
     assert quiet.returncode == 0 and "dskg.build" not in quiet.stderr
 
 
+@pytest.mark.slow
 def test_a_bad_slug_registry_is_one_line_and_builds_nothing(project):
     assert dskg("build", "-q", config=project).returncode == 0
     before = project.current_build.resolve()
@@ -122,6 +124,7 @@ def test_no_dskg_code_prints(tmp_path):
     assert printing == []
 
 
+@pytest.mark.slow
 def test_a_project_copy_is_untouched_by_a_failed_command(tmp_path):
     config = make_project(tmp_path)
     shutil.rmtree(config.data_dir / "sources")

@@ -9,6 +9,7 @@ import subprocess
 import sys
 
 import pyoxigraph as ox
+import pytest
 from rdflib import Graph, URIRef
 from rdflib.namespace import OWL, RDF, RDFS
 
@@ -60,6 +61,7 @@ dsh:PracticeBudget a sh:PropertyShape ;
 '''
 
 
+@pytest.mark.slow
 def test_a_new_field_is_one_entry_plus_its_term_and_its_shape(tmp_path):
     """In a copy of the project: declare ``budget``, add its term and shape, and a page
     section ``Budget`` reaches ``ingest --json``, the store and the shapes."""

@@ -14,10 +14,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dskg.build import build
 from server.app import create_app
 
-from .conftest import BASE, ROOT, make_project
+from .conftest import BASE, ROOT
 
 PARAMETERS = ["page", "q", "sort", "show", "iri", "query", "format", "default-graph-uri",
               "named-graph-uri", "country", "audience", "technology", "initiative", "funding",
@@ -37,10 +36,8 @@ BODY_TYPES = ["application/x-www-form-urlencoded", "application/sparql-query",
 
 
 @pytest.fixture(scope="module")
-def client(tmp_path_factory):
-    config = make_project(tmp_path_factory.mktemp("fuzz")).with_overrides(query_timeout=5.0)
-    build(config)
-    app = create_app(config)
+def client(sample_build):
+    app = create_app(sample_build.with_overrides(query_timeout=5.0))
     yield app.test_client()
     app.extensions["dskg"].store.runner.close()
 
@@ -65,9 +62,21 @@ segment = st.one_of(text.map(lambda value: quote(value.encode("utf-8", "surrogat
                                      "digital-skills-partnership.ttl", "dskg.ttl", "x.html"]))
 
 
+@pytest.mark.slow
 @settings(max_examples=400, deadline=None, suppress_health_check=list(HealthCheck))
 @given(data=st.data())
 def test_no_request_gets_a_server_error(client, data):
+    check_one_request(client, data)
+
+
+@settings(max_examples=50, deadline=None, suppress_health_check=list(HealthCheck))
+@given(data=st.data())
+def test_no_request_gets_a_server_error_quick(client, data):
+    """The same property with fewer examples, for the fast subset."""
+    check_one_request(client, data)
+
+
+def check_one_request(client, data) -> None:
     rule = data.draw(st.sampled_from(paths(client)), label="route")
     path = fill(rule, data.draw(st.lists(segment, min_size=3, max_size=3)))
     method = data.draw(st.sampled_from(["GET", "GET", "GET", "HEAD", "POST", "OPTIONS",

@@ -147,6 +147,7 @@ def test_dump_headers_and_ranges(server, name, media):
     assert server.http.get(url, headers={"If-None-Match": full.headers["ETag"]}).status_code == 304
 
 
+@pytest.mark.slow
 def test_dumps_over_http_are_isomorphic_to_the_store(server):
     construct = server.http.get(server.url + "/sparql", headers={"Accept": "application/n-triples"},
                              params={"query": "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }"})
@@ -254,6 +255,7 @@ def current_entities(server) -> Graph:
     return Graph().parse(data=response.text, format="nt")
 
 
+@pytest.mark.slow
 def test_event_stream_records_an_edit_and_a_deletion(tmp_path):
     config = make_project(tmp_path)
     build(config)
@@ -294,6 +296,7 @@ def test_event_stream_records_an_edit_and_a_deletion(tmp_path):
         stop_server(server)
 
 
+@pytest.mark.slow
 def test_failed_build_leaves_history_untouched(tmp_path):
     config = make_project(tmp_path)
     build(config)

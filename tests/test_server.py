@@ -55,6 +55,7 @@ def sparql(server, query: str, fmt) -> SPARQLWrapper:
 
 # ---------------------------------------------------------------- SPARQLWrapper
 
+@pytest.mark.slow
 def test_select_in_every_result_format(server):
     query = "SELECT ?p ?title WHERE { ?p a dskg:GoodPractice ; dct:title ?title } ORDER BY ?title"
     answer = sparql(server, query, JSON).queryAndConvert()
@@ -71,6 +72,7 @@ def test_select_in_every_result_format(server):
     assert tsv[0] == "?p\t?title" and tsv[1].endswith('"Digital Skills Partnership"@en')
 
 
+@pytest.mark.slow
 def test_ask_in_json_and_xml(server):
     query = f"ASK {{ <{SCHOOL}> dskg:country <{BASE}id/country/BGR> }}"
     assert sparql(server, query, JSON).queryAndConvert()["boolean"] is True
@@ -80,6 +82,7 @@ def test_ask_in_json_and_xml(server):
 
 @pytest.mark.parametrize("fmt, rdflib_format", [(TURTLE, "turtle"), (JSONLD, "json-ld"),
                                                 (RDFXML, "xml"), (N3, "turtle")])
+@pytest.mark.slow
 def test_construct_and_describe_in_rdf_formats(server, fmt, rdflib_format):
     construct = sparql(server, "CONSTRUCT { ?p dct:title ?t } WHERE { ?p dct:title ?t ; "
                                "a dskg:GoodPractice }", fmt)
@@ -175,6 +178,7 @@ def test_results_beyond_the_cap_are_cut_and_say_so(site):
     assert "DSKG-Results-Truncated" not in small.headers
 
 
+@pytest.mark.slow
 def test_timeout_stops_the_query_and_others_are_still_answered(server):
     workers, evaluators = server.worker_pids(), server.evaluator_pids()
     # Two evaluators per worker, and each worker's warm spare.
@@ -387,6 +391,7 @@ def test_dump_download_supports_ranges(site):
     assert part.status_code == 206 and part.content == full.content[:10]
 
 
+@pytest.mark.slow
 def test_dskg_query_cli_against_the_endpoint(server, tmp_path):
     import subprocess
     import sys

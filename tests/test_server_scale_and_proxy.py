@@ -16,6 +16,9 @@ from .server_fixture import start_server, stop_server
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 from generate import generate  # noqa: E402
 
+#: Real builds and servers, one or more per test.
+pytestmark = pytest.mark.slow
+
 PUBLIC = "https://data.example.eu/dskg/"
 
 
