@@ -12,7 +12,7 @@ VENDOR_FILES := @zazuko/yasgui/build/yasgui.min.js @zazuko/yasgui/build/yasgui.m
 INPUTS := $(shell find data ontology shapes -type f 2>/dev/null)
 BUILT  := var/current/report.json
 
-.PHONY: install build run serve test test-fast bench clean
+.PHONY: install build run serve lint test test-fast bench clean
 
 install: $(STAMP) $(NODE_STAMP) $(VENDOR)/.copied
 
@@ -45,7 +45,12 @@ run: $(BUILT) $(NODE_STAMP) $(VENDOR)/.copied
 serve: install
 	$(BIN)/dskg serve
 
-test: install
+# Style and types first (seconds), then every test.
+lint: install
+	$(BIN)/ruff check dskg server tests bench
+	$(BIN)/mypy
+
+test: lint
 	$(BIN)/python -m pytest
 
 # The quick loop (under 20 s): unit tests and the app in-process on two shared builds;

@@ -32,10 +32,8 @@ INITIATIVES = [("Local good practice initiative", "Local initiative"),
                ("International good practice initiative", "International initiative"),
                ("EU institutional good practice initiative", "EU institutional initiative")]
 FUNDING = ["Public", "Private", "Other"]
-WORDS = ("digital skills training programme school library coding robotics data citizens "
-         "teachers seniors women youth regional national online course academy bootcamp "
-         "partnership campaign hackathon platform inclusion literacy cloud security").split()
-CYRILLIC = "цифрови умения обучение училище програма библиотека данни роботика".split()
+WORDS = ["digital", "skills", "training", "programme", "school", "library", "coding", "robotics", "data", "citizens", "teachers", "seniors", "women", "youth", "regional", "national", "online", "course", "academy", "bootcamp", "partnership", "campaign", "hackathon", "platform", "inclusion", "literacy", "cloud", "security"]
+CYRILLIC = ["цифрови", "умения", "обучение", "училище", "програма", "библиотека", "данни", "роботика"]
 
 
 def title(rng: random.Random, index: int) -> str:

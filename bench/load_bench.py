@@ -25,8 +25,18 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from server_bench import (BASE, BIN, PREFIXES, built, env_for, free_port, settle,  # noqa: E402
-                          start, stop, wait_for)
+from server_bench import (  # noqa: E402
+    BASE,
+    BIN,
+    PREFIXES,
+    built,
+    env_for,
+    free_port,
+    settle,
+    start,
+    stop,
+    wait_for,
+)
 
 DURATION = os.environ.get("BENCH_LOAD_DURATION", "60s")
 LIGHT_DURATION = os.environ.get("BENCH_LIGHT_DURATION", "30s")
@@ -65,7 +75,7 @@ class PeakMemory:
             self.peak = max(self.peak, pss(self.group))
             time.sleep(0.2)
 
-    def __enter__(self) -> "PeakMemory":
+    def __enter__(self) -> PeakMemory:
         self._thread.start()
         return self
 
@@ -113,7 +123,7 @@ class Pathological:
             finally:
                 connection.close()
 
-    def __enter__(self) -> "Pathological":
+    def __enter__(self) -> Pathological:
         for thread in self._threads:
             thread.start()
         time.sleep(2 if self.count else 0)  # every query admitted, refused or queued

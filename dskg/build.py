@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import shutil
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,9 +17,10 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, PROV, RDF, XSD
 
 from dskg import __version__
-from dskg.artefact import (Layout, write_metadata, write_report, write_stream_index)
+from dskg.artefact import Layout, write_metadata, write_report, write_stream_index
 from dskg.artefact.browse import write_browse_index
 from dskg.artefact.dumps import write_dumps
+from dskg.artefact.history import History
 from dskg.artefact.indexes import write_indexes
 from dskg.artefact.lifecycle import new_build_dir, prune_builds, switch_current
 from dskg.catalog import catalog_graph
@@ -28,7 +29,6 @@ from dskg.curation import load_curation
 from dskg.errors import DskgError
 from dskg.fields import PAGE_FIELDS, Field
 from dskg.ingest.records import PracticeRecord, read_pages
-from dskg.artefact.history import History
 from dskg.mapping import MappedGraph, map_records
 from dskg.namespaces import SCHEMA, Namespaces
 from dskg.progress import stage
@@ -141,7 +141,7 @@ def merged(graphs: list[Graph]) -> Graph:
 
 def prepare(config: Config) -> Prepared:
     """Parse, map, validate and quarantine; nothing is written but new slugs in memory."""
-    started, timings = datetime.now(timezone.utc), {}
+    started, timings = datetime.now(UTC), dict[str, float]()
     ns = Namespaces(config.base)
     with stage("parse", timings):
         vocab = load_vocabularies(config.ontology_dir, ns)
@@ -254,7 +254,7 @@ def _write(prepared: Prepared, build_dir: Path
     config = prepared.config
     timings = prepared.timings
     ns = Namespaces(config.base)
-    finished = datetime.now(timezone.utc)
+    finished = datetime.now(UTC)
     layout = Layout(build_dir)
     with stage("load", timings):
         graphs = [(ns.dataset, prepared.mapped.data),

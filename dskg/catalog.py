@@ -15,13 +15,14 @@ from pathlib import Path
 
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, OWL, RDF, RDFS, SKOS, XSD
+from rdflib.term import Node
 
+from dskg.artefact.dumps import DUMPS
 from dskg.config import Config
 from dskg.fields import FIELDS
-from dskg.artefact.dumps import DUMPS
 from dskg.namespaces import Namespaces
 from dskg.rdf import IRI
-from dskg.store import Store
+from dskg.store import Store, text_of
 
 EU = "http://publications.europa.eu/resource/authority/"
 IANA = "http://www.iana.org/assignments/media-types/"
@@ -46,7 +47,9 @@ SELECT DISTINCT ?eu WHERE {{ ?p dskg:country ?c . ?c skos:exactMatch ?eu .
 DATES = """
 PREFIX schema: <https://schema.org/>
 PREFIX dct: <http://purl.org/dc/terms/>
-SELECT ?d WHERE {{ ?p a <{practice}> . {{ ?p schema:startDate ?d }} UNION {{ ?p schema:endDate ?d }} }}"""
+SELECT ?d WHERE {{
+  ?p a <{practice}> . {{ ?p schema:startDate ?d }} UNION {{ ?p schema:endDate ?d }}
+}}"""
 
 
 def sha256(path: Path) -> str:
@@ -59,7 +62,7 @@ def sha256(path: Path) -> str:
 
 def _date_bounds(store: Store, ns: Namespaces) -> tuple[str, str] | None:
     """Earliest and latest start/end date of any practice, widened to whole days."""
-    values = [row["d"].value for row in store.select(
+    values = [text_of(row, "d") for row in store.select(
         DATES.format(practice=ns.dskg.GoodPractice))]
     if not values:
         return None
@@ -91,7 +94,9 @@ REFERENCE_TABLES = Path(__file__).resolve().parent.parent / "ontology" / "refere
 DCAT_AP_SHAPES = Path(__file__).resolve().parent.parent / "shapes" / "dcat-ap-3.0.1"
 COUNTRY_LABELS = """
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-SELECT ?eu ?label WHERE { ?c skos:exactMatch ?eu ; skos:prefLabel ?label FILTER(lang(?label) = "en") }"""
+SELECT ?eu ?label WHERE {
+  ?c skos:exactMatch ?eu ; skos:prefLabel ?label FILTER(lang(?label) = "en")
+}"""
 
 
 @lru_cache(maxsize=1)
@@ -122,13 +127,13 @@ def _describe_authority_values(g: Graph, store: Store) -> None:
     used = {o for o in g.objects() if isinstance(o, URIRef)
             and str(o).startswith((EU, "http://purl.org/adms/"))
             and not str(o).endswith(tuple(f"/{n}" for n in ("data-theme", "language")))}
-    schemes = set()
+    schemes: set[Node] = set()
     for value in used:
         if str(value).startswith(EU + "country/"):
             g.add((value, SKOS.inScheme, URIRef(EU + "country")))
             rows = store.select(COUNTRY_LABELS, {"eu": IRI(str(value))})
             if rows:
-                g.add((value, SKOS.prefLabel, Literal(rows[0]["label"].value, lang="en")))
+                g.add((value, SKOS.prefLabel, Literal(text_of(rows[0], "label"), lang="en")))
             schemes.add(URIRef(EU + "country"))
             continue
         for scheme in tables.objects(value, SKOS.inScheme):
@@ -205,7 +210,7 @@ def catalog_graph(config: Config, store: Store, dumps_dir: Path, built: datetime
                         (DCTERMS.identifier, Literal(str(dataset)))):
         g.add((dataset, prop, value))
     for row in store.select(COVERAGE.format(dskg=ns.dskg, eu=EU)):
-        g.add((dataset, DCTERMS.spatial, URIRef(row["eu"].value)))
+        g.add((dataset, DCTERMS.spatial, URIRef(text_of(row, "eu"))))
     bounds = _date_bounds(store, ns)
     if bounds:
         period = BNode()

@@ -8,8 +8,8 @@ import logging
 import os
 import sys
 import textwrap
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 from dskg.config import Config
 from dskg.errors import DskgError

@@ -6,9 +6,10 @@ can be overridden by a command-line flag (flags win over the environment).
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 LOG_LEVELS = ("debug", "info", "warning", "error")
@@ -91,13 +92,13 @@ class Config:
         """The symlink that always names the last successful build."""
         return self.var_dir / "current"
 
-    def with_overrides(self, **values: Any) -> "Config":
+    def with_overrides(self, **values: Any) -> Config:
         """A copy with the given settings replaced; ``None`` values are ignored."""
         given = {k: v for k, v in values.items() if v is not None}
         return replace(self, **given)
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> "Config":
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Config:
         """Read ``DSKG_<NAME>`` variables, then apply explicit overrides."""
         environ = os.environ if environ is None else environ
         values: dict[str, Any] = {}

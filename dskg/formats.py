@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import io
 import json
-from typing import IO, Iterable, NamedTuple
+from collections.abc import Iterable
+from typing import IO, NamedTuple
 
-from dskg.rdf import RDF_TYPE, XSD, IRI, BlankNode, Term, Triple
+from dskg.rdf import IRI, RDF_TYPE, XSD, BlankNode, Term, Triple
 from dskg.store.oxigraph import serialize_triples
 
 #: Result-set formats: name → media type.

@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rdflib import Graph, Literal, URIRef
-from rdflib.term import Node
 from rdflib.namespace import DCTERMS, FOAF, ORG, PROV, RDF, RDFS, SKOS, XSD
+from rdflib.term import Node
 
-from dskg.curation import Curation, FunderEntry, OrganisationEntry, PracticeEntry, Place
+from dskg.curation import Curation, FunderEntry, OrganisationEntry, Place, PracticeEntry
 from dskg.fields import FIELDS, Field
 from dskg.ingest.dates import PartialDate
 from dskg.ingest.records import PracticeRecord, publication_order
@@ -54,7 +54,7 @@ def dominant_script(text: str, sample: int = 400) -> str | None:
             counts[script] = counts.get(script, 0) + 1
     if not counts:
         return None
-    script = max(counts, key=counts.get)
+    script = max(counts, key=lambda name: counts[name])
     return script if script in SCRIPT_LANGUAGES else None
 
 
@@ -70,7 +70,7 @@ def text_language(text: str, countries: list[URIRef], vocab: Vocabularies,
     native = vocab.ns.iri("def/country/nativeLabel")
     for country in countries:
         for label in country_graph.objects(country, native):
-            if label.language in candidates:
+            if isinstance(label, Literal) and label.language in candidates:
                 return label.language
     return candidates[0] if len(candidates) == 1 else "und"
 
@@ -102,7 +102,7 @@ class Mapper:
     def _practice(self, record: PracticeRecord) -> None:
         assert record.title is not None
         keys = [title_key(record.title),
-                origin_key(record.source, record.published and record.published.iso,
+                origin_key(record.source, record.published.iso if record.published else None,
                            record.entry)]
         slug = self.registry.mint("practice", record.title, *keys,
                                   exclude=self.slugs)

@@ -31,7 +31,7 @@ class IRI:
     value: str
 
     @classmethod
-    def checked(cls, value: str) -> "IRI":
+    def checked(cls, value: str) -> IRI:
         """An IRI from text a client sent; ``ValueError`` unless it is an absolute IRI."""
         if not _SCHEME.match(value) or _NOT_IN_IRI.search(value):
             raise ValueError(f"not an absolute IRI: {value!r}")
@@ -60,11 +60,11 @@ class Literal:
     language: str | None = None
 
     @classmethod
-    def tagged(cls, value: str, language: str) -> "Literal":
+    def tagged(cls, value: str, language: str) -> Literal:
         return cls(value, IRI(LANG_STRING), language)
 
     @classmethod
-    def typed(cls, value: str, datatype: str) -> "Literal":
+    def typed(cls, value: str, datatype: str) -> Literal:
         return cls(value, IRI(datatype))
 
     def __str__(self) -> str:
@@ -108,4 +108,6 @@ def to_rdflib(term: Term) -> _RdflibNode:
         return _RdflibBNode(term.value)
     if term.language:
         return _RdflibLiteral(term.value, lang=term.language)
+    if term.datatype.value == XSD + "string":  # rdflib keeps ``"a"`` and ``"a"^^xsd:string`` apart
+        return _RdflibLiteral(term.value)
     return _RdflibLiteral(term.value, datatype=_RdflibURIRef(term.datatype.value))

@@ -48,7 +48,7 @@ class SlugRegistry:
     _new_rows: list[tuple[str, str, str]] = field(default_factory=list)
 
     @classmethod
-    def load(cls, path: Path) -> "SlugRegistry":
+    def load(cls, path: Path) -> SlugRegistry:
         """The registry in ``path`` (empty if there is none); :class:`RegistryError`
         names the row of a file that cannot be trusted to keep IRIs stable."""
         registry = cls(path=path)

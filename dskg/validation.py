@@ -24,11 +24,12 @@ from rdflib.plugins.sparql.algebra import translateQuery
 from rdflib.plugins.sparql.parser import parseQuery
 from rdflib.plugins.sparql.processor import SPARQLProcessor
 from rdflib.query import Processor
+from rdflib.term import Node
 
 from dskg.lifeline import exit_with_parent
-from dskg.progress import Progress
 from dskg.mapping import MappedGraph
 from dskg.namespaces import Namespaces
+from dskg.progress import Progress
 
 BATCH_SIZE = 500
 SEVERITIES = {SH.Violation: "Violation", SH.Warning: "Warning", SH.Info: "Info"}
@@ -70,11 +71,12 @@ def _results(report: Graph) -> list[Finding]:
     # Only the report's own results: nested ones (sh:detail) explain them, they are not
     # further results, and carry the severity of the inner shape, not of the check.
     for result in report.objects(None, SH.result):
-        def one(prop):
+        def one(prop: URIRef, result: Node = result) -> str | None:
             value = report.value(result, prop)
             return None if value is None else str(value)
-        severity = SEVERITIES.get(report.value(result, SH.resultSeverity), "Violation")
-        findings.append(Finding(severity=severity, focus=one(SH.focusNode),
+        severity = SEVERITIES.get(URIRef(str(report.value(result, SH.resultSeverity))),
+                                  "Violation")
+        findings.append(Finding(severity=severity, focus=one(SH.focusNode) or "",
                                 path=one(SH.resultPath), message=one(SH.resultMessage) or "",
                                 value=one(SH.value)))
     return findings
@@ -146,7 +148,7 @@ class _Job:
     shapes: Graph
     batch_shapes: Graph
     batches: list[list[URIRef]]
-    rest: list[URIRef]
+    rest: list[Node]
 
 
 _JOB: _Job | None = None
@@ -186,7 +188,7 @@ def validate_mapped(mapped: MappedGraph, vocabularies: Graph, shapes: Graph,
     practices = sorted({s for g in graphs for s in g.subjects(RDF.type, ns.dskg.GoodPractice)
                         if isinstance(s, URIRef)})
     practice_set = set(practices)
-    rest = sorted({s for g in graphs for s in g.subjects() if s not in practice_set})
+    rest = sorted({s for g in graphs for s in g.subjects() if s not in practice_set}, key=str)
     context = Graph()
     for predicate in CONTEXT_PREDICATES:
         for triple in vocabularies.triples((None, predicate, None)):

@@ -9,10 +9,10 @@ from __future__ import annotations
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import RDF, XSD
 
-from dskg.config import Config
 from dskg.artefact.dumps import DUMPS
+from dskg.config import Config
 from dskg.namespaces import Namespaces
-from dskg.store import Store
+from dskg.store import Store, text_of
 
 VOID = Namespace("http://rdfs.org/ns/void#")
 EU_COUNTRY = "http://publications.europa.eu/resource/authority/country"
@@ -39,7 +39,7 @@ VOCABULARIES = ("http://purl.org/dc/terms/", "http://www.w3.org/2004/02/skos/cor
 
 def count(store: Store, query: str) -> int:
     [row] = list(store.select(query))
-    return int(row["n"].value)
+    return int(text_of(row, "n"))
 
 
 def _integer(value: int) -> Literal:
@@ -62,13 +62,13 @@ def void_graph(config: Config, store: Store, example_resources: list[str]) -> Gr
     for row in store.select(CLASS_PARTITIONS):
         partition = BNode()
         g.add((dataset, VOID.classPartition, partition))
-        g.add((partition, VOID["class"], URIRef(row["c"].value)))
-        g.add((partition, VOID.entities, _integer(int(row["n"].value))))
+        g.add((partition, VOID["class"], URIRef(text_of(row, "c"))))
+        g.add((partition, VOID.entities, _integer(int(text_of(row, "n")))))
     for row in store.select(PROPERTY_PARTITIONS):
         partition = BNode()
         g.add((dataset, VOID.propertyPartition, partition))
-        g.add((partition, VOID.property, URIRef(row["p"].value)))
-        g.add((partition, VOID.triples, _integer(int(row["n"].value))))
+        g.add((partition, VOID.property, URIRef(text_of(row, "p"))))
+        g.add((partition, VOID.triples, _integer(int(text_of(row, "n")))))
     g.add((dataset, VOID.sparqlEndpoint, URIRef(config.base + "sparql")))
     for name in DUMPS:
         g.add((dataset, VOID.dataDump, ns.iri(f"set/dumps/{name}")))

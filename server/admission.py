@@ -25,11 +25,10 @@ import ipaddress
 import math
 import os
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterator
-
 
 #: How long a client stays suspected after its last long-running or stopped query.
 SUSPECT_SECONDS = 300

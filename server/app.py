@@ -17,9 +17,9 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from dskg import __version__
 from dskg.artefact import Build
 from dskg.artefact.browse import FacetIndex
+from dskg.artefact.history import History
 from dskg.artefact.search import SearchIndex
 from dskg.config import Config
-from dskg.artefact.history import History
 from dskg.namespaces import Namespaces
 from server import browse, errors, graph, metadata, metrics, pages, resources, search, sparql
 from server.admission import Admission

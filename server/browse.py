@@ -14,15 +14,16 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, Response, abort, render_template, request
 
-from dskg.rdf import IRI, Triple
-from dskg.formats import serialize
 from dskg.artefact.browse import FACETS, FacetIndex, bit_positions
-from server.site import site
+from dskg.formats import serialize
+from dskg.rdf import IRI, Triple
+from dskg.store import text_of
 from server import map as europe
 from server.examples import load_examples
 from server.params import page_number
 from server.queries import query
 from server.rendering import label_of
+from server.site import site
 
 blueprint = Blueprint("browse", __name__)
 
@@ -160,7 +161,7 @@ def _countries_by_numeric(build_id: str) -> dict[str, str]:
     rows = site().store.select(NUMERIC_CODES, {
         "scheme": IRI(base + "def/country"),
         "numeric": IRI(base + "def/country/ISO3166-1-numeric")})
-    return {row["code"].value: row["country"].value for row in rows}
+    return {text_of(row, "code"): text_of(row, "country") for row in rows}
 
 
 @blueprint.get("/map")

@@ -10,9 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-
-from dskg.rdf import IRI, BlankNode, Literal, Triple
-from dskg.store import Queryable
+from dskg.rdf import IRI, BlankNode, Literal, Subject, Term, Triple
+from dskg.store import Queryable, iri_of, term_of, text_of
 from server.queries import paged, query
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
@@ -22,9 +21,10 @@ LABEL_PREDICATE = IRI("http://www.w3.org/2000/01/rdf-schema#label")
 @dataclass
 class Description:
     iri: str
-    outgoing: list[tuple[IRI, object, str]] = field(default_factory=list)
-    blank: dict[str, list[tuple[IRI, object]]] = field(default_factory=dict)
-    incoming: list[tuple[object, IRI]] = field(default_factory=list)
+    #: (predicate, value, graph) of each statement about the resource.
+    outgoing: list[tuple[IRI, Term, str]] = field(default_factory=list)
+    blank: dict[str, list[tuple[IRI, Term]]] = field(default_factory=dict)
+    incoming: list[tuple[Subject, IRI]] = field(default_factory=list)
     incoming_total: int = 0
     page: int = 1
     page_size: int = 50
@@ -39,7 +39,8 @@ class Description:
         return [o.value for p, o, _ in self.outgoing if p.value == RDF_TYPE]
 
     def triples(self) -> list[Triple]:
-        """The description as RDF: statements, blank-node closure, labels, inverse page."""
+        """The description as RDF: statements, blank-node closure, labels, inverse page;
+        in a stable order, so the same description is always the same document."""
         this = IRI(self.iri)
         seen, triples = set(), []
 
@@ -59,7 +60,8 @@ class Description:
             if iri != self.iri:
                 for label in labels:
                     add(Triple(IRI(iri), LABEL_PREDICATE, label))
-        return triples
+        return sorted(triples, key=lambda t: (t.subject != this, str(t.subject),
+                                              str(t.predicate), str(t.object)))
 
 
 class Describer:
@@ -80,16 +82,18 @@ class Describer:
         this = IRI(iri)
         description = Description(iri=iri, page=page, page_size=page_size)
         for row in self.store.select(query("outgoing"), {"this": this}):
-            description.outgoing.append((row["p"], row["o"], row["g"].value))
-            if isinstance(row["o"], BlankNode):
-                description.blank[row["o"].value] = [
-                    (r["p"], r["o"]) for r in self.store.select(query("blank_node"),
-                                                                {"this": row["o"]})]
+            value = term_of(row, "o")
+            description.outgoing.append((iri_of(row, "p"), value, text_of(row, "g")))
+            if isinstance(value, BlankNode):
+                description.blank[value.value] = [
+                    (iri_of(r, "p"), term_of(r, "o"))
+                    for r in self.store.select(query("blank_node"), {"this": value})]
         counted = self.store.select(query("incoming_count"), {"this": this})
-        description.incoming_total = int(counted[0]["n"].value) if counted else 0
+        description.incoming_total = int(text_of(counted[0], "n")) if counted else 0
         offset = (page - 1) * page_size
         rows = self.store.select(paged("incoming", page_size, offset), {"this": this})
-        description.incoming = [(row["s"], row["p"]) for row in rows]
+        description.incoming = [(subject, iri_of(row, "p")) for row in rows
+                                if isinstance(subject := term_of(row, "s"), (IRI, BlankNode))]
         linked = {iri}
         for predicate, value, _ in description.outgoing:
             linked.add(predicate.value)

@@ -17,22 +17,33 @@ from __future__ import annotations
 
 import io
 import math
+from collections.abc import Callable, Iterable
 from functools import lru_cache
-from typing import Callable, Iterable
 from urllib.parse import parse_qs
 
-
-from dskg.rdf import XSD, IRI, BlankNode, Literal, Triple
-from server.query_runner import (NotAcceptable, QueryError, QueryLimitExceeded, QueryRequest,
-                               QueryTimeout)
-from dskg.formats import (FORMAT_ALIASES, GRAPH_FORMATS, GRAPH_MEDIA, RESULT_FORMATS,
-                          RESULT_MEDIA, serialize)
+from dskg.formats import (
+    FORMAT_ALIASES,
+    GRAPH_FORMATS,
+    GRAPH_MEDIA,
+    RESULT_FORMATS,
+    RESULT_MEDIA,
+    serialize,
+)
+from dskg.rdf import IRI, XSD, BlankNode, Literal, Triple
 from server import metrics
 from server.admission import Rejected
 from server.guard import QueryRefused
 from server.headers import EVERY_RESPONSE, PREFLIGHT
 from server.negotiation import best_match, parse_accept, quality
+from server.query_runner import (
+    NotAcceptable,
+    QueryError,
+    QueryLimitExceeded,
+    QueryRequest,
+    QueryTimeout,
+)
 from server.worker import RequestReadTimeout
+
 RESULT_OFFERS = list(dict.fromkeys(RESULT_MEDIA))
 GRAPH_OFFERS = list(dict.fromkeys(GRAPH_MEDIA))
 SD_OFFERS = ["text/turtle", "application/ld+json", "application/rdf+xml",

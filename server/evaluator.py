@@ -17,6 +17,7 @@ payload (both ends are ours). See :mod:`server.querypool` for the other end.
 """
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import json
 import marshal
@@ -101,10 +102,8 @@ def answer(store, request: tuple, base: str, prefixes: dict) -> tuple:
 
 def serve(settings: dict) -> None:
     """Answer requests until the web worker closes the pipes (or is gone)."""
-    try:
+    with contextlib.suppress(BrokenPipeError):
         _serve(settings)
-    except BrokenPipeError:
-        pass
 
 
 def _serve(settings: dict) -> None:

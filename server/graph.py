@@ -13,10 +13,10 @@ import hashlib
 from flask import Blueprint, jsonify, request
 
 from dskg.rdf import IRI
-from server.site import site
 from server.describe import RDF_TYPE, Description
 from server.rendering import label_of
 from server.resources import CACHE_CONTROL, describer_for
+from server.site import site
 
 blueprint = Blueprint("graph", __name__)
 
@@ -66,11 +66,11 @@ def neighbourhood(description: Description) -> list[dict]:
     for predicate, value, _ in description.outgoing:
         if isinstance(value, IRI) and predicate.value != RDF_TYPE:
             targets.append((predicate.value, value.value))
-    for predicate, target in targets[:MAX_OUTGOING]:
+    for link, target in targets[:MAX_OUTGOING]:
         if target not in nodes:
             nodes.add(target)
             elements.append(_node(target, labels))
-        elements.append(_edge(iri, predicate, target, labels))
+        elements.append(_edge(iri, link, target, labels))
     if len(targets) > MAX_OUTGOING:
         elements += _more(iri, len(targets) - MAX_OUTGOING, "out")
     for subject, predicate in description.incoming:

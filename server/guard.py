@@ -43,7 +43,7 @@ class QueryLimits:
     services: frozenset[str] = frozenset()
 
     @classmethod
-    def from_config(cls, config) -> "QueryLimits":
+    def from_config(cls, config) -> QueryLimits:
         return cls(config.query_max_length, config.query_max_depth,
                    frozenset(config.service_allow.split()))
 
@@ -103,7 +103,8 @@ def _scan(query: str, limits: QueryLimits) -> None:
         elif char in CLOSERS:
             depth -= 1
         elif char.isalpha() or char == "_":
-            word = _WORD.match(query, position).group()
+            found = _WORD.match(query, position)
+            word = found.group() if found else char
             if word.lower() == "service" and previous not in (":", "?", "$", "_"):
                 _check_service(query, position + len(word), limits)
             position += len(word)

@@ -11,7 +11,7 @@ import logging
 import re
 import time
 import uuid
-from typing import Callable, Iterable
+from collections.abc import Callable, Iterable
 
 log = logging.getLogger("dskg.request")
 

@@ -83,7 +83,7 @@ def _path(polygons: list[list[list[int]]], arcs) -> str:
 
 def _split_at_antimeridian(points: list[tuple[float, float]]) -> list[list]:
     """Rings that cross ±180° (Russia) would draw a line across the whole map."""
-    pieces = [[]]
+    pieces: list[list[tuple[float, float]]] = [[]]
     for point in points:
         if pieces[-1] and abs(point[0] - pieces[-1][-1][0]) > 180:
             pieces.append([])

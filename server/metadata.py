@@ -4,18 +4,22 @@ from __future__ import annotations
 import hashlib
 
 from flask import Blueprint, Response, abort, render_template, request, url_for
-
 from rdflib import Graph
 
-from dskg.rdf import Triple, from_rdflib
 from dskg.artefact.dumps import DUMPS
 from dskg.artefact.history import LDES, TREE, fragment_graph, stream_graph
 from dskg.formats import GRAPH_FORMATS
-from server.site import site
+from dskg.rdf import Triple, from_rdflib
 from server.negotiation import best_match
 from server.params import page_number
-from server.resources import (CACHE_CONTROL, EXTENSION_BY_MEDIA, FORMAT_BY_EXTENSION,
-                              represent, serialize)
+from server.resources import (
+    CACHE_CONTROL,
+    EXTENSION_BY_MEDIA,
+    FORMAT_BY_EXTENSION,
+    represent,
+    serialize,
+)
+from server.site import site
 
 blueprint = Blueprint("metadata", __name__)
 
@@ -40,8 +44,8 @@ def _whole_document(graph: Graph, path: str, ext: str | None,
     name = FORMAT_BY_EXTENSION[ext]
     prefixes = site().ns.prefixes() | (extra_prefixes or {})
     if name == "jsonld":
-        body = serialize([Triple(*(from_rdflib(t) for t in triple)) for triple in graph],
-                         name, extra_prefixes)
+        body = serialize([Triple(from_rdflib(s), from_rdflib(p), from_rdflib(o))  # type: ignore[arg-type]
+                          for s, p, o in graph], name, extra_prefixes)
     else:
         for prefix, namespace in prefixes.items():
             graph.bind(prefix, namespace, override=True)

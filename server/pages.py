@@ -7,8 +7,8 @@ from dskg import __version__
 from dskg.artefact.dumps import DUMPS
 from dskg.artefact.indexes import KINDS
 from server import metrics, structured
-from server.site import site
 from server.params import page_number
+from server.site import site
 
 blueprint = Blueprint("pages", __name__)
 

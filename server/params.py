@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from flask import abort, request
 
-
 #: No list has this many pages; a larger number is refused before any arithmetic.
 MAX_PAGE = 10**9
 

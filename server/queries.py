@@ -5,13 +5,13 @@ pasted into query text; the only formatted parts are integers for paging.
 """
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 FOLDER = Path(__file__).resolve().parent / "queries"
 
 
-@lru_cache(maxsize=None)
+@cache
 def query(name: str) -> str:
     return (FOLDER / f"{name}.rq").read_text(encoding="utf-8")
 

@@ -37,17 +37,23 @@ import subprocess
 import sys
 import threading
 import time
-from contextlib import ExitStack, contextmanager
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager, suppress
 from pathlib import Path
-from typing import Iterator
 
 from dskg.config import Config
-from server.query_runner import (NotAcceptable, QueryError, QueryLimitExceeded, QueryRequest,
-                               QueryResponse, QueryTimeout)
 from server import metrics
 from server.admission import Admission, Rejected
 from server.evaluator import read_frame, write_frame
 from server.guard import QueryLimits, QueryRefused, check_query
+from server.query_runner import (
+    NotAcceptable,
+    QueryError,
+    QueryLimitExceeded,
+    QueryRequest,
+    QueryResponse,
+    QueryTimeout,
+)
 
 log = logging.getLogger("dskg.querypool")
 HEAVY_NICENESS = 10
@@ -75,6 +81,7 @@ class Evaluator:
             [sys.executable, "-P", str(EVALUATOR), json.dumps(settings)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, bufsize=0,
             env=environment | {"MALLOC_ARENA_MAX": "2"})
+        assert self.process.stdin is not None and self.process.stdout is not None
         self.to_child = self.process.stdin.fileno()
         self.from_child = self.process.stdout.fileno()
         self.poll = select.poll()
@@ -109,15 +116,14 @@ class Evaluator:
             pass
 
     def kill(self) -> None:
-        try:
+        with suppress(ProcessLookupError):
             self.process.send_signal(signal.SIGKILL)
-        except ProcessLookupError:
-            pass
         self.close()
 
     def close(self) -> None:
         for pipe in (self.process.stdin, self.process.stdout):
-            pipe.close()
+            if pipe is not None:
+                pipe.close()
         try:
             self.process.wait(timeout=10)
         except subprocess.TimeoutExpired:
@@ -187,7 +193,7 @@ class QueryPool:
             metrics.QUEUE.dec()
 
     def _evaluate(self, evaluator: Evaluator, request: QueryRequest,
-                  slots: "Slots") -> tuple[tuple, bool]:
+                  slots: Slots) -> tuple[tuple, bool]:
         """The evaluator's answer, and whether the query ran past ``heavy_after`` (then
         it needs heavy ``slots``, and runs on at a lower priority). Both limits count
         from the moment the evaluator has the query.
@@ -225,7 +231,7 @@ class QueryPool:
             raise QueryTimeout()
         return answer, True
 
-    def _go_heavy(self, slots: "Slots", client: str) -> None:
+    def _go_heavy(self, slots: Slots, client: str) -> None:
         """Take this worker's and the server's heavy slots for ``client``'s query, or
         raise :class:`Rejected`; either way the client is suspected for a while."""
         self.admission.suspect(client)

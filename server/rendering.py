@@ -104,7 +104,8 @@ def render_term(term, labels: dict | None = None) -> Markup:
             term.language, value, term.language)
     datatype = term.datatype.value
     if datatype.startswith(XSD) and datatype != XSD + "string":
-        return Markup("{} <small class=datatype>{}</small>").format(value, "xsd:" + datatype[len(XSD):])
+        return Markup("{} <small class=datatype>{}</small>").format(
+            value, "xsd:" + datatype[len(XSD):])
     return Markup(value)
 
 

@@ -12,14 +12,15 @@ import re
 
 from flask import Blueprint, Response, redirect, render_template, request
 
-from dskg.rdf import IRI, Triple
 from dskg import formats
 from dskg.formats import GRAPH_FORMATS
+from dskg.rdf import IRI, Triple
+from dskg.store import text_of
 from server import structured
-from server.site import site
 from server.negotiation import best_match
 from server.params import page_number
 from server.queries import query
+from server.site import site
 
 blueprint = Blueprint("resources", __name__)
 
@@ -106,6 +107,7 @@ def represent(iri: str, document_path: str, ext: str | None):
         ext = EXTENSION_BY_MEDIA[media]
     page = page_number()
     description = describer.describe(iri, page, site().config.page_size)
+    body: str | bytes
     if ext == "html":
         body = render_template("resource.html", d=description, iri=iri,
                                alternates=_alternates(document_path),
@@ -162,8 +164,8 @@ def _ontology_terms(iri: str, description) -> list[dict]:
         return []
     terms: dict[str, dict] = {}
     for row in site().store.select(query("ontology_terms"), {"this": IRI(iri)}):
-        entry = terms.setdefault(row["term"].value, {"iri": row["term"].value,
-                                                    "kind": row["kind"].value, "supers": []})
+        entry = terms.setdefault(text_of(row, "term"), {"iri": text_of(row, "term"),
+                                                    "kind": text_of(row, "kind"), "supers": []})
         for key in ("label", "comment", "domain", "range"):
             if row[key] is not None:
                 entry[key] = row[key]

@@ -8,11 +8,11 @@ from __future__ import annotations
 import csv
 import io
 import json
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from xml.sax.saxutils import escape, quoteattr
 
 from dskg.formats import serialize
-from dskg.rdf import XSD, IRI, BlankNode, Literal, Term
+from dskg.rdf import IRI, XSD, BlankNode, Literal, Term
 
 XSD_STRING = XSD + "string"
 

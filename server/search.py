@@ -27,8 +27,8 @@ from markupsafe import Markup, escape
 
 from dskg.artefact.browse import fold_text
 from dskg.artefact.search import Listing, search_terms
-from server.site import site
 from server.params import page_number
+from server.site import site
 
 blueprint = Blueprint("search", __name__)
 
@@ -53,7 +53,7 @@ def snippet(texts: list[str], terms: list[str], width: int = 90) -> Markup:
                          Markup("</mark>"))
             cursor = match.end()
         parts.append(escape(text[cursor:end]))
-        return Markup(("…" if start else "")) + Markup("").join(parts) + \
+        return Markup("…" if start else "") + Markup("").join(parts) + \
             Markup("…" if end < len(text) else "")
     return Markup(escape(texts[0][:width * 2] if texts else ""))
 

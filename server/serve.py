@@ -25,9 +25,9 @@ from pathlib import Path
 
 from gunicorn.app.base import BaseApplication
 
-from dskg.config import Config
 from dskg.artefact import Build, BuildUnusable
 from dskg.artefact.lifecycle import hold_build
+from dskg.config import Config
 
 log = logging.getLogger("dskg.serve")
 

@@ -2,21 +2,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from flask import current_app, request
 
 from dskg.artefact import Build
-from dskg.config import Config
+from dskg.artefact.browse import FacetIndex
 from dskg.artefact.history import History
+from dskg.artefact.search import SearchIndex
+from dskg.config import Config
 from dskg.namespaces import Namespaces
 from dskg.store import MemoryStore
+from server.describe import Describer
 from server.graphstore import SiteStore
-
-if TYPE_CHECKING:  # the views import this module; these modules import views' helpers
-    from server.browse import FacetIndex
-    from server.describe import Describer
-    from server.search import SearchIndex
 
 
 @dataclass
@@ -27,12 +24,12 @@ class Site:
     ns: Namespaces
     build: Build
     store: SiteStore
-    describer: "Describer"
+    describer: Describer
     meta: MemoryStore
-    meta_describer: "Describer"
+    meta_describer: Describer
     history: History
-    facet_index: "FacetIndex"
-    search_index: "SearchIndex"
+    facet_index: FacetIndex
+    search_index: SearchIndex
 
     def iri_for_path(self, path: str) -> str:
         """The IRI a request path names (paths are relative to the app's mount point)."""

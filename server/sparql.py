@@ -13,9 +13,9 @@ from urllib.parse import quote, urlencode
 
 from flask import Blueprint, Response, render_template, request, url_for
 
+from server.endpoint import query_failure
 from server.query_runner import NotAcceptable, QueryRequest
 from server.site import site
-from server.endpoint import query_failure
 
 blueprint = Blueprint("sparql", __name__)
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 import json
 
 from flask import request
-from dskg.rdf import IRI, Literal
 from markupsafe import Markup
 
 from dskg.artefact.dumps import DUMPS
-from server.site import site
+from dskg.rdf import IRI, Literal
 from server.rendering import label_of, pick_label
+from server.site import site
 
 DCT = "http://purl.org/dc/terms/"
 SCHEMA = "https://schema.org/"

@@ -16,7 +16,7 @@ import select
 import socket
 import time
 
-from gunicorn.workers.gthread import ThreadWorker, TConn
+from gunicorn.workers.gthread import TConn, ThreadWorker
 
 #: How long one write of an answer may wait for a client that does not read.
 SEND_TIMEOUT = 60.0

@@ -9,6 +9,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from dskg.artefact import Layout
 from dskg.config import Config
@@ -16,6 +17,15 @@ from dskg.namespaces import Namespaces
 from dskg.vocab import Vocabularies, load_vocabularies
 
 ROOT = Path(__file__).resolve().parent.parent
+
+#: Generated examples per property: "full" in ``make test``, "quick" in the fast subset.
+settings.register_profile("full", max_examples=150, deadline=None)
+settings.register_profile("quick", max_examples=20, deadline=None)
+
+
+def pytest_configure(config) -> None:
+    quick = "not slow" in (config.getoption("markexpr") or "")
+    settings.load_profile("quick" if quick else "full")
 SAMPLE = ROOT / "data" / "sources" / "good-practices-listing.txt"
 PAGES = Path(__file__).resolve().parent / "pages"
 BASE = "http://localhost:8080/"

@@ -20,9 +20,9 @@ from dskg.build import BuildFailed, build
 
 from .conftest import BASE, PAGES, current, make_project, open_current_store
 
-PRACTICES = """
-    PREFIX dskg: <%sdef/dskg/>
-    SELECT ?p WHERE { ?p a dskg:GoodPractice } ORDER BY ?p""" % BASE
+PRACTICES = f"""
+    PREFIX dskg: <{BASE}def/dskg/>
+    SELECT ?p WHERE {{ ?p a dskg:GoodPractice }} ORDER BY ?p"""
 
 
 def practice_iris(store) -> list[str]:

@@ -14,8 +14,8 @@ import pytest
 
 from dskg.artefact.browse import fold_text, open_read_only, write_browse_index
 from dskg.artefact.search import SearchIndex, search_terms
-from dskg.store import open_store
 from dskg.namespaces import Namespaces
+from dskg.store import open_store
 
 from .conftest import BASE, current
 

@@ -101,7 +101,7 @@ class Build:
     report: dict
 
     @classmethod
-    def open(cls, path: Path) -> "Build":
+    def open(cls, path: Path) -> Build:
         """The build at ``path``; :class:`BuildUnusable` if it is missing or unreadable."""
         if not Path(path).exists():
             raise BuildUnusable(f"no build at {path}; run `dskg build` first")

@@ -1,27 +1,28 @@
-"""The faceted-browse and search index of a build (``browse.sqlite``).
+"""The faceted-browse and search index of a build: its writer, codec and readers.
 
 Oxigraph answers a facet count over 100k practices in about a second and a
 title-ordered page in several; browsing needs both in milliseconds, for every
 combination of facets. The store only changes at build time, so each build writes
-this index beside it: practices numbered in title order, a bitset over them for
-each facet value (and one over the practices in publication order), an FTS5 full-text table over titles, descriptions and
+this index beside it (:attr:`dskg.artefact.Layout.browse`): practices numbered in
+title order, a bitset over them for each facet value (and one over the practices in
+publication order), an FTS5 full-text table over titles, descriptions and
 organisation names (case and diacritics folded, every script), and its vocabulary,
-with a bitset over practices for each frequent word. The server turns
-the facet rows into bitsets and answers from those; the store stays the source.
+with a bitset over practices for each frequent word. The server turns the facet rows
+into bitsets (:class:`FacetIndex`) and answers from those; the store stays the source.
 """
 from __future__ import annotations
 
 import re
 import sqlite3
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from dskg import fields
 from dskg.namespaces import Namespaces
 from dskg.rdf import IRI, Literal
-from dskg.store import Store
+from dskg.store import Store, text_of
 from dskg.vocab import fold
 
 #: Facet key → (title, field): the facets of :data:`dskg.fields.FACETS`, in order.
@@ -132,6 +133,8 @@ def bit_positions(bits: int, skip: int = 0, take: int | None = None,
     Whole bytes are counted and passed over, so reaching page 2,000 of 100k results
     costs one pass over 12.5 kB, not a shift of a 100k-bit number per practice.
     """
+    if take == 0:
+        return []
     data = bits.to_bytes((bits.bit_length() + 7) // 8 or 1, "little")
     indexes = range(len(data) - 1, -1, -1) if descending else range(len(data))
     found: list[int] = []
@@ -182,19 +185,19 @@ def write_browse_index(store: Store, ns: Namespaces, path: Path,
     descriptions: dict[str, list] = {}
     issued: dict[str, str] = {}
     for row in store.select(PRACTICES, bound):
-        iri = row["p"].value
+        iri = text_of(row, "p")
         titles.setdefault(iri, []).append(row["title"])
         if row["description"] is not None:
             descriptions.setdefault(iri, []).append(row["description"])
         if row["issued"] is not None:
-            issued[iri] = row["issued"].value
+            issued[iri] = text_of(row, "issued")
     order = sorted(titles, key=lambda iri: (fold(_first_by_language(titles[iri])), iri))
     number = {iri: index for index, iri in enumerate(order)}
     newest_last = sorted(order, key=lambda iri: (issued.get(iri) or "", number[iri]))
     published = {iri: index for index, iri in enumerate(newest_last)}
     organisations: dict[str, set[str]] = {}
     for row in store.select(ORGANISATIONS.format(dskg=ns.dskg), bound):
-        organisations.setdefault(row["p"].value, set()).add(row["name"].value)
+        organisations.setdefault(text_of(row, "p"), set()).add(text_of(row, "name"))
     path.unlink(missing_ok=True)
     connection = sqlite3.connect(path)
     try:
@@ -216,14 +219,14 @@ def write_browse_index(store: Store, ns: Namespaces, path: Path,
             members: dict[str, tuple[str | None, set[str]]] = {}
             for row in store.select(VALUES, bound | {
                     "property": IRI(str(ns.expand(declared.property)))}):
-                if row["p"].value not in number:
+                if text_of(row, "p") not in number:
                     continue
+                value = text_of(row, "value")
                 if declared.facet and declared.facet.by_year:
-                    key, iri = row["value"].value[:4], None
+                    key, value_iri = value[:4], None
                 else:  # the IRI's last segment: short, readable, shareable URLs
-                    iri = row["value"].value
-                    key = iri.rstrip("/").rsplit("/", 1)[-1]
-                members.setdefault(key, (iri, set()))[1].add(row["p"].value)
+                    key, value_iri = value.rstrip("/").rsplit("/", 1)[-1], value
+                members.setdefault(key, (value_iri, set()))[1].add(text_of(row, "p"))
             connection.executemany("INSERT INTO facet VALUES (?, ?, ?, ?, ?)", (
                 (facet, key, iri, bitset((number[p] for p in practices), len(order)),
                  bitset((published[p] for p in practices), len(order)))

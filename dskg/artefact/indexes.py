@@ -80,6 +80,6 @@ class Indexes:
     lists: dict[str, list[list[str]]]
 
     @classmethod
-    def load(cls, path: Path) -> "Indexes":
+    def load(cls, path: Path) -> Indexes:
         data = json.loads(path.read_text(encoding="utf-8"))
         return cls(counts=data["counts"], triples=data["triples"], lists=data["lists"])

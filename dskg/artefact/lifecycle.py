@@ -1,17 +1,17 @@
 """Where builds live on disk, and how a new one replaces the old atomically.
 
 ``var/builds/<id>/`` holds one build (its files: :class:`dskg.artefact.Layout`).
-``var/current`` is a symlink to the last build that passed validation. A build writes only into its own new directory
-and moves the symlink last (an atomic rename), so a failed or killed build leaves
-the previous store in place and readable. Servers open ``var/current/store``
-read-only.
+``var/current`` is a symlink to the last build that passed validation. A build
+writes only into its own new directory and moves the symlink last (an atomic
+rename), so a failed or killed build leaves the previous build in place and
+readable. A server pins the build it serves (:func:`hold_build`), so pruning keeps it.
 """
 from __future__ import annotations
 
 import fcntl
 import os
 import shutil
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 #: Finished builds kept besides the current one, so that a server still reading the
@@ -26,7 +26,7 @@ def new_build_dir(var_dir: Path) -> Path:
     """A fresh, empty directory for one build, marked as in progress."""
     builds = var_dir / "builds"
     builds.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     path = builds / f"{stamp}-{os.getpid()}"
     path.mkdir()
     (path / IN_PROGRESS).touch()

@@ -21,8 +21,8 @@ from __future__ import annotations
 import math
 import re
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from dskg.artefact.browse import WORD, bit_positions, bitset, fold_text, read_bitset
 

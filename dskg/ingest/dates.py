@@ -58,7 +58,7 @@ class PartialDate:
         return date(self.year, self.month or 1, self.day or 1)
 
     def latest(self) -> date:
-        if self.day is not None:
+        if self.day is not None and self.month is not None:
             return date(self.year, self.month, self.day)
         if self.month is not None:
             next_month = date(self.year + self.month // 12, self.month % 12 + 1, 1)

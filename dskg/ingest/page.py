@@ -100,9 +100,10 @@ class _Splitter:
         pre_title = self._take_pre_title(index)
         entry = self._new_entry(index)
         entry.tag_line = line.strip()
-        if pre_title is not None:
+        above = pre_title_line(self.lines, index)
+        if pre_title is not None and above is not None:
             entry.pre_title = pre_title
-            entry.first_line = pre_title_line(self.lines, index) + 1
+            entry.first_line = above + 1
 
     def _take_pre_title(self, index: int) -> str | None:
         """A title repeated just above the tag line belongs to the new entry, not the old."""

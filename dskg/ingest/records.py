@@ -13,10 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-
+from dskg.fields import FIELDS
 from dskg.ingest.dates import PartialDate, ends_before_start, parse_date
 from dskg.ingest.page import PLACEHOLDER, PUBLISHED_LINE, RawEntry, split_page
-from dskg.fields import FIELDS
 from dskg.vocab import Vocabularies, fold
 
 #: Tag-line categories that group facet values rather than being one.

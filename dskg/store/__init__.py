@@ -9,11 +9,21 @@ and Graph Store protocols is a third module beside them.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
-from dskg.store.interface import (Bindings, Queryable, QueryResult, QuerySyntaxError, Row,
-                                  Store, StoreError)
+from dskg.store.interface import (
+    Bindings,
+    Queryable,
+    QueryResult,
+    QuerySyntaxError,
+    Row,
+    Store,
+    StoreError,
+    iri_of,
+    term_of,
+    text_of,
+)
 from dskg.store.memory import MemoryStore
 from dskg.store.oxigraph import OxigraphStore
 
@@ -28,5 +38,6 @@ def create_store(path: Path, graphs: Iterable[tuple[str, bytes]]) -> None:
     OxigraphStore.create(path, graphs)
 
 
-__all__ = ["Bindings", "MemoryStore", "Queryable", "QueryResult", "QuerySyntaxError", "Row", "Store",
-           "StoreError", "create_store", "open_store"]
+__all__ = ["Bindings", "MemoryStore", "Queryable", "QueryResult", "QuerySyntaxError", "Row",
+           "Store", "StoreError", "create_store", "iri_of", "open_store", "term_of",
+           "text_of"]

@@ -1,14 +1,37 @@
 """The types of the store interface (see :mod:`dskg.store`)."""
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import IO, Iterator, Mapping, Protocol, Sequence
+from typing import Protocol
 
 from dskg.errors import DskgError
-from dskg.rdf import Term, Triple
+from dskg.rdf import IRI, Term, Triple
 
+#: One solution: variable name → value, ``None`` where the variable is unbound.
 Row = dict[str, Term | None]
 Bindings = Mapping[str, Term]
+
+
+def term_of(row: Row, name: str) -> Term:
+    """The value of a variable the query always binds."""
+    term = row[name]
+    if term is None:
+        raise StoreError(f"the query left ?{name} unbound")
+    return term
+
+
+def iri_of(row: Row, name: str) -> IRI:
+    """The value of a variable the query always binds to an IRI (a predicate, say)."""
+    term = term_of(row, name)
+    if not isinstance(term, IRI):
+        raise StoreError(f"the query bound ?{name} to {term}, not an IRI")
+    return term
+
+
+def text_of(row: Row, name: str) -> str:
+    """The lexical value of a variable the query always binds."""
+    return term_of(row, name).value
 
 
 class StoreError(DskgError):
@@ -29,6 +52,12 @@ class QueryResult:
     rows: Iterator[list[Term | None]] = iter(())
     boolean: bool = False
     triples: Iterator[Triple] = iter(())
+
+
+class Output(Protocol):
+    """Where a store writes its content: a binary file, plain or compressed."""
+
+    def write(self, data: bytes, /) -> object: ...
 
 
 class Queryable(Protocol):
@@ -53,7 +82,7 @@ class Store(Queryable, Protocol):
     def count(self) -> int:
         """Number of quads."""
 
-    def dump(self, out: IO[bytes], name: str, prefixes: dict[str, str] | None = None) -> None:
+    def dump(self, out: Output, name: str, prefixes: dict[str, str] | None = None) -> None:
         """The whole store: ``"nquads"`` keeps the named graphs; a graph format
         (:data:`dskg.formats.GRAPH_FORMATS`) writes the distinct triples of all graphs."""
 

@@ -6,8 +6,9 @@ Held with rdflib rather than Oxigraph: Oxigraph's storage turns derived integer 
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Mapping
+from typing import Any
 
 from rdflib import Dataset, Graph, URIRef
 
@@ -29,8 +30,8 @@ class MemoryStore:
         return Graph() + self.dataset.graph(URIRef(name))
 
     def _query(self, query: str, bindings: Bindings | None):
-        return self.dataset.query(query, initBindings={
-            k: to_rdflib(v) for k, v in (bindings or {}).items()})
+        bound: dict[str, Any] = {k: to_rdflib(v) for k, v in (bindings or {}).items()}
+        return self.dataset.query(query, initBindings=bound)
 
     def select(self, query: str, bindings: Bindings | None = None) -> list[Row]:
         result = self._query(query, bindings)

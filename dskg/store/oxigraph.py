@@ -7,13 +7,14 @@ this module: rows and triples come back as :mod:`dskg.rdf` terms.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import IO, Iterable, Iterator, Sequence
+from typing import IO, cast
 
 import pyoxigraph as ox
 
 from dskg.rdf import IRI, BlankNode, Literal, Term, Triple
-from dskg.store.interface import Bindings, QueryResult, QuerySyntaxError, Row, StoreError
+from dskg.store.interface import Bindings, Output, QueryResult, QuerySyntaxError, Row, StoreError
 
 #: Our format names (dskg.formats) → Oxigraph's formats.
 RDF_FORMATS = {
@@ -57,19 +58,25 @@ def native(term: Term) -> ox.NamedNode | ox.BlankNode | ox.Literal:
 
 
 def _neutral_triple(triple: ox.Triple) -> Triple:
-    return Triple(neutral(triple.subject), neutral(triple.predicate),  # type: ignore[arg-type]
-                  neutral(triple.object))
+    subject = triple.subject
+    return Triple(IRI(subject.value) if isinstance(subject, ox.NamedNode)
+                  else BlankNode(subject.value) if isinstance(subject, ox.BlankNode)
+                  else BlankNode(),  # an RDF 1.2 triple term as subject: not in our data
+                  IRI(triple.predicate.value), neutral(triple.object))
 
 
 def _native_triple(triple: Triple) -> ox.Triple:
-    return ox.Triple(native(triple.subject), native(triple.predicate), native(triple.object))
+    subject = triple.subject
+    return ox.Triple(ox.NamedNode(subject.value) if isinstance(subject, IRI)
+                     else ox.BlankNode(subject.value),
+                     ox.NamedNode(triple.predicate.value), native(triple.object))
 
 
 def serialize_triples(triples: Iterable[Triple], name: str,
                       prefixes: dict[str, str] | None = None) -> bytes:
     """Triples in one of our graph formats, written by Oxigraph's serialiser."""
     return ox.serialize((_native_triple(t) for t in triples), format=RDF_FORMATS[name],
-                        prefixes=prefixes)
+                        prefixes=prefixes) or b""
 
 
 class OxigraphStore:
@@ -79,7 +86,7 @@ class OxigraphStore:
         self._store, self.path = store, path
 
     @classmethod
-    def read_only(cls, path: Path) -> "OxigraphStore":
+    def read_only(cls, path: Path) -> OxigraphStore:
         if not Path(path).exists():
             raise StoreError(f"no store at {path}")
         try:
@@ -106,8 +113,8 @@ class OxigraphStore:
         return {ox.Variable(name): native(value) for name, value in (bindings or {}).items()}
 
     def select(self, query: str, bindings: Bindings | None = None) -> list[Row]:
-        solutions = self._store.query(query, use_default_graph_as_union=True,
-                                      substitutions=self._substitutions(bindings))
+        solutions = cast(ox.QuerySolutions, self._store.query(
+            query, use_default_graph_as_union=True, substitutions=self._substitutions(bindings)))
         names = [v.value for v in solutions.variables]
         return [{name: (None if (value := row[name]) is None else neutral(value))
                  for name in names} for row in solutions]
@@ -131,23 +138,28 @@ class OxigraphStore:
         if isinstance(result, ox.QueryBoolean):
             return QueryResult("ask", boolean=bool(result))
         if isinstance(result, ox.QuerySolutions):
-            variables = [v.value for v in result.variables]
+            solutions: ox.QuerySolutions = result
+            variables = [v.value for v in solutions.variables]
             rows = ([None if (value := solution[v]) is None else neutral(value)
-                     for v in variables] for solution in result)
+                     for v in variables] for solution in solutions)
             return QueryResult("select", variables=variables, rows=rows)
-        return QueryResult("graph", triples=(_neutral_triple(t) for t in result))
+        graph: ox.QueryTriples = result
+        return QueryResult("graph", triples=(_neutral_triple(t) for t in graph))
 
     def count(self) -> int:
         return len(self._store)
 
-    def triples(self) -> Iterator[Triple]:
-        return (_neutral_triple(t) for t in self._store.query(
-            ALL_TRIPLES, use_default_graph_as_union=True))
+    def _all_triples(self) -> ox.QueryTriples:
+        return cast(ox.QueryTriples, self._store.query(ALL_TRIPLES,
+                                                       use_default_graph_as_union=True))
 
-    def dump(self, out: IO[bytes], name: str, prefixes: dict[str, str] | None = None) -> None:
+    def triples(self) -> Iterator[Triple]:
+        return (_neutral_triple(t) for t in self._all_triples())
+
+    def dump(self, out: Output, name: str, prefixes: dict[str, str] | None = None) -> None:
+        target = cast(IO[bytes], out)
         if name == "nquads":
-            ox.serialize(self._store.quads_for_pattern(None, None, None, None), out,
+            ox.serialize(self._store.quads_for_pattern(None, None, None, None), target,
                          RDF_FORMATS[name])
         else:
-            ox.serialize(self._store.query(ALL_TRIPLES, use_default_graph_as_union=True),
-                         out, RDF_FORMATS[name], prefixes=prefixes)
+            ox.serialize(self._all_triples(), target, RDF_FORMATS[name], prefixes=prefixes)
