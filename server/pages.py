@@ -39,7 +39,7 @@ def browse(kind: str):
 def dump(name: str):
     if name not in DUMPS:
         abort(404)
-    response = send_from_directory(site().build.path / "dumps", name, mimetype=DUMPS[name][1],
+    response = send_from_directory(site().build.layout.dumps, name, mimetype=DUMPS[name][1],
                                    as_attachment=True,
                                    conditional=True, etag=True)
     response.headers["Cache-Control"] = "public, max-age=300"

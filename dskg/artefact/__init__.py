@@ -150,6 +150,3 @@ class Build:
         """The build's documents about itself, each as the named graph of its IRI."""
         return MemoryStore({base + iri_path: self.layout.metadata(name)
                             for name, iri_path in METADATA.items()})
-
-    def dump_folder(self) -> Path:
-        return self.layout.dumps
