@@ -23,6 +23,8 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from dskg.artefact import Layout
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
@@ -60,12 +62,12 @@ def run_build(folder: Path) -> tuple[float, int, dict]:
     elapsed = time.perf_counter() - start
     if process.returncode != 0:
         raise SystemExit(process.stderr.read().decode())
-    report = json.loads((folder / "var" / "current" / "report.json").read_text())
+    report = json.loads(Layout((folder / "var" / "current").resolve()).report.read_text())
     return elapsed, peak, report
 
 
 def peer_load(folder: Path) -> float:
-    dump = folder / "var" / "current" / "dumps" / "dskg.nq.gz"
+    dump = Layout((folder / "var" / "current").resolve()).dumps / "dskg.nq.gz"
     data = gzip.decompress(dump.read_bytes())
     start = time.perf_counter()
     store = ox.Store(str(folder / "peer-store"))
@@ -89,7 +91,7 @@ def main(sizes: list[int]) -> None:
                                                                        encoding="utf-8")
             elapsed, peak, report = run_build(folder)
             t = report["timings"]
-            triples = len(ox.Store.read_only(str(folder / "var" / "current" / "store")))
+            triples = len(ox.Store.read_only(str(Layout((folder / "var" / "current").resolve()).store)))
             peer = peer_load(folder)
             print(f"| {size:,} | {elapsed:.1f} | {peak / 2**20:,.0f} | {t['parse']:.1f} | "
                   f"{t['map']:.1f} | {t['validate']:.1f} | {t['load']:.1f} | {t['dumps']:.1f} "

@@ -25,6 +25,8 @@ from pathlib import Path
 
 import requests
 
+from dskg.artefact import Layout
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 BIN = ROOT / ".venv" / "bin"
@@ -198,7 +200,7 @@ def built(size: int) -> Path:
     folder = OUT / f"server-{size}"
     if os.environ.get("BENCH_REBUILD"):
         shutil.rmtree(folder, ignore_errors=True)
-    if not (folder / "var" / "current" / "report.json").exists():
+    if not (folder / "var" / "current").exists():
         (folder / "data" / "sources").mkdir(parents=True, exist_ok=True)
         (folder / "data" / "curation").mkdir(exist_ok=True)
         (folder / "data" / "sources" / "synthetic.txt").write_text(generate(size), "utf-8")
@@ -215,7 +217,7 @@ def run_size(size: int) -> None:
     folder = built(size)
     env = env_for(folder)
     with tempfile.TemporaryDirectory(prefix=f"dskg-serverbench-{size}-") as tmp:
-        store = (folder / "var" / "current" / "store").resolve()
+        store = Layout((folder / "var" / "current").resolve()).store
         peer_store = Path(tmp) / "peer-store"
         shutil.copytree(store, peer_store)
         ours_port, peer_port, hello_port = free_port(), free_port(), free_port()
