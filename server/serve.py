@@ -19,7 +19,6 @@ import logging
 import os
 import shutil
 import signal
-import sys
 import tempfile
 from pathlib import Path
 
@@ -129,9 +128,6 @@ def serve(config: Config) -> int:
 
 def command(config: Config) -> int:
     """``dskg serve`` (registered as the ``dskg.server`` entry point ``serve``): run the
-    server; a build that cannot be served is one line on stderr and exit code 1."""
-    try:
-        return serve(config)
-    except BuildUnusable as error:
-        print(f"dskg serve: {error}", file=sys.stderr)
-        return 1
+    server. A build that cannot be served raises :class:`BuildUnusable`, which the CLI
+    prints as one line with exit code 1."""
+    return serve(config)

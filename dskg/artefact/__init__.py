@@ -116,8 +116,9 @@ class Build:
         """Open the store and ask it one question, so a broken build fails here."""
         try:
             self.open_store().ask("ASK { ?s ?p ?o }")
-        except StoreError as error:
-            raise BuildUnusable(f"the build at {self.path} cannot be served ({error}); run "
+        except (StoreError, OSError, RuntimeError) as error:  # RuntimeError: a corrupt store
+            reason = (str(error).splitlines() or [type(error).__name__])[0]
+            raise BuildUnusable(f"the build at {self.path} cannot be served ({reason}); run "
                                 "`dskg build` again") from None
 
     @property
