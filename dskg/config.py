@@ -13,6 +13,8 @@ from typing import Any
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 LOG_LEVELS = ("debug", "info", "warning", "error")
+#: The symlink in the var folder that names the build being served.
+CURRENT = "current"
 
 
 def _default_path(name: str) -> Path:
@@ -90,7 +92,7 @@ class Config:
     @property
     def current_build(self) -> Path:
         """The symlink that always names the last successful build."""
-        return self.var_dir / "current"
+        return self.var_dir / CURRENT
 
     def with_overrides(self, **values: Any) -> Config:
         """A copy with the given settings replaced; ``None`` values are ignored."""

@@ -96,8 +96,8 @@ class PreparedQueryProcessor(SPARQLProcessor):
     ``prepareQuery`` gives, so results are unchanged.
     """
 
-    def query(self, strOrQuery, initBindings=None, initNs=None, base=None,  # noqa: N803
-              DEBUG=False):
+    def query(self, strOrQuery, initBindings=None, initNs=None,  # type: ignore[override]
+              base=None, DEBUG=False):  # rdflib's own signature, names and all
         if isinstance(strOrQuery, str):
             namespaces = tuple(sorted((k, str(v)) for k, v in (initNs or {}).items()))
             strOrQuery = _prepared(strOrQuery, base, namespaces)

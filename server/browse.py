@@ -17,7 +17,7 @@ from flask import Blueprint, Response, abort, render_template, request
 from dskg.artefact.browse import FACETS, FacetIndex, bit_positions
 from dskg.formats import serialize
 from dskg.rdf import IRI, Triple
-from dskg.store import text_of
+from dskg.store import iri_of, term_of, text_of
 from server import map as europe
 from server.examples import load_examples
 from server.params import page_number
@@ -123,7 +123,7 @@ def practices_turtle():
     triples = []
     for practice in ordered[:limit]:
         this = IRI(practice.iri)
-        triples += [Triple(this, row["p"], row["o"])
+        triples += [Triple(this, iri_of(row, "p"), term_of(row, "o"))
                     for row in site().store.select(query("outgoing"), {"this": this})]
     body = serialize(triples, "turtle", site().ns.prefixes())
     response = Response(body, mimetype="text/turtle", headers={

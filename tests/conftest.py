@@ -87,7 +87,7 @@ def sample_build(tmp_path_factory) -> Config:
 
 @pytest.fixture(scope="session")
 def mixed_build(tmp_path_factory) -> Config:
-    """The sample page, a page in Cyrillic and Greek, and 200 synthetic practices:
+    """The sample page, a page in Cyrillic and Greek, and 120 synthetic practices:
     enough values in every facet, and hubs, to browse. Built once (read only)."""
     import sys
 
@@ -98,7 +98,7 @@ def mixed_build(tmp_path_factory) -> Config:
 
     config = make_project(tmp_path_factory.mktemp("mixed"),
                           pages=[SAMPLE, PAGES / "listing-page-2.txt"])
-    (config.data_dir / "sources" / "synthetic.txt").write_text(generate(200), encoding="utf-8")
+    (config.data_dir / "sources" / "synthetic.txt").write_text(generate(120), encoding="utf-8")
     build(config)
     return config
 

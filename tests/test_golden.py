@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import difflib
 import os
-import subprocess
-import sys
 from pathlib import Path
+
+from dskg.cli import main
 
 from .conftest import BASE, SAMPLE
 
@@ -28,12 +28,10 @@ def check(name: str, actual: str) -> None:
     assert actual == expected, f"{name} changed (DSKG_UPDATE_GOLDEN=1 accepts it):\n{diff}"
 
 
-def test_ingest_json_of_the_sample_page():
-    result = subprocess.run([sys.executable, "-m", "dskg.cli", "ingest", "--json", str(SAMPLE)],
-                            env={**os.environ, "DSKG_BASE": BASE}, capture_output=True,
-                            text=True, timeout=120, cwd=SAMPLE.parent)
-    assert result.returncode == 0, result.stderr
-    check("ingest-sample.json", result.stdout)
+def test_ingest_json_of_the_sample_page(capsys, monkeypatch):
+    monkeypatch.setenv("DSKG_BASE", BASE)
+    assert main(["ingest", "--json", str(SAMPLE)]) == 0
+    check("ingest-sample.json", capsys.readouterr().out)
 
 
 def test_turtle_of_one_practice(sample_site):

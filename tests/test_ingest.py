@@ -2,11 +2,10 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import pytest
 
+from dskg.cli import main
 from dskg.ingest.page import split_page
 from dskg.ingest.records import read_page, read_pages
 
@@ -170,11 +169,9 @@ def test_invalid_utf8_page_is_reported_and_others_still_read(vocab, tmp_path):
     assert [r.status for r in records[1:]] == ["ok", "ok", "rejected", "ok"]
 
 
-def test_ingest_cli_json_contract():
-    result = subprocess.run([sys.executable, "-m", "dskg.cli", "ingest", "--json", str(SAMPLE),
-                             str(PAGES / "listing-page-2.txt")],
-                            capture_output=True, text=True, check=True)
-    entries = json.loads(result.stdout)
+def test_ingest_cli_json_contract(capsys):
+    assert main(["ingest", "--json", str(SAMPLE), str(PAGES / "listing-page-2.txt")]) == 0
+    entries = json.loads(capsys.readouterr().out)
     assert len(entries) == 10
     keys = {"source", "entry", "status", "reason", "duplicate_of", "title", "published",
             "start_date", "end_date", "countries", "audiences", "technologies", "funding",
@@ -189,9 +186,9 @@ def test_ingest_cli_json_contract():
     assert entries[9]["duplicate_of"] == "Ψηφιακές δεξιότητες για όλους"
 
 
-def test_ingest_cli_table_names_each_entry():
-    result = subprocess.run([sys.executable, "-m", "dskg.cli", "ingest", str(SAMPLE)],
-                            capture_output=True, text=True, check=True)
-    assert "good-practices-listing.txt #3  [rejected]" in result.stdout
-    assert "SU “Paisii Hilendarski”" in result.stdout
-    assert result.stdout.rstrip().endswith("3 ok, 1 rejected")
+def test_ingest_cli_table_names_each_entry(capsys):
+    assert main(["ingest", str(SAMPLE)]) == 0
+    out = capsys.readouterr().out
+    assert "good-practices-listing.txt #3  [rejected]" in out
+    assert "SU “Paisii Hilendarski”" in out
+    assert out.rstrip().endswith("3 ok, 1 rejected")

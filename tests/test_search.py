@@ -107,4 +107,4 @@ def test_index_records_vocabulary_and_lengths(mixed_build):
     finally:
         connection.close()
     assert words["robotics"] == robotics > 0
-    assert settings["practices"] == 205 and settings["average_length"] > 10
+    assert settings["practices"] == 125 and settings["average_length"] > 10

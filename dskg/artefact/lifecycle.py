@@ -14,6 +14,8 @@ import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 
+from dskg.config import CURRENT
+
 #: Finished builds kept besides the current one, so that a server still reading the
 #: previous store when the symlink moves does not have its files deleted under it.
 KEEP_PREVIOUS = 2
@@ -36,7 +38,7 @@ def new_build_dir(var_dir: Path) -> Path:
 def switch_current(var_dir: Path, build_dir: Path) -> None:
     """Point ``var/current`` at ``build_dir`` in one atomic rename."""
     (build_dir / IN_PROGRESS).unlink(missing_ok=True)
-    link = var_dir / "current"
+    link = var_dir / CURRENT
     temporary = var_dir / f".current-{os.getpid()}"
     temporary.unlink(missing_ok=True)
     temporary.symlink_to(build_dir.relative_to(var_dir))
@@ -44,7 +46,7 @@ def switch_current(var_dir: Path, build_dir: Path) -> None:
 
 
 def current_build(var_dir: Path) -> Path | None:
-    link = var_dir / "current"
+    link = var_dir / CURRENT
     return link.resolve() if link.exists() else None
 
 
