@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, abort, jsonify, request
 
 from dskg.rdf import IRI
 from server.describe import RDF_TYPE, Description
@@ -89,14 +89,14 @@ def neighbourhood(description: Description) -> list[dict]:
 def graph():
     iri = request.args.get("iri", "")
     if not iri:
-        return jsonify(error="Give the resource as ?iri=…"), 400
+        abort(400, description="Give the resource as ?iri=…")
     try:
         IRI.checked(iri)
     except ValueError:
-        return jsonify(error=f"Not an IRI: {iri}"), 400
+        abort(400, description=f"Not an IRI: {iri}")
     describer = describer_for(iri)
     if describer is None:
-        return jsonify(error=f"The graph says nothing about {iri}."), 404
+        abort(404, description=f"The graph says nothing about {iri}.")
     description = describer.describe(iri, page=1, page_size=MAX_INCOMING)
     response = jsonify({"iri": iri, "elements": neighbourhood(description)})
     response.headers["Cache-Control"] = CACHE_CONTROL

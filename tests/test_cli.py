@@ -111,8 +111,8 @@ def test_error_pages_per_response_family(sample_site):
     assert page.status_code == 404 and "<html" in page.text and "Werkzeug" not in page.text
     problem = get(sample_site.url + "/graph", params={"iri": "not an iri"})
     assert problem.status_code == 400
-    assert problem.headers["Content-Type"].startswith("application/")
-    assert "error" in problem.json() or "detail" in problem.json()
+    assert problem.headers["Content-Type"].startswith("application/problem+json")
+    assert problem.json()["detail"] == "Not an IRI: not an iri"
     protocol = get(sample_site.url + "/sparql", params={"query": "SELEKT"},
                    headers={"Accept": "application/sparql-results+json"})
     assert protocol.status_code == 400 and protocol.headers["Content-Type"].startswith(

@@ -95,8 +95,9 @@ def test_graph_labels_follow_accept_language(mixed_site):
 def test_graph_refuses_what_it_cannot_describe(mixed_site, iri, status):
     response = mixed_site.http.get(mixed_site.url + "/graph", params={"iri": iri})
     assert response.status_code == status
-    assert response.headers["Content-Type"].startswith("application/json")
-    assert "error" in response.json()
+    assert response.headers["Content-Type"].startswith("application/problem+json")
+    problem = response.json()
+    assert problem["status"] == status and problem["detail"] and problem["title"]
 
 
 def test_graph_answers_are_cacheable_per_build(mixed_site):
