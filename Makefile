@@ -12,7 +12,7 @@ VENDOR_FILES := @zazuko/yasgui/build/yasgui.min.js @zazuko/yasgui/build/yasgui.m
 INPUTS := $(shell find data ontology shapes -type f 2>/dev/null)
 BUILT  := var/current/report.json
 
-.PHONY: install build run serve lint test test-fast bench clean
+.PHONY: install build run serve lint components test test-fast bench clean
 
 install: $(STAMP) $(NODE_STAMP) $(VENDOR)/.copied
 
@@ -50,7 +50,18 @@ lint: install
 	$(BIN)/ruff check dskg server tests bench
 	$(BIN)/mypy
 
-test: lint
+# Debian components the tests start themselves, in throwaway folders: installed when
+# missing if we are root with apt, otherwise named (their tests are then skipped).
+DEBIAN_COMPONENTS := chromium chromium-driver wordpress mariadb-server php-cli php-mysql
+components:
+	@missing="$$(for p in $(DEBIAN_COMPONENTS); do dpkg -s $$p >/dev/null 2>&1 || printf '%s ' $$p; done)"; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "installing $$missing"; apt-get update -qq; \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	else echo "missing $$missing(their tests are skipped); install with: sudo apt-get install -y $$missing"; fi
+
+test: lint components
 	$(BIN)/python -m pytest
 
 # The quick loop (under 20 s): unit tests and the app in-process on two shared builds;
