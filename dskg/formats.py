@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from collections.abc import Iterable
 from typing import IO, NamedTuple
 
@@ -59,11 +60,26 @@ FORMAT_ALIASES = {
 }
 #: Formats that can use prefixes.
 PREFIXED = ("turtle", "rdfxml")
+#: RDF/XML writes a property as an XML element: its IRI must end in an XML name.
+XML_NAME_END = re.compile(r"[^\W\d][\w.-]*$")
+
+
+class Unwritable(ValueError):
+    """These triples cannot be written in the asked format; the message says why."""
 
 
 def serialize(triples: Iterable[Triple], name: str,
               prefixes: dict[str, str] | None = None) -> bytes:
-    """``triples`` in the graph format ``name``; JSON-LD compact against ``prefixes``."""
+    """``triples`` in the graph format ``name``; JSON-LD compact against ``prefixes``.
+
+    :class:`Unwritable` for RDF/XML and a property it cannot name (the serialiser would
+    write ill-formed XML)."""
+    if name == "rdfxml":
+        triples = list(triples)
+        for predicate in {t.predicate.value for t in triples}:
+            if not XML_NAME_END.search(predicate):
+                raise Unwritable(f"RDF/XML cannot write the property <{predicate}>: its IRI "
+                                 "does not end in an XML name")
     if name == "jsonld":
         out = io.StringIO()
         write_jsonld(triples, out, prefixes or {})

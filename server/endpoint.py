@@ -220,6 +220,9 @@ class SparqlEndpoint:
         try:
             answer = self.site.store.sparql(request)
         except NotAcceptable as error:
+            if error.reason:
+                return self._text(start_response, 406, f"Not Acceptable: {error.reason}; ask "
+                                  "for Turtle, N-Triples or JSON-LD.")
             return self._text(start_response, 406, "Not Acceptable: none of the formats in "
                               f"the Accept header can express a {error.kind.upper()} result.")
         except Exception as error:

@@ -89,7 +89,7 @@ def answer(store, request: tuple, base: str, prefixes: dict) -> tuple:
     except QueryError as error:
         return ("syntax", str(error))
     except NotAcceptable as error:
-        return ("not-acceptable", error.kind)
+        return ("not-acceptable", error.kind, error.reason)
     except MemoryError:
         return ("memory", "")
     except OSError as error:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass, field
 
+from dskg.formats import Unwritable
 from dskg.store import QuerySyntaxError, Store
 from server.results import SELECT_WRITERS, ask_body, graph_body
 
@@ -40,11 +41,11 @@ class QueryError(Exception):
 
 
 class NotAcceptable(Exception):
-    """No format the client accepts fits this kind of query (HTTP 406)."""
+    """No format the client accepts fits this kind of query, or this answer (HTTP 406)."""
 
-    def __init__(self, kind: str):
+    def __init__(self, kind: str, reason: str = ""):
         super().__init__(kind)
-        self.kind = kind
+        self.kind, self.reason = kind, reason
 
 
 class QueryTimeout(Exception):
@@ -82,5 +83,8 @@ def execute(store: Store, request: QueryRequest) -> QueryResponse:
     triples = list(itertools.islice(result.triples, limit + 1))
     truncated = len(triples) > limit
     triples = triples[:limit]
-    body = graph_body(triples, request.graph_format, request.prefixes or None)
+    try:
+        body = graph_body(triples, request.graph_format, request.prefixes or None)
+    except Unwritable as error:
+        raise NotAcceptable("graph", str(error)) from None
     return QueryResponse("graph", request.graph_format, body, truncated, len(triples))

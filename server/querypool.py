@@ -308,7 +308,7 @@ class QueryPool:
         if kind == "syntax":
             raise QueryError(answer[1])
         if kind == "not-acceptable":
-            raise NotAcceptable(answer[1])
+            raise NotAcceptable(*answer[1:])
         if kind == "memory":
             raise self._death(None)
         if kind == "engine":

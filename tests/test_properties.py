@@ -19,7 +19,7 @@ from rdflib.query import Result
 
 from dskg.artefact.browse import bit_positions, bitset, fold_text, read_bitset
 from dskg.fields import PAGE_FIELDS
-from dskg.formats import GRAPH_FORMATS, serialize
+from dskg.formats import GRAPH_FORMATS, Unwritable, serialize
 from dskg.ingest.dates import parse_date
 from dskg.ingest.page import section_of, split_page
 from dskg.rdf import IRI, BlankNode, Literal, Triple, from_rdflib, to_rdflib
@@ -179,12 +179,7 @@ def test_csv_and_tsv_results_round_trip(table):
         assert all(same(t, p) for t, p in zip(row, back)), (row, back)
 
 
-#: Properties end in a letter: RDF/XML can only write a property whose IRI ends in an XML
-#: name (Oxigraph's writer then writes ill-formed XML; see the closing note of issue 10).
-properties = st.from_regex(r"http://example\.org/[a-z]{1,8}(/[a-z0-9]{0,4}[a-z])?",
-                           fullmatch=True).map(IRI)
-graphs = st.lists(st.tuples(iris, properties, st.one_of(iris, literals)), min_size=1,
-                  max_size=8)
+graphs = st.lists(st.tuples(iris, iris, st.one_of(iris, literals)), min_size=1, max_size=8)
 
 
 @given(graphs)
@@ -195,7 +190,12 @@ def test_every_graph_format_round_trips_through_rdflib(triples):
         expected.add(tuple(to_rdflib(t) for t in (triple.subject, triple.predicate,
                                                   triple.object)))
     for name in GRAPH_FORMATS:
-        body = serialize(neutral, name, {"ex": "http://example.org/"})
+        try:
+            body = serialize(neutral, name, {"ex": "http://example.org/"})
+        except Unwritable:  # RDF/XML, and a property IRI that does not end in an XML name
+            assert name == "rdfxml"
+            assert any(t.predicate.value[-1].isdigit() for t in neutral)
+            continue
         parsed = Graph().parse(data=body, format={"turtle": "turtle", "jsonld": "json-ld",
                                                   "rdfxml": "xml", "ntriples": "nt"}[name])
         assert isomorphic(parsed, expected), (name, body[:300])

@@ -164,6 +164,19 @@ def test_unsupported_accept_is_406(site):
     assert response.status_code == 406
 
 
+def test_rdfxml_refuses_a_property_it_cannot_name(site):
+    """RDF/XML names a property by an XML element: an IRI ending in a digit has none."""
+    query = 'CONSTRUCT { <http://example.org/s> <http://example.org/a/0> "v" } WHERE {}'
+    refused = site.http.get(site.url + "/sparql", params={"query": query},
+                            headers={"Accept": "application/rdf+xml"})
+    assert refused.status_code == 406
+    assert "<http://example.org/a/0>" in refused.text and "Turtle" in refused.text
+    turtle = site.http.get(site.url + "/sparql", params={"query": query},
+                           headers={"Accept": "text/turtle"})
+    assert turtle.status_code == 200
+    assert len(Graph().parse(data=turtle.text, format="turtle")) == 1
+
+
 def test_results_beyond_the_cap_are_cut_and_say_so(site):
     query = "SELECT * WHERE { ?s ?p ?o }"
     response = site.http.get(site.url + "/sparql", params={"query": query},
