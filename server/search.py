@@ -1,21 +1,8 @@
-"""Full-text search of practices: titles, descriptions and organisation names.
+"""The search page: full-text search of practices (titles, descriptions, organisation
+names), with highlighted snippets and paging.
 
-The page of a search; the index it reads is :mod:`dskg.artefact.search`.
-
-The build's browse index holds an FTS5 table of the texts in their search form (case
-and accents folded in every script), its vocabulary, and a bitset over practices for
-every frequent word. Each word the visitor types matches as a word prefix: the
-vocabulary says which words it stands for; frequent ones come as bitsets, the rest
-from FTS5, whose doclists are short for them. The matches of a search are the AND of
-its words' bitsets, so counting and listing cost the same whether a word is in ten
-practices or in all of them — FTS5 alone reads every doclist in full, 25 ms for four
-common words over 100,000 practices.
-
-Ranking is BM25 over the three columns (a title word weighs 10, an organisation
-word 5, a description word 1), computed here for at most ``search_ranked`` matches
-(config, default 1,000): past that, practices with every word in their title come
-first (ranked too, if there are no more of them than the cap), then the others in
-title order, and the page says so.
+How words match and how matches are ranked is the index's part:
+:mod:`dskg.artefact.search`.
 """
 from __future__ import annotations
 

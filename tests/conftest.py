@@ -5,7 +5,10 @@ a temporary folder, so the slug registry and the store under test are its own.
 """
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -68,6 +71,27 @@ def make_project(folder: Path, pages: list[Path] | None = None, curation: bool =
         shutil.copy(ROOT / "data" / "slugs.csv", data / "slugs.csv")
     return Config(base=BASE, data_dir=data, var_dir=folder / "var",
                   ontology_dir=ROOT / "ontology", shapes_dir=ROOT / "shapes")
+
+
+def run_dskg(*args: str, config: Config | None = None, env: dict | None = None,
+             timeout: float = 300) -> subprocess.CompletedProcess:
+    """The ``dskg`` command in a process of its own, on ``config``'s folders. Progress
+    lines are off unless ``env`` asks for them, so a failure is the one line there is."""
+    environment = {**os.environ, "DSKG_BASE": BASE, "DSKG_LOG_LEVEL": "warning"}
+    if config is not None:
+        environment |= {"DSKG_DATA_DIR": str(config.data_dir),
+                        "DSKG_VAR_DIR": str(config.var_dir)}
+    return subprocess.run([sys.executable, "-m", "dskg.cli", *args], env=environment | (env or {}),
+                          timeout=timeout, capture_output=True, text=True)
+
+
+def one_clear_line(result: subprocess.CompletedProcess, code: int = 1) -> str:
+    """The one line an expected failure prints, after checking it is the only one."""
+    assert result.returncode == code, result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    return lines[0]
 
 
 @pytest.fixture

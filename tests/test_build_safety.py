@@ -18,29 +18,13 @@ import pytest
 from dskg.artefact import Layout
 from dskg.build import build
 
-from .conftest import BASE, PAGES, make_project
+from .conftest import BASE, PAGES, make_project, one_clear_line, run_dskg
 from .server_fixture import children
 
 #: Real builds and servers, one or more per test.
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def dskg(*args: str, config, timeout: float = 300) -> subprocess.CompletedProcess:
-    # Progress lines off: the failure must be the one line there is.
-    env = {**os.environ, "DSKG_BASE": BASE, "DSKG_DATA_DIR": str(config.data_dir),
-           "DSKG_VAR_DIR": str(config.var_dir), "DSKG_LOG_LEVEL": "warning"}
-    return subprocess.run([sys.executable, "-m", "dskg.cli", *args], env=env, timeout=timeout,
-                          capture_output=True, text=True)
-
-
-def one_clear_line(result: subprocess.CompletedProcess) -> str:
-    assert result.returncode == 1
-    assert "Traceback" not in result.stderr + result.stdout
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    return lines[0]
 
 
 @pytest.fixture
@@ -53,7 +37,7 @@ def served(tmp_path):
 
 def test_a_missing_data_folder_fails_and_keeps_the_served_build(served):
     config, before = served
-    line = one_clear_line(dskg("build", "--data-dir", "/nonexistent", config=config))
+    line = one_clear_line(run_dskg("build", "--data-dir", "/nonexistent", config=config))
     assert "/nonexistent does not exist" in line and "served build is unchanged" in line
     assert config.current_build.resolve() == before
 
@@ -62,10 +46,10 @@ def test_an_empty_data_folder_fails_unless_allowed(served, tmp_path):
     config, before = served
     empty = tmp_path / "empty"
     (empty / "sources").mkdir(parents=True)
-    line = one_clear_line(dskg("build", "--data-dir", str(empty), config=config))
+    line = one_clear_line(run_dskg("build", "--data-dir", str(empty), config=config))
     assert "holds no source pages" in line and "--allow-empty" in line
     assert config.current_build.resolve() == before
-    allowed = dskg("build", "--data-dir", str(empty), "--allow-empty", config=config)
+    allowed = run_dskg("build", "--data-dir", str(empty), "--allow-empty", config=config)
     assert allowed.returncode == 0, allowed.stderr
     assert config.current_build.resolve() != before
 
@@ -78,7 +62,7 @@ def test_a_page_with_no_publishable_practice_fails(served):
     template = (ROOT / "data" / "sources" / "good-practices-listing.txt").read_text()
     start = template.index("TO BE FILLED") - 400
     (sources / "template-only.txt").write_text(template[max(0, start):start + 1200])
-    line = one_clear_line(dskg("build", config=config))
+    line = one_clear_line(run_dskg("build", config=config))
     assert "is a publishable practice" in line
     assert config.current_build.resolve() == before
 
@@ -128,12 +112,12 @@ def test_a_full_disk_is_one_clear_line_and_the_old_build_stays(tmp_path, small_d
     before = config.current_build.resolve()
     free = shutil.disk_usage(small_disk).free
     (small_disk / "filler").write_bytes(b"\0" * (free - 300_000))
-    line = one_clear_line(dskg("build", config=config))
+    line = one_clear_line(run_dskg("build", config=config))
     assert "the disk is full" in line and "served build is unchanged" in line
     assert config.current_build.resolve() == before
     assert [p for p in (small_disk / "var" / "builds").iterdir()] == [before]
     (small_disk / "filler").unlink()
-    assert dskg("build", config=config).returncode == 0
+    assert run_dskg("build", config=config).returncode == 0
 
 
 @pytest.mark.parametrize("damage", ["corrupt", "missing"])
@@ -146,5 +130,5 @@ def test_a_broken_store_is_one_clear_line_when_the_server_starts(served, damage)
         for path in store.iterdir():
             if path.name.startswith(("CURRENT", "MANIFEST")) or path.suffix == ".sst":
                 path.write_bytes(b"not a store" * 100)
-    line = one_clear_line(dskg("serve", config=config, timeout=60))
+    line = one_clear_line(run_dskg("serve", config=config, timeout=60))
     assert line.startswith("dskg serve: the build at") and "run `dskg build` again" in line

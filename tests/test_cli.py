@@ -3,7 +3,6 @@ exit code, the build tells what it does, the server logs each request with its i
 from __future__ import annotations
 
 import logging
-import os
 import re
 import shutil
 import subprocess
@@ -14,50 +13,32 @@ import pytest
 
 from dskg.cli import main
 
-from .conftest import BASE, SAMPLE, make_project
+from .conftest import SAMPLE, make_project, one_clear_line, run_dskg
 
 
-def dskg(*args: str, config=None, env: dict | None = None,
-         **options) -> subprocess.CompletedProcess:
-    environment = {**os.environ, "DSKG_BASE": BASE, **(env or {})}
-    if config is not None:
-        environment |= {"DSKG_DATA_DIR": str(config.data_dir),
-                        "DSKG_VAR_DIR": str(config.var_dir)}
-    return subprocess.run([sys.executable, "-m", "dskg.cli", *args], env=environment,
-                          capture_output=True, text=True, timeout=300, **options)
-
-
-def error_line(result: subprocess.CompletedProcess, code: int = 1) -> str:
-    assert result.returncode == code, result.stderr
-    assert "Traceback" not in result.stderr + result.stdout
-    [line] = [line for line in result.stderr.splitlines() if line.startswith("dskg")]
-    return line
-
-
-@pytest.mark.slow
 def test_the_build_logs_each_stage_with_its_time(project):
-    result = dskg("build", config=project)
+    result = run_dskg("build", config=project, env={"DSKG_LOG_LEVEL": "info"})
     assert result.returncode == 0, result.stderr
     log = result.stderr
     for stage in ("parse", "map", "validate", "load", "dumps"):
         assert f"dskg.build: {stage} …" in log and f"dskg.build: {stage} done in" in log
     assert "read 4 entries from 1 source pages (3 ok, 1 rejected)" in log
     assert "published build " in log
-    quiet = dskg("build", "--quiet", config=project)
+    quiet = run_dskg("build", "--quiet", config=project, env={"DSKG_LOG_LEVEL": "info"})
     assert quiet.returncode == 0 and "dskg.build" not in quiet.stderr
 
 
 @pytest.mark.slow
 def test_a_bad_slug_registry_is_one_line_and_builds_nothing(project):
-    assert dskg("build", "-q", config=project).returncode == 0
+    assert run_dskg("build", "-q", config=project).returncode == 0
     before = project.current_build.resolve()
     registry = project.data_dir / "slugs.csv"
     registry.write_text(registry.read_text(encoding="utf-8") + "practice,Bad Slug!,title:x\n",
                         encoding="utf-8")
-    line = error_line(dskg("build", "-q", config=project))
+    line = one_clear_line(run_dskg("build", "-q", config=project))
     assert line.startswith(f"dskg build: {registry}, row ") and "'Bad Slug!' is not a slug" in line
     assert project.current_build.resolve() == before
-    assert error_line(dskg("validate", "-q", config=project)).startswith("dskg validate: ")
+    assert one_clear_line(run_dskg("validate", "-q", config=project)).startswith("dskg validate: ")
 
 
 @pytest.mark.parametrize("args, code, expected", [
@@ -133,6 +114,6 @@ def test_no_dskg_code_prints(tmp_path):
 def test_a_project_copy_is_untouched_by_a_failed_command(tmp_path):
     config = make_project(tmp_path)
     shutil.rmtree(config.data_dir / "sources")
-    line = error_line(dskg("build", "-q", config=config))
+    line = one_clear_line(run_dskg("build", "-q", config=config))
     assert "holds no source pages" in line or "does not exist" in line
     assert not config.current_build.exists()
