@@ -28,11 +28,14 @@ from dskg.config import Config
 from dskg.curation import load_curation
 from dskg.errors import DskgError
 from dskg.fields import PAGE_FIELDS, Field
-from dskg.ingest.records import PracticeRecord, read_pages
+from dskg.harvest.cache import cache_path
+from dskg.ingest.records import PracticeRecord
+from dskg.ingest.sources import read_sources
 from dskg.mapping import MappedGraph, map_records
 from dskg.namespaces import SCHEMA, Namespaces
 from dskg.progress import stage
 from dskg.registry import SlugRegistry
+from dskg.sources import load_sources
 from dskg.store import create_store, open_store
 from dskg.validation import Finding, Quarantined, load_shapes, quarantine, validate_mapped
 from dskg.vocab import Vocabularies, load_vocabularies
@@ -65,6 +68,10 @@ class Prepared:
     problems: list[str]
     started: datetime
     timings: dict[str, float] = field(default_factory=dict)
+    #: Source name → what its records were read from (pages, or a harvest's time).
+    sources: dict[str, str] = field(default_factory=dict)
+    #: Sources built from an old harvest or left out, and why (the build goes on).
+    source_warnings: list[str] = field(default_factory=list)
 
     @property
     def violations(self) -> list[Finding]:
@@ -90,6 +97,8 @@ class Prepared:
             "base": self.config.base,
             "entries": [record_summary(r, self.vocab) for r in self.records],
             "published": len(self.mapped.practices),
+            "sources": self.sources,
+            "source_warnings": self.source_warnings,
             "problems": self.problems,
             "quarantined": [q.as_dict() for q in self.quarantined],
             "findings": [f.as_dict() for f in self.findings],
@@ -101,7 +110,8 @@ def record_summary(record: PracticeRecord, vocab: Vocabularies) -> dict:
     """The JSON shape of ``dskg ingest --json``: one object per entry, with a key per
     field a page can fill (:data:`dskg.fields.PAGE_FIELDS`)."""
     summary = {
-        "source": record.source, "entry": record.entry, "status": record.status,
+        "source": record.source, "entry": record.entry, "url": record.url,
+        "status": record.status,
         "reason": record.reason, "duplicate_of": record.duplicate_of, "title": record.title,
         "published": record.published.iso if record.published else None,
     }
@@ -119,10 +129,6 @@ def summary_value(declared: Field, value: Any, vocab: Vocabularies) -> str:
     if declared.kind == "date":
         return value.iso
     return str(value)
-
-
-def source_pages(data_dir: Path) -> list[Path]:
-    return sorted(p for p in (data_dir / "sources").glob("*.txt") if p.is_file())
 
 
 def vocabulary_graphs(vocab: Vocabularies) -> list[tuple[URIRef, Graph]]:
@@ -146,13 +152,16 @@ def prepare(config: Config) -> Prepared:
     with stage("parse", timings):
         vocab = load_vocabularies(config.ontology_dir, ns)
         registry = SlugRegistry.load(config.data_dir / REGISTRY_FILE)
-        pages = source_pages(config.data_dir)
-        records = read_pages(pages, vocab)
+        sources = load_sources(config.data_dir)
+        read = read_sources(sources, config.data_dir, config.var_dir, vocab)
+        records = read.records
+        for warning in read.warnings:
+            log.warning("%s", warning)
         curation = load_curation(config.data_dir / "curation")
-        log.info("read %d entries from %d source pages (%s) and %d curation files",
-                 len(records), len(pages), _statuses(records), len(curation.files))
+        log.info("read %d entries from %d sources (%s) and %d curation files",
+                 len(records), len(sources), _statuses(records), len(curation.files))
     with stage("map", timings):
-        mapped = map_records(records, curation, registry, vocab)
+        mapped = map_records(records, curation, registry, vocab, sources=sources)
         log.info("%d practices: %d statements from pages, %d curated", len(mapped.practices),
                  len(mapped.data), len(mapped.curation))
     with stage("validate", timings):
@@ -166,7 +175,7 @@ def prepare(config: Config) -> Prepared:
     return Prepared(config=config, vocab=vocab, registry=registry, records=records,
                     mapped=mapped, findings=findings, quarantined=quarantined,
                     problems=curation.problems + mapped.problems, started=started,
-                    timings=timings)
+                    timings=timings, sources=read.origins, source_warnings=read.warnings)
 
 
 def _statuses(records: list[PracticeRecord]) -> str:
@@ -209,13 +218,17 @@ def build_graph(prepared: Prepared, finished: datetime) -> Graph:
     return g
 
 
-def check_inputs(data_dir: Path) -> None:
+def check_inputs(config: Config) -> None:
     """Refuse a data folder that cannot hold a graph, before any work."""
+    data_dir = config.data_dir
     if not data_dir.is_dir():
         raise NothingToPublish(f"the data folder {data_dir} does not exist")
-    if not source_pages(data_dir):
+    sources = load_sources(data_dir)
+    if not any(source.pages(data_dir) if not source.harvested
+               else cache_path(config.var_dir, source.name).exists() for source in sources):
         raise NothingToPublish(f"the data folder {data_dir} holds no source pages "
-                               f"(sources/*.txt)")
+                               "(sources/*.txt) and no declared source has been harvested "
+                               "(dskg harvest)")
 
 
 def build(config: Config, strict: bool = False,
@@ -226,7 +239,7 @@ def build(config: Config, strict: bool = False,
     fails on the way (a full disk included) leaves the served build as it was and
     removes the unfinished one."""
     if not allow_empty:
-        check_inputs(config.data_dir)
+        check_inputs(config)
     prepared = prepare(config)
     if strict and prepared.errors:
         raise BuildFailed("\n".join(prepared.errors))

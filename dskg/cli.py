@@ -14,6 +14,7 @@ from pathlib import Path
 from dskg.config import Config
 from dskg.errors import DskgError
 from dskg.fields import PAGE_FIELDS, Field
+from dskg.sources import KINDS
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -40,10 +41,29 @@ def make_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="dskg", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
 
-    ingest = commands.add_parser("ingest", help="show what a listing page yields, without building")
-    ingest.add_argument("pages", nargs="+", type=Path, metavar="PAGE")
+    ingest = commands.add_parser(
+        "ingest", help="show what a listing page or a live site yields, without building",
+        description="Print the records a source yields, entry by entry, without building "
+        "or caching: text pages (PAGE is a file), or a live WordPress site or HTML listing "
+        "(--kind wordpress|html, PAGE is a URL).")
+    ingest.add_argument("pages", nargs="+", metavar="PAGE")
     ingest.add_argument("--json", action="store_true", help="one JSON object per entry")
+    ingest.add_argument("--kind", choices=KINDS, default="listing-text",
+                        help="what PAGE is (default: a listing-text file)")
+    ingest.add_argument("--language", default="en",
+                        help="the site's default language (--kind wordpress|html)")
+    ingest.add_argument("--category", action="append", default=[], dest="categories",
+                        help="harvest only posts of this category (repeatable; wordpress)")
     _common(ingest)
+
+    harvest = commands.add_parser(
+        "harvest", help="fetch the declared sites into the harvest cache",
+        description="Fetch the sources declared in data/sources.yaml (all harvested ones, "
+        "or those named) into var/harvest/, incrementally and politely; `dskg build` then "
+        "builds from the cache. A source that fails keeps its last good harvest.")
+    harvest.add_argument("sources", nargs="*", metavar="SOURCE")
+    harvest.add_argument("--json", action="store_true", help="the summaries as JSON")
+    _common(harvest)
 
     validate = commands.add_parser("validate", help="parse, map and validate; print the report")
     validate.add_argument("--json", action="store_true", help="the report as JSON")
@@ -82,8 +102,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"dskg: {error}", file=sys.stderr)
         return 2
     configure_logging(config.log_level)
-    handler = {"ingest": cmd_ingest, "validate": cmd_validate, "build": cmd_build,
-               "serve": cmd_serve, "query": cmd_query}[args.command]
+    handler = {"ingest": cmd_ingest, "harvest": cmd_harvest, "validate": cmd_validate,
+               "build": cmd_build, "serve": cmd_serve, "query": cmd_query}[args.command]
     try:
         return handler(args, config)
     except DskgError as error:
@@ -124,22 +144,70 @@ def _os_error(error: OSError) -> str:
 
 def cmd_ingest(args: argparse.Namespace, config: Config) -> int:
     from dskg.build import record_summary
-    from dskg.ingest.records import read_pages
     from dskg.namespaces import Namespaces
     from dskg.vocab import load_vocabularies
 
-    missing = [str(p) for p in args.pages if not p.is_file()]
-    if missing:
-        print(f"dskg ingest: no such file: {', '.join(missing)}", file=sys.stderr)
-        return 2
+    if args.kind == "listing-text":
+        missing = [page for page in args.pages if not Path(page).is_file()]
+        if missing:
+            print(f"dskg ingest: no such file: {', '.join(missing)}", file=sys.stderr)
+            return 2
     vocab = load_vocabularies(config.ontology_dir, Namespaces(config.base))
-    summaries = [record_summary(r, vocab) for r in read_pages(list(args.pages), vocab)]
+    records = _live_records(args, vocab) if args.kind != "listing-text" else \
+        _page_records([Path(page) for page in args.pages], vocab)
+    summaries = [record_summary(r, vocab) for r in records]
     if args.json:
         json.dump(summaries, sys.stdout, ensure_ascii=False, indent=2)
         print()
     else:
         print_entries(summaries)
     return 0
+
+
+def _page_records(pages: list[Path], vocab):
+    from dskg.ingest.records import read_pages
+
+    return read_pages(pages, vocab)
+
+
+def _live_records(args: argparse.Namespace, vocab) -> list:
+    """What each live site yields now, read as a source declared with these options."""
+    from urllib.parse import urlsplit
+
+    from dskg.harvest import fetch_source
+    from dskg.ingest.records import mark_duplicates
+    from dskg.ingest.sources import cached_records
+    from dskg.sources import parse_source
+
+    records = []
+    for url in args.pages:
+        name = urlsplit(url).hostname or "site"
+        source = parse_source({"name": name.lower(), "kind": args.kind, "url": url,
+                               "language": args.language, "categories": args.categories},
+                              f"--kind {args.kind} {url}")
+        records += cached_records(source, fetch_source(source), vocab)
+    mark_duplicates(records)
+    return records
+
+
+def cmd_harvest(args: argparse.Namespace, config: Config) -> int:
+    from dskg.harvest import harvest, select
+    from dskg.sources import load_sources
+
+    sources = select(load_sources(config.data_dir), args.sources)
+    if not sources:
+        return fail("harvest", f"{config.data_dir} declares no wordpress or html source "
+                    "(data/sources.yaml); listing pages are read by `dskg build` directly")
+    summaries = harvest(config.var_dir, sources)
+    if args.json:
+        json.dump([s.as_json() for s in summaries], sys.stdout, ensure_ascii=False, indent=2)
+        print()
+    else:
+        for summary in summaries:
+            print(summary.line())
+            for detail in summary.details:
+                print(f"    {detail}")
+    return 1 if any(not s.ok for s in summaries) else 0
 
 
 def _cell(declared: Field, value) -> str:

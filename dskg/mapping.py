@@ -8,6 +8,7 @@ store module loads them as named graphs.
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,9 +23,13 @@ from dskg.ingest.records import PracticeRecord, publication_order
 from dskg.namespaces import SCHEMA
 from dskg.progress import Progress
 from dskg.registry import SlugRegistry, name_key, origin_key, slugify, title_key
+from dskg.sources import Source
 from dskg.vocab import Vocabularies, fold
 
 DATE_TYPES = {"day": XSD.date, "month": XSD.gYearMonth, "year": XSD.gYear}
+#: What a harvested source is, in its provenance.
+SOURCE_LABELS = {"wordpress": "posts of the WordPress site {url}, read through its REST API",
+                 "html": "pages of {url} as the site renders them"}
 SCRIPT_LANGUAGES = {"CYRILLIC": ("bg", "mk", "sr", "uk", "ru", "be"), "GREEK": ("el",),
                     "GEORGIAN": ("ka",), "ARMENIAN": ("hy",)}
 
@@ -79,9 +84,10 @@ class Mapper:
     """Writes the RDF for one build's records and curation."""
 
     def __init__(self, vocab: Vocabularies, registry: SlugRegistry, curation: Curation,
-                 default_language: str = "en"):
+                 default_language: str = "en", sources: Sequence[Source] = ()):
         self.vocab, self.ns, self.registry = vocab, vocab.ns, registry
         self.curation, self.language = curation, default_language
+        self.declared = {source.name: source for source in sources if source.harvested}
         self.result = MappedGraph(data=Graph(), curation=Graph())
         self.slugs: dict[str, URIRef] = {}
         self.sources: set[str] = set()
@@ -101,22 +107,26 @@ class Mapper:
 
     def _practice(self, record: PracticeRecord) -> None:
         assert record.title is not None
-        keys = [title_key(record.title),
-                origin_key(record.source, record.published.iso if record.published else None,
-                           record.entry)]
-        slug = self.registry.mint("practice", record.title, *keys,
+        slug = self.registry.mint("practice", record.title, *practice_keys(record),
                                   exclude=self.slugs)
+        for other in record.also_from:
+            self.registry.add_keys("practice", slug, *practice_keys(other))
         iri = self.ns.practice(slug)
         self.slugs[slug] = iri
         self.result.practices[iri] = record
         g, dskg = self.result.data, self.ns.dskg
-        lang = text_language(record.title + " " + record.body, record.countries, self.vocab,
-                             self.language)
+        lang = record.language or text_language(record.title + " " + record.body,
+                                                record.countries, self.vocab, self.language)
         g.add((iri, RDF.type, dskg.GoodPractice))
         g.add((iri, DCTERMS.identifier, Literal(slug)))
         g.add((iri, DCTERMS.title, Literal(record.title, lang=lang)))
         if record.body:
             g.add((iri, DCTERMS.description, Literal(record.body, lang=lang)))
+        for other_lang, (title, body) in record.translations.items():
+            if other_lang != lang:
+                g.add((iri, DCTERMS.title, Literal(title, lang=other_lang)))
+                if body:
+                    g.add((iri, DCTERMS.description, Literal(body, lang=other_lang)))
         if record.published:
             g.add((iri, DCTERMS.issued, date_literal(record.published)))
         for name, declared in FIELDS.items():
@@ -124,8 +134,12 @@ class Mapper:
                 term = self._page_value(declared, value)
                 if term is not None:
                     g.add((iri, self.ns.expand(declared.property), term))
-        g.add((iri, PROV.wasDerivedFrom, self._source(record.source, "page")))
-        g.add((iri, dskg.sourceEntry, Literal(record.entry)))
+        for seen in (record, *record.also_from):
+            g.add((iri, PROV.wasDerivedFrom, self._source(seen.source, "page")))
+            if seen.url:
+                g.add((iri, FOAF.page, URIRef(seen.url)))
+            if seen.item is None:
+                g.add((iri, dskg.sourceEntry, Literal(seen.entry)))
 
     def _page_value(self, declared: Field, value: Any) -> Node | None:
         """The RDF term of one value a page gives for a field."""
@@ -160,9 +174,15 @@ class Mapper:
             g.add((iri, RDF.type, PROV.Entity))
             g.add((iri, RDF.type, FOAF.Document))
             g.add((iri, DCTERMS.title, Literal(name)))
-            label = "scraped listing page" if kind == "page" else "curation file"
-            g.add((iri, RDFS.comment, Literal(f"{label} in data/ of the dskg repository",
-                                              lang="en")))
+            declared = self.declared.get(name)
+            if declared is not None and declared.url:
+                label = SOURCE_LABELS[declared.kind].format(url=declared.url)
+                g.add((iri, DCTERMS.source, URIRef(declared.url)))
+            elif kind == "page":
+                label = "scraped listing page in data/ of the dskg repository"
+            else:
+                label = "curation file in data/ of the dskg repository"
+            g.add((iri, RDFS.comment, Literal(label, lang="en")))
         return iri
 
     # ------------------------------------------------------------ curation
@@ -282,8 +302,23 @@ class Mapper:
         return iri
 
 
+def practice_keys(record: PracticeRecord) -> list[str]:
+    """The registry keys that find a practice's slug again, the most lasting first: the
+    item in its source (a post id), its permalink, its title, where it was published."""
+    assert record.title is not None
+    # A post id names its item for good; a page is named by its URL (the next key).
+    keys = [f"item:{record.source}|{record.item}"] if record.item not in (None, "page") else []
+    if record.url:
+        keys.append("page:" + record.url.rstrip("/"))
+    keys.append(title_key(record.title))
+    keys.append(origin_key(record.source, record.published.iso if record.published else None,
+                           record.entry))
+    return keys
+
+
 def map_records(records: list[PracticeRecord], curation: Curation, registry: SlugRegistry,
-                vocab: Vocabularies, default_language: str = "en") -> MappedGraph:
+                vocab: Vocabularies, default_language: str = "en",
+                sources: Sequence[Source] = ()) -> MappedGraph:
     """The RDF of all ``ok`` records plus curation, minting slugs through ``registry``."""
-    return Mapper(vocab, registry, curation, default_language).run(records)
+    return Mapper(vocab, registry, curation, default_language, sources).run(records)
 

@@ -1,4 +1,5 @@
-"""Progress of a long build, told through ``logging`` (logger ``dskg.build``).
+"""Progress of a long build or harvest, told through ``logging`` (logger ``dskg.build``
+unless another is given).
 
 Each stage logs when it starts and what it did when it ends, with its time; loops
 over many items report how far they are at most every few seconds, so a build of
@@ -33,13 +34,17 @@ def stage(name: str, timings: dict[str, float]) -> Iterator[None]:
 class Progress:
     """Counts items of one loop and logs how far it is, at most every :data:`EVERY` s."""
 
-    def __init__(self, what: str, total: int):
-        self.what, self.total, self.done = what, total, 0
+    def __init__(self, what: str, total: int, logger: logging.Logger = log):
+        """``total`` 0 when it is not known in advance (pages of a remote listing)."""
+        self.what, self.total, self.done, self.log = what, total, 0, logger
         self._next = time.monotonic() + EVERY
 
     def advance(self, count: int = 1) -> None:
         self.done += count
         if time.monotonic() >= self._next:
             self._next = time.monotonic() + EVERY
-            log.info("  %s: %s of %s (%d%%)", self.what, f"{self.done:,}", f"{self.total:,}",
-                     100 * self.done // max(1, self.total))
+            if self.total:
+                self.log.info("  %s: %s of %s (%d%%)", self.what, f"{self.done:,}",
+                              f"{self.total:,}", 100 * self.done // self.total)
+            else:
+                self.log.info("  %s: %s so far", self.what, f"{self.done:,}")

@@ -6,8 +6,10 @@ concept, so mapping a value is a label look-up within the right scheme.
 """
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from rdflib import Graph, Literal, URIRef
@@ -65,6 +67,27 @@ class Vocabularies:
             if str(getattr(notation, "datatype", "")).endswith(kind):
                 return str(notation)
         raise KeyError(f"{concept} has no alpha-{length} code")
+
+    @cached_property
+    def _country_names(self) -> tuple[re.Pattern[str], dict[str, str]]:
+        """A pattern matching any English name of a country, and name → preferred name."""
+        graph = self.schemes["country"]
+        english = {concept: str(label) for concept, label
+                   in graph.subject_objects(SKOS.prefLabel)
+                   if isinstance(label, Literal) and label.language == "en"}
+        names = {}
+        for prop in (SKOS.prefLabel, SKOS.altLabel):
+            for concept, label in graph.subject_objects(prop):
+                if isinstance(label, Literal) and label.language == "en" and concept in english:
+                    names[str(label)] = english[concept]
+        pattern = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
+        return re.compile(rf"\b(?:{pattern})\b"), names
+
+    def countries_named_in(self, text: str) -> list[str]:
+        """English names of the countries ``text`` mentions by name, in text order."""
+        pattern, names = self._country_names
+        found = [names[match.group(0)] for match in pattern.finditer(text)]
+        return list(dict.fromkeys(found))
 
     def scheme_graph_name(self, name: str) -> URIRef:
         return self.ns.country_scheme if name == "country" else self.ns.scheme(name)

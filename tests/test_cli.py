@@ -22,7 +22,7 @@ def test_the_build_logs_each_stage_with_its_time(project):
     log = result.stderr
     for stage in ("parse", "map", "validate", "load", "dumps"):
         assert f"dskg.build: {stage} …" in log and f"dskg.build: {stage} done in" in log
-    assert "read 4 entries from 1 source pages (3 ok, 1 rejected)" in log
+    assert "read 4 entries from 1 sources (3 ok, 1 rejected)" in log
     assert "published build " in log
     quiet = run_dskg("build", "--quiet", config=project, env={"DSKG_LOG_LEVEL": "info"})
     assert quiet.returncode == 0 and "dskg.build" not in quiet.stderr

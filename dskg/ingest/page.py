@@ -30,7 +30,11 @@ PLACEHOLDER = "TO BE FILLED"
 
 @dataclass
 class RawEntry:
-    """The lines of one entry, grouped but not yet interpreted."""
+    """The lines of one entry, grouped but not yet interpreted.
+
+    A listing page gives its head as lines (title, date and body are told apart by
+    the reader); a harvested item knows its title, date, categories and URL, and only
+    its body is lines."""
 
     number: int
     first_line: int
@@ -39,9 +43,20 @@ class RawEntry:
     head: list[str] = field(default_factory=list)
     sections: dict[str, list[str]] = field(default_factory=dict)
     section_order: list[str] = field(default_factory=list)
+    #: Set by harvested items: then ``head`` is the body alone.
+    title: str | None = None
+    published: str | None = None
+    categories: list[str] | None = None
+    url: str | None = None
+    #: The item in its source, for messages (``post 12``, a page's URL).
+    item: str | None = None
+    #: Language tag → (title, body lines) of the item's translations.
+    translations: dict[str, tuple[str, list[str]]] = field(default_factory=dict)
 
     @property
     def tags(self) -> list[str]:
+        if self.categories is not None:
+            return self.categories
         if self.tag_line is None:
             return []
         match = TAG_LINE.match(self.tag_line)

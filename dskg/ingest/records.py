@@ -13,9 +13,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from dskg.fields import FIELDS
+from dskg.fields import CONCEPT_FIELDS, FIELDS, PAGE_FIELDS
 from dskg.ingest.dates import PartialDate, ends_before_start, parse_date
 from dskg.ingest.page import PLACEHOLDER, PUBLISHED_LINE, RawEntry, split_page
+from dskg.sources import Source
 from dskg.vocab import Vocabularies, fold
 
 #: Tag-line categories that group facet values rather than being one.
@@ -52,6 +53,16 @@ class PracticeRecord:
     title: str | None = None
     published: PartialDate | None = None
     body: str = ""
+    #: The practice's own page on its site (a harvested item's permalink).
+    url: str | None = None
+    #: The item in its source when it is not a line of a page (``post 12``).
+    item: str | None = None
+    #: The language of title and body when the source declares it (else guessed).
+    language: str | None = None
+    #: Language tag → (title, body) of translations of the same practice.
+    translations: dict[str, tuple[str, str]] = field(default_factory=dict)
+    #: Records of other sources that are this same practice (provenance).
+    also_from: list[PracticeRecord] = field(default_factory=list)
     values: dict[str, list[Any]] = field(default_factory=dict)
     status: str = STATUS_OK
     reason: str | None = None
@@ -64,6 +75,8 @@ class PracticeRecord:
 
     @property
     def location(self) -> str:
+        if self.item is not None:
+            return f"{self.source} {self.item}" + (f" ({self.url})" if self.url else "")
         return f"{self.source} entry {self.entry} (line {self.line})"
 
     def mark(self, status: str, reason: str) -> None:
@@ -87,6 +100,8 @@ class PracticeRecord:
 def _split_head(entry: RawEntry) -> tuple[str | None, str | None, list[str]]:
     """Title, publication-date text and body lines of an entry's head."""
     lines = entry.head
+    if entry.title is not None:
+        return entry.title, entry.published, lines
     texts = [i for i, line in enumerate(lines) if line.strip()]
     if entry.tag_line is None or not texts:
         return entry.pre_title, None, lines
@@ -120,12 +135,19 @@ def body_text(lines: list[str]) -> str:
     return "\n\n".join("\n".join(block) for block in blocks if block)
 
 
-def interpret(entry: RawEntry, source: str, vocab: Vocabularies) -> PracticeRecord:
-    """Turn one raw entry into a record, judging it but never raising."""
-    record = PracticeRecord(source=source, entry=entry.number, line=entry.first_line)
+def interpret(entry: RawEntry, source: str, vocab: Vocabularies,
+              settings: Source | None = None) -> PracticeRecord:
+    """Turn one raw entry into a record, judging it but never raising; ``settings``
+    are the declared source's (its concept mapping, default country and language)."""
+    record = PracticeRecord(source=source, entry=entry.number, line=entry.first_line,
+                            url=entry.url, item=entry.item)
     title, published, body = _split_head(entry)
     record.title = title
     record.body = body_text(body)
+    if settings is not None and settings.harvested:
+        record.language = settings.language
+    record.translations = {lang: (text, body_text(lines))
+                           for lang, (text, lines) in entry.translations.items()}
     if _is_template(entry, title):
         record.mark(STATUS_REJECTED, "unfilled editor template ('TO BE FILLED' placeholders), "
                     "not a practice")
@@ -137,9 +159,14 @@ def interpret(entry: RawEntry, source: str, vocab: Vocabularies) -> PracticeReco
         record.published = parse_date(published)
         if record.published is None:
             record.mark(STATUS_INVALID, f"publication date {published!r} cannot be read")
-    _read_tags(record, entry.tags, vocab)
+    if entry.title is not None and not entry.sections:
+        record.mark(STATUS_REJECTED, "the body has none of the practice's sections ("
+                    + ", ".join(f.headings[0] for f in PAGE_FIELDS) + "); not a practice")
+        return record
+    _read_tags(record, entry.tags, vocab, settings)
     _read_sections(record, entry, vocab)
     _check_dates(record)
+    _check_country(record, vocab, settings)
     return record
 
 
@@ -152,11 +179,25 @@ def _is_template(entry: RawEntry, title: str | None) -> bool:
     return any(fold(v) in TEMPLATE_VALUES for v in entry.sections.get("organisations", []))
 
 
-def _read_tags(record: PracticeRecord, tags: list[str], vocab: Vocabularies) -> None:
+def _read_tags(record: PracticeRecord, tags: list[str], vocab: Vocabularies,
+               settings: Source | None) -> None:
+    ignored = PARENT_CATEGORIES | {fold(name) for name in settings.ignore} if settings \
+        else PARENT_CATEGORIES
+    declared = {fold(name): target for name, target in settings.concepts.items()} \
+        if settings else {}
     for tag in tags:
-        if fold(tag) in PARENT_CATEGORIES:
+        if fold(tag) in ignored:
             continue
         found = vocab.lookup_any(tag)
+        if fold(tag) in declared:
+            field_name, label = declared[fold(tag)]
+            scheme = CONCEPT_FIELDS[field_name]
+            concept = vocab.lookup(scheme, label)
+            found = (field_name, concept) if concept is not None else None
+            if concept is None:
+                record.warnings.append(f"category {tag!r}: the source maps it to {label!r}, "
+                                       f"which is no concept of {scheme}; ignored")
+                continue
         if found is None:
             record.warnings.append(f"tag line: category {tag!r} matches no concept; ignored")
             continue
@@ -206,27 +247,90 @@ def _check_dates(record: PracticeRecord) -> None:
                     f"{record.start_date.iso}")
 
 
-def mark_duplicates(records: list[PracticeRecord]) -> None:
-    """A practice posted twice is one practice: its first publication wins.
+def _check_country(record: PracticeRecord, vocab: Vocabularies,
+                   settings: Source | None) -> None:
+    """A practice without a country gets the source's default country, if it has one;
+    otherwise a warning names the countries its text mentions (never guessed into
+    the data: the text may name a partner's country)."""
+    if record.countries or not record.ok:
+        return
+    if settings is not None and settings.country:
+        concept = vocab.lookup("country", settings.country)
+        if concept is not None:
+            record.add("countries", concept)
+            return
+        record.warnings.append(f"the source's country {settings.country!r} is no country "
+                               "we know; ignored")
+    named = vocab.countries_named_in(f"{record.title} {record.body}")
+    if named:
+        record.warnings.append("no country category or section; the text names "
+                               + ", ".join(named) + " (add the category to the page, or "
+                               "the country in data/curation/)")
 
-    Reposts are recognised by their title (case, accents and spacing folded). The
-    earliest publication stays ``ok``; later ones become ``duplicate`` of it. An entry
-    without a date counts as later than any dated one, then page order decides.
+
+def mark_duplicates(records: list[PracticeRecord]) -> None:
+    """One practice, however many times and places it was published.
+
+    Two ``ok`` records are the same practice when they share a permalink, or when
+    their titles are equal with case, accents and spacing folded. Within a group the
+    earliest publication is the practice (an entry without a date counts as later
+    than any dated one, then source and entry order decide); the others become
+    ``duplicate`` of it. A duplicate from another source is the same practice seen
+    there: its source joins the practice's provenance (:attr:`PracticeRecord.also_from`).
+    A duplicate from the same source is a repost.
     """
-    by_title: dict[str, list[PracticeRecord]] = {}
-    for record in records:
-        if record.ok and record.title:
-            by_title.setdefault(fold(record.title), []).append(record)
-    for group in by_title.values():
+    groups = _identity_groups([r for r in records if r.ok and r.title])
+    for group in groups:
         if len(group) < 2:
             continue
         group.sort(key=publication_order)
         first = group[0]
-        for repost in group[1:]:
-            repost.status, repost.duplicate_of = STATUS_DUPLICATE, first.title
-            repost.reason = (f"repost of {first.title!r} first published "
-                             f"{first.published.iso if first.published else '(no date)'} "
-                             f"at {first.location}")
+        for other in group[1:]:
+            other.status, other.duplicate_of = STATUS_DUPLICATE, first.title
+            when = first.published.iso if first.published else "(no date)"
+            if other.source != first.source:
+                first.also_from.append(other)
+                other.reason = (f"the same practice as {first.title!r} from {first.location} "
+                                f"(same {_shared_key(first, other)}); this source is added to "
+                                "its provenance")
+            else:
+                other.reason = (f"repost of {first.title!r} first published {when} "
+                                f"at {first.location}")
+
+
+def _identity_keys(record: PracticeRecord) -> list[str]:
+    assert record.title is not None
+    keys = ["title:" + fold(record.title)]
+    if record.url:
+        keys.append("url:" + record.url.rstrip("/"))
+    return keys
+
+
+def _shared_key(first: PracticeRecord, other: PracticeRecord) -> str:
+    shared = set(_identity_keys(first)) & set(_identity_keys(other))
+    return "permalink" if any(k.startswith("url:") for k in shared) else "title"
+
+
+def _identity_groups(records: list[PracticeRecord]) -> list[list[PracticeRecord]]:
+    """Records joined by any shared identity key (union-find over keys)."""
+    parent = list(range(len(records)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+    owner: dict[str, int] = {}
+    for index, record in enumerate(records):
+        for key in _identity_keys(record):
+            if key in owner:
+                parent[root(index)] = root(owner[key])
+            else:
+                owner[key] = index
+    groups: dict[int, list[PracticeRecord]] = {}
+    for index, record in enumerate(records):
+        groups.setdefault(root(index), []).append(record)
+    return list(groups.values())
 
 
 def publication_order(record: PracticeRecord) -> tuple:
@@ -241,15 +345,18 @@ def read_page(path: Path, vocab: Vocabularies, source: str | None = None) -> lis
     return [interpret(entry, name, vocab) for entry in split_page(text)]
 
 
+def page_records(path: Path, vocab: Vocabularies) -> list[PracticeRecord]:
+    """The records of one page; a page that cannot be read is one ``invalid`` record."""
+    try:
+        return read_page(path, vocab)
+    except (OSError, UnicodeDecodeError) as error:
+        unreadable = PracticeRecord(source=path.name, entry=0, line=0)
+        unreadable.mark(STATUS_INVALID, f"page cannot be read: {error}")
+        return [unreadable]
+
+
 def read_pages(paths: list[Path], vocab: Vocabularies) -> list[PracticeRecord]:
     """Records of several pages, with reposts across and within them marked."""
-    records: list[PracticeRecord] = []
-    for path in paths:
-        try:
-            records.extend(read_page(path, vocab))
-        except (OSError, UnicodeDecodeError) as error:
-            unreadable = PracticeRecord(source=path.name, entry=0, line=0)
-            unreadable.mark(STATUS_INVALID, f"page cannot be read: {error}")
-            records.append(unreadable)
+    records = [record for path in paths for record in page_records(path, vocab)]
     mark_duplicates(records)
     return records
