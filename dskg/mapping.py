@@ -134,12 +134,12 @@ class Mapper:
                 term = self._page_value(declared, value)
                 if term is not None:
                     g.add((iri, self.ns.expand(declared.property), term))
+        if record.item is None:
+            g.add((iri, dskg.sourceEntry, Literal(record.entry)))
         for seen in (record, *record.also_from):
             g.add((iri, PROV.wasDerivedFrom, self._source(seen.source, "page")))
             if seen.url:
                 g.add((iri, FOAF.page, URIRef(seen.url)))
-            if seen.item is None:
-                g.add((iri, dskg.sourceEntry, Literal(seen.entry)))
 
     def _page_value(self, declared: Field, value: Any) -> Node | None:
         """The RDF term of one value a page gives for a field."""

@@ -32,7 +32,10 @@ INSTALL = "apt-get install -y " + " ".join(PACKAGES)
 PROGRAMS = ("mysql_install_db", "mariadbd", "php")
 
 ROUTER = """<?php
-// Every request: this run's configuration, then WordPress as Apache would run it.
+// Every request: logged (method and URI), this run's configuration, then WordPress as
+// Apache would run it.
+file_put_contents('{log}', $_SERVER['REQUEST_METHOD'] . ' ' . $_SERVER['REQUEST_URI'] . "\n",
+                  FILE_APPEND | LOCK_EX);
 $_SERVER['WORDPRESS_CONFIG'] = '{name}';
 $path = parse_url($_SERVER['REQUEST_URI'], PHP_URL_PATH);
 $file = '{root}' . $path;
@@ -73,6 +76,22 @@ require '{root}/wp-load.php';
 """
 
 
+#: What Polylang and WPML add to the REST API, registered from post meta (the plugins
+#: cannot be installed offline): ``lang`` (the post's language) and ``translations``
+#: (language → post id of each version, the post itself included).
+TRANSLATIONS_PLUGIN = """<?php
+add_action('rest_api_init', function () {
+    register_rest_field('post', 'lang', ['get_callback' => function ($post) {
+        return get_post_meta($post['id'], 'dskg_lang', true) ?: 'en';
+    }]);
+    register_rest_field('post', 'translations', ['get_callback' => function ($post) {
+        $linked = json_decode(get_post_meta($post['id'], 'dskg_translations', true) ?: '{}', true);
+        return (object) $linked;
+    }]);
+});
+"""
+
+
 class WordPressMissing(RuntimeError):
     """The Debian packages are not installed; the message names the command."""
 
@@ -84,6 +103,15 @@ class WordPress:
     name: str
     socket: Path
     processes: list[subprocess.Popen]
+
+    @property
+    def requests_log(self) -> Path:
+        """One line per request the site answered: ``GET /?rest_route=…``."""
+        return self.folder / "requests.log"
+
+    def requests_since(self, count: int) -> list[str]:
+        lines = self.requests_log.read_text().splitlines() if self.requests_log.exists() else []
+        return lines[count:]
 
     def rest(self, route: str, **params: object) -> requests.Response:
         """A REST API request in the form that needs no pretty permalinks."""
@@ -162,6 +190,8 @@ def start_wordpress(folder: Path) -> WordPress:
                        capture_output=True, timeout=60)
         (content / "plugins").mkdir(parents=True)
         (content / "mu-plugins").mkdir()
+        (content / "mu-plugins" / "translations.php").write_text(TRANSLATIONS_PLUGIN,
+                                                                 encoding="utf-8")
         (content / "themes").mkdir()
         for theme in (WORDPRESS / "wp-content" / "themes").iterdir():
             (content / "themes" / theme.name).symlink_to(theme)
@@ -169,7 +199,8 @@ def start_wordpress(folder: Path) -> WordPress:
         config.write_text(CONFIG.format(socket=sock, url=url, content=content,
                                         secret=uuid.uuid4().hex), encoding="utf-8")
         router = folder / "router.php"
-        router.write_text(ROUTER.format(name=name, root=WORDPRESS), encoding="utf-8")
+        router.write_text(ROUTER.format(name=name, root=WORDPRESS, log=site.requests_log),
+                          encoding="utf-8")
         run_php(site, """
 require_once ABSPATH . 'wp-admin/includes/upgrade.php';
 wp_install('Digital skills coalition', 'editor', 'editor@example.org', true, '',
@@ -206,10 +237,12 @@ def stop_wordpress(site: WordPress) -> None:
 
 
 def insert_post(site: WordPress, title: str, body: str, categories: list[str],
-                status: str = "publish", date: str | None = None) -> int:
-    """A post with its categories (created when missing); its id."""
+                status: str = "publish", date: str | None = None, password: str = "",
+                tags: list[str] = (), lang: str | None = None) -> int:
+    """A post with its categories and tags (created when missing); its id."""
     payload = json.dumps({"title": title, "body": body, "categories": categories,
-                          "status": status, "date": date})
+                          "tags": list(tags), "status": status, "date": date,
+                          "password": password, "lang": lang})
     code = f"""
 $post = json_decode({json.dumps(payload)}, true);
 $ids = [];
@@ -219,10 +252,36 @@ foreach ($post['categories'] as $name) {{
     $ids[] = (int) $term['term_id'];
 }}
 $args = ['post_title' => $post['title'], 'post_content' => $post['body'],
-         'post_status' => $post['status'], 'post_category' => $ids];
+         'post_status' => $post['status'], 'post_category' => $ids,
+         'post_password' => $post['password'], 'tags_input' => $post['tags']];
 if ($post['date']) {{ $args['post_date'] = $post['date']; }}
-$id = wp_insert_post($args, true);
+$id = wp_insert_post(wp_slash($args), true);
 if (is_wp_error($id)) {{ fwrite(STDERR, $id->get_error_message()); exit(1); }}
+if ($post['lang']) {{ update_post_meta($id, 'dskg_lang', $post['lang']); }}
 echo $id;
 """
     return int(site.php(code).strip().splitlines()[-1])
+
+
+def link_translations(site: WordPress, versions: dict[str, int]) -> None:
+    """Make posts translations of each other, as Polylang records them."""
+    linked = json.dumps(versions)
+    site.php(f"""
+foreach (json_decode({json.dumps(linked)}, true) as $lang => $id) {{
+    update_post_meta($id, 'dskg_lang', $lang);
+    update_post_meta($id, 'dskg_translations', wp_slash({json.dumps(linked)}));
+}}
+""")
+
+
+def update_post(site: WordPress, post_id: int, **fields: str) -> None:
+    """Change a post as an editor saving it would (``post_content=…``, ``post_title=…``)."""
+    payload = json.dumps({"ID": post_id, **fields})
+    site.php(f"""
+$result = wp_update_post(wp_slash(json_decode({json.dumps(payload)}, true)), true);
+if (is_wp_error($result)) {{ fwrite(STDERR, $result->get_error_message()); exit(1); }}
+""")
+
+
+def delete_post(site: WordPress, post_id: int) -> None:
+    site.php(f"wp_delete_post({int(post_id)}, true);")

@@ -107,6 +107,7 @@ class Fetcher:
         self.local = threading.local()
         self.robots: dict[str, RobotFileParser | None] = {}
         self.robots_lock = threading.Lock()
+        #: Requests sent (redirects followed included), for the harvest summary.
         self.requests = 0
 
     def _session(self) -> requests.Session:
@@ -162,11 +163,11 @@ class Fetcher:
 
     def _once(self, url: str, headers: dict[str, str]) -> Response:
         self.pace.wait()
-        self.requests += 1
         cap = self.politeness.max_bytes
         try:
             with self._session().get(url, headers=headers, stream=True,
                                      timeout=self.politeness.timeout) as answer:
+                self.requests += 1 + len(answer.history)
                 declared = answer.headers.get("content-length", "")
                 if declared.isdigit() and int(declared) > cap:
                     raise FetchError(url, f"response of {int(declared):,} bytes is larger "

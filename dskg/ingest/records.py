@@ -185,6 +185,7 @@ def _read_tags(record: PracticeRecord, tags: list[str], vocab: Vocabularies,
         else PARENT_CATEGORIES
     declared = {fold(name): target for name, target in settings.concepts.items()} \
         if settings else {}
+    where = "category" if settings is not None and settings.harvested else "tag line: category"
     for tag in tags:
         if fold(tag) in ignored:
             continue
@@ -199,7 +200,7 @@ def _read_tags(record: PracticeRecord, tags: list[str], vocab: Vocabularies,
                                        f"which is no concept of {scheme}; ignored")
                 continue
         if found is None:
-            record.warnings.append(f"tag line: category {tag!r} matches no concept; ignored")
+            record.warnings.append(f"{where} {tag!r} matches no concept; ignored")
             continue
         record.add(*found)
 
