@@ -117,8 +117,13 @@ def load_sources(data_dir: Path) -> list[Source]:
         return list(DEFAULT_SOURCES)
     try:
         document = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError) as error:
-        raise SourcesError(f"{path}: cannot be parsed: {error}") from None
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        at = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+        raise SourcesError(f"{path}: cannot be parsed: {at}{problem}") from None
+    except UnicodeDecodeError as error:
+        raise SourcesError(f"{path}: cannot be parsed: not UTF-8 ({error})") from None
     entries = document.get("sources") if isinstance(document, dict) else None
     if not isinstance(entries, list) or not entries:
         raise SourcesError(f"{path}: expected `sources:` with a list of sources")

@@ -33,7 +33,7 @@ from dskg.ingest.records import read_page
 from dskg.ingest.sources import cached_records
 from dskg.sources import parse_source
 
-from .conftest import BASE, SAMPLE, current, make_project, run_dskg
+from .conftest import BASE, SAMPLE, current, make_project, one_clear_line, run_dskg
 from .wordpress_content import render, sample_posts
 from .wordpress_fixture import (
     delete_post,
@@ -271,3 +271,52 @@ def test_a_failed_source_keeps_its_last_good_harvest(site, tmp_path):
     assert "source 'coalition': the last harvest" in result.stderr and "failed" in result.stderr
     titles = {str(o) for o in published(config).objects(None, DCTERMS.title)}
     assert BULGARIAN_TITLE in titles
+
+
+def test_malformed_json_fails_the_source_with_its_url(site, tmp_path):
+    """A plugin printing a PHP warning into the API's answers (the commonest broken
+    WordPress): one clear line naming the URL; the last good harvest stays."""
+    wordpress, _, _ = site
+    config = make_project(tmp_path)
+    declare(config, [{"name": "sample-listing", "kind": "listing-text"},
+                     {"name": "coalition", "kind": "wordpress", "url": wordpress.url,
+                      "politeness": {"rate": 50}}])
+    assert run_dskg("harvest", "coalition", config=config).returncode == 0
+    kept = load_cache(config.var_dir, "coalition").items
+    wordpress.php("update_option('dskg_noisy', 1);")
+    try:
+        result = run_dskg("ingest", "--kind", "wordpress", wordpress.url)
+        line = one_clear_line(result)
+        assert line.startswith(f"dskg ingest: {wordpress.url}/?rest_route=%2F: malformed JSON ")
+        result = run_dskg("harvest", "coalition", config=config)
+    finally:
+        wordpress.php("delete_option('dskg_noisy');")
+    assert result.returncode == 1
+    assert result.stdout.startswith("coalition: FAILED, last good harvest kept: "
+                                    f"{wordpress.url}/?rest_route=%2F: malformed JSON")
+    assert load_cache(config.var_dir, "coalition").items == kept
+
+
+def test_slugs_survive_a_retitled_post(site, tmp_path):
+    """The registry learns each post's id: a new title keeps the practice's IRI."""
+    wordpress, _, _ = site
+    entry = sample_posts()[3]
+    post = insert_post(wordpress, "Girls who code in Ruse", entry.html,
+                       ["Retitled", *entry.categories], date="2024-05-02 09:00:00")
+    config = make_project(tmp_path)
+    declare(config, [{"name": "sample-listing", "kind": "listing-text"},
+                     {"name": "coalition", "kind": "wordpress", "url": wordpress.url,
+                      "categories": ["Retitled"], "politeness": {"rate": 50}}])
+    practice = URIRef(f"{BASE}id/practice/girls-who-code-in-ruse")
+    assert run_dskg("harvest", config=config).returncode == 0
+    build(config)
+    assert (practice, DCTERMS.title, Literal("Girls who code in Ruse", lang="en")) in \
+        published(config)
+    time.sleep(1.1)
+    update_post(wordpress, post, post_title="Girls who code in Ruse and Rousse")
+    assert run_dskg("harvest", config=config).returncode == 0
+    build(config)
+    assert (practice, DCTERMS.title, Literal("Girls who code in Ruse and Rousse", lang="en")) \
+        in published(config)
+    keys = (config.data_dir / "slugs.csv").read_text()
+    assert f"practice,girls-who-code-in-ruse,item:coalition|post {post}" in keys

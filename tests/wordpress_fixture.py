@@ -92,6 +92,18 @@ add_action('rest_api_init', function () {
 """
 
 
+#: A plugin that prints a PHP warning into every REST answer while the option
+#: ``dskg_noisy`` is set: the commonest way a real site serves malformed JSON.
+NOISY_PLUGIN = """<?php
+add_filter('rest_pre_serve_request', function ($served) {
+    if (get_option('dskg_noisy')) {
+        echo "<br />\\n<b>Warning</b>:  Undefined variable \\$count in <b>gallery.php</b> on line <b>42</b><br />\\n";
+    }
+    return $served;
+}, 1);
+"""
+
+
 class WordPressMissing(RuntimeError):
     """The Debian packages are not installed; the message names the command."""
 
@@ -192,6 +204,7 @@ def start_wordpress(folder: Path) -> WordPress:
         (content / "mu-plugins").mkdir()
         (content / "mu-plugins" / "translations.php").write_text(TRANSLATIONS_PLUGIN,
                                                                  encoding="utf-8")
+        (content / "mu-plugins" / "noisy.php").write_text(NOISY_PLUGIN, encoding="utf-8")
         (content / "themes").mkdir()
         for theme in (WORDPRESS / "wp-content" / "themes").iterdir():
             (content / "themes" / theme.name).symlink_to(theme)

@@ -16,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dskg.harvest.cache import CURRENT, WITHDRAWN, Item, SourceCache
 from dskg.harvest.fetch import Fetcher, FetchError
 from dskg.harvest.summary import Summary
-from dskg.ingest.html import page_links
+from dskg.ingest.html import is_practice_page, page_links
 from dskg.progress import Progress
 from dskg.sources import Source
 
@@ -31,13 +31,18 @@ def listing(source: Source, fetcher: Fetcher) -> list[str]:
     url: str | None = source.url
     seen: set[str] = set()
     links: list[str] = []
+    first: str | None = None
     while url is not None:
         if url in seen or len(seen) >= MAX_LISTING_PAGES:
             raise FetchError(url, "the listing's next-page links go round in a loop")
         seen.add(url)
         response = fetcher.get(url, accept="text/html")
-        found, url = page_links(response.text(), response.url, source.selector)
+        document = response.text()
+        first = first if first is not None else document
+        found, url = page_links(document, response.url, source.selector)
         links.extend(link for link in found if link not in links)
+    if not links and first is not None and is_practice_page(first, source.selector):
+        return [source.url]  # the URL is a practice's own page
     if not links:
         raise FetchError(source.url, "the listing links to no page (selector "
                          f"{source.selector('links')!r})")
@@ -53,6 +58,7 @@ def harvest_html(source: Source, fetcher: Fetcher, previous: SourceCache | None,
     progress = Progress(f"{source.name}: pages", len(links), log)
 
     def fetch(url: str) -> tuple[str, Item | None, str | None]:
+        """(url, the fetched item or ``None``, what went wrong or ``None``)."""
         before = cache.items.get(url)
         try:
             response = fetcher.get(url, accept="text/html", allow_missing=True,
@@ -64,7 +70,7 @@ def harvest_html(source: Source, fetcher: Fetcher, previous: SourceCache | None,
                 return url, before, None
             text = response.text()
         except FetchError as error:
-            return url, before, str(error)
+            return url, None, error.reason
         finally:
             progress.advance()
         return url, Item(url=url, fetched=now, sha256=hashlib.sha256(
@@ -75,24 +81,29 @@ def harvest_html(source: Source, fetcher: Fetcher, previous: SourceCache | None,
         results = list(pool.map(fetch, links))
     for url, item, problem in results:
         before = cache.items.get(url)
-        if item is None:
-            summary.withdrawn += before is not None and before.status == CURRENT
-            if before is not None:
-                before.status, before.withdrawn = WITHDRAWN, now
+        known = before is not None and before.status == CURRENT
+        if problem is not None and problem.startswith(("HTTP 404", "HTTP 410")) \
+                and item is None and known:
+            assert before is not None
+            before.status, before.withdrawn = WITHDRAWN, now
+            summary.withdrawn += 1
             summary.details.append(f"page {url}: withdrawn ({problem})")
         elif problem is not None:
             summary.failed += 1
             summary.details.append(f"page {url}: {problem}; "
-                                   + ("last copy kept" if before else "not harvested"))
-        elif before is None or before.status != CURRENT:
+                                   + ("last copy kept" if known else "not harvested"))
+        elif item is None:
+            continue
+        elif not known:
             summary.new += 1
             cache.items[url] = item
-        elif before.sha256 != item.sha256:
+        elif before is not None and before.sha256 != item.sha256:
             summary.changed += 1
             cache.items[url] = item
         else:
             summary.unchanged += 1
-            before.etag, before.last_modified = item.etag, item.last_modified
+            if before is not None:
+                before.etag, before.last_modified = item.etag, item.last_modified
     listed = set(links)
     for url, item in cache.items.items():
         if item.status == CURRENT and url not in listed:

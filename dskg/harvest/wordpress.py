@@ -44,13 +44,16 @@ class WordPressAPI:
         for pretty in (True, False):
             url = self.url("/", {}, pretty)
             response = self.fetcher.get(url, accept="application/json", allow_missing=True)
-            if response.status == 200:
-                try:
-                    index = json.loads(response.body)
-                except ValueError:
-                    continue
-                if isinstance(index, dict) and "wp/v2" in index.get("namespaces", []):
-                    return pretty
+            if response.status != 200:
+                continue
+            try:
+                index = json.loads(response.text())
+            except ValueError as error:
+                if "json" in response.headers.get("content-type", ""):
+                    raise FetchError(url, f"malformed JSON ({error})") from None
+                continue  # a page of the site, not the API
+            if isinstance(index, dict) and "wp/v2" in index.get("namespaces", []):
+                return pretty
         raise FetchError(self.site, "no WordPress REST API (wp/v2) at /wp-json/ or "
                          "/?rest_route=/")
 

@@ -196,6 +196,13 @@ def page_entry(document: str, url: str, number: int, selector: Callable[[str], s
     return entry
 
 
+def is_practice_page(document: str, selector: Callable[[str], str]) -> bool:
+    """Whether ``document`` has a practice's title and content (it is no listing)."""
+    soup = BeautifulSoup(document, "html.parser")
+    return soup.select_one(selector("title")) is not None and \
+        soup.select_one(selector("content")) is not None
+
+
 def page_links(document: str, base: str, selector: Callable[[str], str]
                ) -> tuple[list[str], str | None]:
     """The practice pages a listing page links to, and its next listing page."""
