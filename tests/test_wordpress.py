@@ -287,13 +287,13 @@ def test_malformed_json_fails_the_source_with_its_url(site, tmp_path):
     try:
         result = run_dskg("ingest", "--kind", "wordpress", wordpress.url)
         line = one_clear_line(result)
-        assert line.startswith(f"dskg ingest: {wordpress.url}/?rest_route=%2F: malformed JSON ")
+        assert line.startswith(f"dskg ingest: {wordpress.url}/?rest_route=%2F&_fields=namespaces: malformed JSON ")
         result = run_dskg("harvest", "coalition", config=config)
     finally:
         wordpress.php("delete_option('dskg_noisy');")
     assert result.returncode == 1
     assert result.stdout.startswith("coalition: FAILED, last good harvest kept: "
-                                    f"{wordpress.url}/?rest_route=%2F: malformed JSON")
+                                    f"{wordpress.url}/?rest_route=%2F&_fields=namespaces: malformed JSON")
     assert load_cache(config.var_dir, "coalition").items == kept
 
 

@@ -55,7 +55,7 @@ def fetch_source(source: Source, previous: SourceCache | None = None,
     try:
         cache = READERS[source.kind](source, fetcher, previous, now, summary)
     finally:
-        summary.requests = fetcher.requests
+        summary.requests, summary.bytes = fetcher.requests, fetcher.bytes
     cache.harvested = cache.attempted = now
     return cache
 

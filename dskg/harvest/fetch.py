@@ -107,8 +107,10 @@ class Fetcher:
         self.local = threading.local()
         self.robots: dict[str, RobotFileParser | None] = {}
         self.robots_lock = threading.Lock()
-        #: Requests sent (redirects followed included), for the harvest summary.
+        #: Requests sent (redirects followed included) and body bytes received, for the
+        #: harvest summary.
         self.requests = 0
+        self.bytes = 0
 
     def _session(self) -> requests.Session:
         session = getattr(self.local, "session", None)
@@ -182,6 +184,7 @@ class Fetcher:
                     if time.monotonic() > deadline:
                         raise FetchError(url, "timed out while reading the response")
                     chunks.append(chunk)
+                self.bytes += size
                 return Response(url=answer.url, status=answer.status_code,
                                 body=b"".join(chunks),
                                 headers={k.lower(): v for k, v in answer.headers.items()})

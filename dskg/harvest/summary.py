@@ -16,6 +16,8 @@ class Summary:
     #: Items that could not be fetched or read this time (their last copy is kept).
     failed: int = 0
     requests: int = 0
+    #: Body bytes received.
+    bytes: int = 0
     seconds: float = 0.0
     #: Why the whole source failed (its last good harvest is kept), if it did.
     error: str | None = None
@@ -34,4 +36,4 @@ class Summary:
             return f"{self.source}: FAILED, last good harvest kept: {self.error}"
         return (f"{self.source}: {self.new} new, {self.changed} changed, {self.unchanged} "
                 f"unchanged, {self.withdrawn} withdrawn, {self.failed} failed "
-                f"({self.requests} requests, {self.seconds:.1f} s)")
+                f"({self.requests} requests, {self.bytes:,} bytes, {self.seconds:.1f} s)")

@@ -36,13 +36,16 @@ MAX_PAGES = 10_000
 class WordPressAPI:
     """The REST API of one site, in whichever URL form the site answers."""
 
-    def __init__(self, fetcher: Fetcher, site: str):
+    def __init__(self, fetcher: Fetcher, site: str, pretty: bool | None = None):
+        """``pretty`` is the URL form that answered last time, tried first."""
         self.fetcher, self.site = fetcher, site if site.endswith("/") else site + "/"
-        self.pretty = self._discover()
+        self.pretty = self._discover(True if pretty is None else pretty)
 
-    def _discover(self) -> bool:
-        for pretty in (True, False):
-            url = self.url("/", {}, pretty)
+    def _discover(self, first: bool) -> bool:
+        """The URL form the site answers in, asking for the API index's namespaces only
+        (the whole index describes every route: hundreds of kilobytes)."""
+        for pretty in (first, not first):
+            url = self.url("/", {"_fields": "namespaces"}, pretty)
             response = self.fetcher.get(url, accept="application/json", allow_missing=True)
             if response.status != 200:
                 continue
@@ -105,10 +108,12 @@ def harvest_wordpress(source: Source, fetcher: Fetcher, previous: SourceCache | 
     """The source's new cache; ``summary`` counts what changed. Raises
     :class:`FetchError` when the site cannot be read completely."""
     assert source.url is not None
-    api = WordPressAPI(fetcher, source.url)
+    cursor = dict(previous.cursor) if previous else {}
+    api = WordPressAPI(fetcher, source.url, {"pretty": True, "plain": False}.get(
+        cursor.get("api", "")))
+    cursor["api"] = "pretty" if api.pretty else "plain"
     cache = SourceCache(source=source.name, kind=source.kind, url=source.url,
-                        items=dict(previous.items) if previous else {},
-                        cursor=dict(previous.cursor) if previous else {})
+                        items=dict(previous.items) if previous else {}, cursor=cursor)
     cache.terms = {"categories": api.terms("categories"), "tags": api.terms("tags")}
     filters = _category_filter(source, cache.terms["categories"])
     full = {"_fields": ",".join(POST_FIELDS), "orderby": "id", "order": "asc", **filters}
