@@ -267,3 +267,17 @@ def test_unchanged_pages_cost_a_304(site, tmp_path):
     site.page("/b", practice_page("Practice /b, edited"), ETag='"v2"')
     summary = harvest(site, tmp_path)
     assert (summary.changed, summary.unchanged) == (1, 1)
+
+
+def test_ingest_reads_one_practice_page_or_says_what_a_site_is_not(site, capsys):
+    from dskg.cli import main
+
+    site.page("/ok", practice_page("Coding clubs"))
+    assert main(["ingest", "-q", "--kind", "html", site.url + "/ok", "--json"]) == 0
+    [record] = json.loads(capsys.readouterr().out)
+    assert (record["title"], record["url"], record["status"]) == (
+        "Coding clubs", site.url + "/ok", "ok")
+    assert record["audiences"] and record["published"] == "2023-03-27"
+    assert main(["ingest", "-q", "--kind", "wordpress", site.url]) == 1
+    assert capsys.readouterr().err == (f"dskg ingest: {site.url}/: no WordPress REST API "
+                                       "(wp/v2) at /wp-json/ or /?rest_route=/\n")

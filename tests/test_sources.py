@@ -135,3 +135,12 @@ def test_a_practice_without_a_country_names_what_its_text_mentions(vocab):
     assert record.warnings == ["no country category or section; the text names Latvia, "
                                "Estonia (add the category to the page, or the country in "
                                "data/curation/)"]
+
+
+def test_a_page_address_that_is_no_iri_is_left_out_with_a_warning(vocab):
+    entry = body_entry(BODY, 9, title="Coding clubs", published=None, categories=["Bulgaria"],
+                       url="https://coalition.example.bg/a page?<x>", item="post 9")
+    record = interpret(entry, "coalition", vocab, parse_source(SITE))
+    assert record.url is None and record.ok
+    assert record.warnings == ["its page address 'https://coalition.example.bg/a page?<x>' "
+                               "is no valid IRI; not published"]

@@ -24,7 +24,7 @@ from urllib.parse import unquote
 import pytest
 import yaml
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import DCTERMS, FOAF, PROV
+from rdflib.namespace import DCTERMS, FOAF, PROV, RDF
 
 from dskg.build import build
 from dskg.harvest import fetch_source
@@ -221,6 +221,7 @@ def test_harvests_are_incremental_and_record_withdrawals(site, tmp_path):
 
     first = harvest()
     assert (first["new"], first["changed"], first["withdrawn"]) == (2, 0, 0)
+    build(config)
     again = harvest()
     assert (again["new"], again["changed"], again["unchanged"], again["withdrawn"]) == \
         (0, 0, 2, 0)
@@ -246,6 +247,17 @@ def test_harvests_are_incremental_and_record_withdrawals(site, tmp_path):
     titles = {str(o) for o in graph.objects(None, DCTERMS.title)}
     assert "Coding clubs in Stara Zagora libraries" in titles
     assert "Robotics week in Smolyan" not in titles
+    # The change stream tells harvesters of the graph: one update, one deletion.
+    stream = Graph()
+    for fragment in (config.var_dir / "history").rglob("*.nt"):
+        stream.parse(fragment, format="nt")
+    activity = "https://www.w3.org/ns/activitystreams#"
+    kinds = {(str(stream.value(member, DCTERMS.isVersionOf)).rsplit("/", 1)[-1],
+              str(kind).removeprefix(activity))
+             for member, kind in stream.subject_objects(RDF.type)
+             if str(kind).startswith(activity)}
+    assert ("robotics-week-in-smolyan", "Delete") in kinds
+    assert ("coding-clubs-in-stara-zagora-libraries", "Update") in kinds
 
 
 def test_a_failed_source_keeps_its_last_good_harvest(site, tmp_path):

@@ -84,9 +84,7 @@ def harvest_source(var_dir: Path, source: Source) -> Summary:
     except CacheError as error:
         summary.error = str(error)
     summary.seconds = time.monotonic() - started
-    (log.warning if summary.error else log.info)("%s", summary.line())
-    for detail in summary.details:
-        log.warning("%s: %s", source.name, detail)
+    log.debug("%s", summary.line())
     return summary
 
 

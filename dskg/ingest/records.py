@@ -16,6 +16,7 @@ from typing import Any
 from dskg.fields import CONCEPT_FIELDS, FIELDS, PAGE_FIELDS
 from dskg.ingest.dates import PartialDate, ends_before_start, parse_date
 from dskg.ingest.page import PLACEHOLDER, PUBLISHED_LINE, RawEntry, split_page
+from dskg.rdf import IRI
 from dskg.sources import Source
 from dskg.vocab import Vocabularies, fold
 
@@ -140,7 +141,8 @@ def interpret(entry: RawEntry, source: str, vocab: Vocabularies,
     """Turn one raw entry into a record, judging it but never raising; ``settings``
     are the declared source's (its concept mapping, default country and language)."""
     record = PracticeRecord(source=source, entry=entry.number, line=entry.first_line,
-                            url=entry.url, item=entry.item)
+                            item=entry.item)
+    record.url = _page_url(entry.url, record.warnings)
     title, published, body = _split_head(entry)
     record.title = title
     record.body = body_text(body)
@@ -160,14 +162,30 @@ def interpret(entry: RawEntry, source: str, vocab: Vocabularies,
         if record.published is None:
             record.mark(STATUS_INVALID, f"publication date {published!r} cannot be read")
     if entry.title is not None and not entry.sections:
-        record.mark(STATUS_REJECTED, "the body has none of the practice's sections ("
-                    + ", ".join(f.headings[0] for f in PAGE_FIELDS) + "); not a practice")
+        known = ", ".join(f.headings[0] for f in PAGE_FIELDS[:3])
+        record.mark(STATUS_REJECTED, f"the body has none of the practice's sections ({known}, "
+                    "…); not a practice")
         return record
     _read_tags(record, entry.tags, vocab, settings)
     _read_sections(record, entry, vocab)
     _check_dates(record)
     _check_country(record, vocab, settings)
     return record
+
+
+def _page_url(url: str | None, warnings: list[str]) -> str | None:
+    """A harvested item's permalink, if it can be an IRI (it becomes ``foaf:page``)."""
+    if url is None:
+        return None
+    try:
+        IRI.checked(url)
+    except ValueError:
+        warnings.append(f"its page address {url!r} is no valid IRI; not published")
+        return None
+    if not url.startswith(("http://", "https://")):
+        warnings.append(f"its page address {url!r} is not an http(s) URL; not published")
+        return None
+    return url
 
 
 def _is_template(entry: RawEntry, title: str | None) -> bool:
