@@ -129,23 +129,20 @@ def load_sources(data_dir: Path) -> list[Source]:
         raise SourcesError(f"{path}: expected `sources:` with a list of sources")
     sources: list[Source] = []
     for number, entry in enumerate(entries, start=1):
-        source = _source(entry, f"{path}: source {number}")
+        source = parse_source(entry, f"{path}: source {number}")
         if any(s.name == source.name for s in sources):
             raise SourcesError(f"{path}: source {source.name!r} is declared twice")
         sources.append(source)
     return sources
 
 
-def parse_source(entry: Any, where: str = "source") -> Source:
-    """One declaration (a mapping as in ``sources.yaml``) as a :class:`Source`."""
-    return _source(entry, where)
-
-
 _FIELDS = {"name", "kind", "path", "url", "listing", "language", "country", "categories",
            "concepts", "ignore", "selectors", "politeness"}
 
 
-def _source(entry: Any, where: str) -> Source:
+def parse_source(entry: Any, where: str = "source") -> Source:
+    """One declaration (a mapping as in ``sources.yaml``) as a :class:`Source`;
+    :class:`SourcesError` names ``where`` and the field that is wrong."""
     if not isinstance(entry, dict):
         raise SourcesError(f"{where}: expected a mapping with name, kind and where it is")
     name = entry.get("name")

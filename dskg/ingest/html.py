@@ -18,6 +18,7 @@ from html import unescape
 from urllib.parse import urljoin
 
 from bs4 import BeautifulSoup, NavigableString, Tag
+from bs4.element import CData, Comment, Declaration, Doctype, ProcessingInstruction
 
 from dskg.ingest.page import RawEntry, section_of
 
@@ -26,6 +27,8 @@ BLOCKS = {"p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "dt", "dd", "blockquote
 HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6", "dt"}
 SKIPPED = {"script", "style", "noscript", "template", "form", "button", "svg", "iframe"}
 SPACE = re.compile(r"\s+")
+#: Parts of a document that are no text a reader sees.
+NOT_TEXT = (Comment, Declaration, Doctype, CData, ProcessingInstruction)
 
 
 def plain(html: str) -> str:
@@ -42,10 +45,8 @@ def blocks(root: Tag) -> Iterator[tuple[str, list[str]]]:
     loose: list[str] = []
     for child in root.children:
         if isinstance(child, NavigableString):
-            if child.__class__.__name__ in ("Comment", "Doctype", "CData",
-                                            "ProcessingInstruction"):
-                continue
-            loose.append(str(child))
+            if not isinstance(child, NOT_TEXT):
+                loose.append(str(child))
             continue
         if not isinstance(child, Tag) or child.name in SKIPPED:
             continue
@@ -98,10 +99,8 @@ def _text_with_breaks(tag: Tag) -> str:
     for piece in tag.descendants:
         if isinstance(piece, Tag) and piece.name == "br":
             parts.append("\n")
-        elif isinstance(piece, NavigableString) and not any(
+        elif isinstance(piece, NavigableString) and not isinstance(piece, NOT_TEXT) and not any(
                 parent.name in SKIPPED for parent in piece.parents if isinstance(parent, Tag)):
-            if piece.__class__.__name__ == "Comment":
-                continue
             parts.append(str(piece))
     return "".join(parts)
 
@@ -157,14 +156,6 @@ def _looks_like_heading(lines: list[str]) -> bool:
     return len(lines) == 1 and section_of(lines[0]) is not None
 
 
-def head_lines(html: str) -> list[str]:
-    """The body text of ``html`` before its first section heading (a translation's
-    description)."""
-    entry = RawEntry(number=0, first_line=0)
-    fill_entry(entry, blocks(BeautifulSoup(html, "html.parser")))
-    return entry.head
-
-
 class PageUnreadable(ValueError):
     """A page lacks a part its source's selectors name."""
 
@@ -192,6 +183,12 @@ def page_entry(document: str, url: str, number: int, selector: Callable[[str], s
                      categories=list(dict.fromkeys(n for n in names if n)),
                      url=str(canonical["href"]) if canonical is not None else url,
                      item="page")
+    root = soup.find("html")
+    declared = root.get("lang") if isinstance(root, Tag) else None
+    entry.language = str(declared) if declared else None
+    entry.alternates = [urljoin(url, str(link["href"])) for link in
+                        soup.select("link[rel~=alternate][hreflang][href]")
+                        if str(link["hreflang"]).lower() != "x-default"]
     fill_entry(entry, blocks(content))
     return entry
 

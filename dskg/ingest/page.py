@@ -50,6 +50,11 @@ class RawEntry:
     url: str | None = None
     #: The item in its source, for messages (``post 12``, a page's URL).
     item: str | None = None
+    #: The item's language, when its source says (``lang``, ``<html lang>``).
+    language: str | None = None
+    #: Addresses of the same item in other languages (folded into one entry by
+    #: :mod:`dskg.ingest.translations`).
+    alternates: list[str] = field(default_factory=list)
     #: Language tag → (title, body lines) of the item's translations.
     translations: dict[str, tuple[str, list[str]]] = field(default_factory=dict)
 

@@ -16,6 +16,7 @@ from typing import Any
 from dskg.fields import CONCEPT_FIELDS, FIELDS, PAGE_FIELDS
 from dskg.ingest.dates import PartialDate, ends_before_start, parse_date
 from dskg.ingest.page import PLACEHOLDER, PUBLISHED_LINE, RawEntry, split_page
+from dskg.ingest.translations import primary_language
 from dskg.rdf import IRI
 from dskg.sources import Source
 from dskg.vocab import Vocabularies, fold
@@ -147,7 +148,7 @@ def interpret(entry: RawEntry, source: str, vocab: Vocabularies,
     record.title = title
     record.body = body_text(body)
     if settings is not None and settings.harvested:
-        record.language = settings.language
+        record.language = primary_language(entry.language) or settings.language
     record.translations = {lang: (text, body_text(lines))
                            for lang, (text, lines) in entry.translations.items()}
     if _is_template(entry, title):

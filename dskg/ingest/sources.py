@@ -19,6 +19,7 @@ from dskg.ingest.records import (
     mark_duplicates,
     page_records,
 )
+from dskg.ingest.translations import fold_translations
 from dskg.ingest.wordpress import post_entries
 from dskg.sources import Source
 from dskg.vocab import Vocabularies
@@ -73,15 +74,14 @@ def cached_records(source: Source, cache: SourceCache, vocab: Vocabularies
         entries = post_entries([item.content for item in items.values()], terms,
                                source.language)
         return [interpret(entry, source.name, vocab, source) for entry in entries]
-    records = []
+    records, entries = [], []
     for number, (url, item) in enumerate(sorted(items.items()), start=1):
         try:
-            entry = page_entry(item.content["html"], url, number, source.selector)
+            entries.append(page_entry(item.content["html"], url, number, source.selector))
         except PageUnreadable as error:
             record = PracticeRecord(source=source.name, entry=number, line=0, url=url,
                                     item="page")
             record.mark(STATUS_INVALID, f"page cannot be read: {error}")
             records.append(record)
-            continue
-        records.append(interpret(entry, source.name, vocab, source))
-    return records
+    entries = fold_translations(entries, source.language)
+    return records + [interpret(entry, source.name, vocab, source) for entry in entries]

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from dskg.ingest.html import body_entry, head_lines, plain
+from dskg.ingest.html import body_entry, plain
 from dskg.ingest.page import RawEntry
+from dskg.ingest.translations import fold_translations
 
 #: The parts of a post the cache keeps (``_fields`` of the REST requests).
 POST_FIELDS = ("id", "link", "date", "modified_gmt", "status", "title", "content",
@@ -29,38 +30,17 @@ def visible(post: dict[str, Any]) -> bool:
 def post_entries(posts: list[dict[str, Any]], terms: dict[str, dict[int, str]],
                  language: str) -> list[RawEntry]:
     """One entry per practice: translations folded into the post in ``language``."""
-    by_id = {int(post["id"]): post for post in posts if visible(post)}
-    entries: list[RawEntry] = []
-    taken: set[int] = set()
-    for post_id in sorted(by_id):
-        if post_id in taken:
-            continue
-        group = _translation_group(by_id, post_id)
-        taken.update(group)
-        primary = next((i for i in group if by_id[i].get("lang", language) == language),
-                       group[0])
-        entry = post_entry(by_id[primary], terms)
-        for other in group:
-            if other != primary:
-                post = by_id[other]
-                lang = str(post.get("lang") or "und")
-                entry.translations[lang] = (plain(post["title"]["rendered"]),
-                                            head_lines(post["content"]["rendered"]))
+    visible_posts = {int(post["id"]): post for post in posts if visible(post)}
+    entries = []
+    for post_id in sorted(visible_posts):
+        entry = post_entry(visible_posts[post_id], terms)
+        linked = visible_posts[post_id].get("translations")
+        others = [visible_posts.get(int(i)) for i in linked.values()] \
+            if isinstance(linked, dict) else []
+        entry.alternates = [str(o.get("link")) for o in others
+                            if o is not None and o.get("link") and int(o["id"]) != post_id]
         entries.append(entry)
-    return entries
-
-
-def _translation_group(posts: dict[int, dict], start: int) -> list[int]:
-    """``start`` and every visible post linked to it as a translation, by id."""
-    group, todo = {start}, [start]
-    while todo:
-        linked = posts[todo.pop()].get("translations") or {}
-        for other in (linked.values() if isinstance(linked, dict) else []):
-            other = int(other)
-            if other in posts and other not in group:
-                group.add(other)
-                todo.append(other)
-    return sorted(group)
+    return fold_translations(entries, language)
 
 
 def post_entry(post: dict[str, Any], terms: dict[str, dict[int, str]]) -> RawEntry:
@@ -68,7 +48,9 @@ def post_entry(post: dict[str, Any], terms: dict[str, dict[int, str]]) -> RawEnt
     names = [terms.get("categories", {}).get(int(i)) for i in post.get("categories", [])]
     names += [terms.get("tags", {}).get(int(i)) for i in post.get("tags", [])]
     date = str(post.get("date") or "")[:10] or None
-    return body_entry(post["content"]["rendered"], int(post["id"]),
-                      title=plain(post["title"]["rendered"]), published=date,
-                      categories=[name for name in names if name],
-                      url=post.get("link"), item=f"post {post['id']}")
+    entry = body_entry(post["content"]["rendered"], int(post["id"]),
+                       title=plain(post["title"]["rendered"]), published=date,
+                       categories=[name for name in names if name],
+                       url=post.get("link"), item=f"post {post['id']}")
+    entry.language = str(post["lang"]) if post.get("lang") else None
+    return entry

@@ -1,4 +1,5 @@
-"""What a harvest does with sites that misbehave, and how politely it asks.
+"""What a harvest does over HTTP: with sites that misbehave, how politely it asks,
+how it saves work (304s), and how it reads a site's pages in several languages.
 
 A real HTTP server on loopback (the standard library's, in a thread) plays a site of
 rendered pages: a listing that links to practice pages, each of which the test makes
@@ -281,3 +282,21 @@ def test_ingest_reads_one_practice_page_or_says_what_a_site_is_not(site, capsys)
     assert main(["ingest", "-q", "--kind", "wordpress", site.url]) == 1
     assert capsys.readouterr().err == (f"dskg ingest: {site.url}/: no WordPress REST API "
                                        "(wp/v2) at /wp-json/ or /?rest_route=/\n")
+
+
+def test_pages_linked_by_hreflang_are_one_practice(site, tmp_path, vocab):
+    def version(lang: str, title: str, other: str, body: str | None = None) -> str:
+        page = practice_page(title, body)
+        return page.replace("<html>", f'<html lang="{lang}">').replace(
+            "<head>", f'<head><link rel="alternate" hreflang="{other}" href="/{other}/">'
+                      '<link rel="alternate" hreflang="x-default" href="/en/">')
+    site.page("/en/", version("en-GB", "Coding clubs", "bg"))
+    site.page("/bg/", version("bg-BG", "Клубове по програмиране", "en",
+                              "<p>Клубове за ученици в Русе.</p>"))
+    site.listing(["/bg/", "/en/"])
+    assert harvest(site, tmp_path).new == 2
+    [record] = cached_records(source(site), load_cache(tmp_path, "pages"), vocab)
+    assert (record.title, record.language, record.url) == ("Coding clubs", "en",
+                                                             site.url + "/en/")
+    assert record.translations == {"bg": ("Клубове по програмиране",
+                                          "Клубове за ученици в Русе.")}
