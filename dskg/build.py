@@ -17,10 +17,16 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, PROV, RDF, XSD
 
 from dskg import __version__
-from dskg.artefact import Layout, write_metadata, write_report, write_stream_index
+from dskg.artefact import (
+    Layout,
+    write_gone,
+    write_metadata,
+    write_report,
+    write_stream_index,
+)
 from dskg.artefact.browse import write_browse_index
 from dskg.artefact.dumps import write_dumps
-from dskg.artefact.history import History
+from dskg.artefact.history import History, StreamChanges
 from dskg.artefact.indexes import write_indexes
 from dskg.artefact.lifecycle import new_build_dir, prune_builds, switch_current
 from dskg.catalog import catalog_graph
@@ -148,7 +154,7 @@ def merged(graphs: list[Graph]) -> Graph:
 def prepare(config: Config) -> Prepared:
     """Parse, map, validate and quarantine; nothing is written but new slugs in memory."""
     started, timings = datetime.now(UTC), dict[str, float]()
-    ns = Namespaces(config.base)
+    ns = Namespaces(config.base, config.vocab_base)
     with stage("parse", timings):
         vocab = load_vocabularies(config.ontology_dir, ns)
         registry = SlugRegistry.load(config.data_dir / REGISTRY_FILE)
@@ -187,7 +193,7 @@ def _statuses(records: list[PracticeRecord]) -> str:
 
 def build_graph(prepared: Prepared, finished: datetime) -> Graph:
     """What the build records about itself: when, with which software, from what."""
-    ns = Namespaces(prepared.config.base)
+    ns = Namespaces(prepared.config.base, prepared.config.vocab_base)
     g = Graph()
     activity = ns.iri(f"set/build/{prepared.started.strftime('%Y%m%dT%H%M%SZ')}")
     software = BNode()
@@ -212,6 +218,7 @@ def build_graph(prepared: Prepared, finished: datetime) -> Graph:
         g.add((name, RDF.type, DCAT.Dataset))
         g.add((name, DCTERMS.title, Literal(title, lang="en")))
         g.add((name, DCTERMS.isPartOf, ns.dataset))
+    g.add((ns.curation_graph, RDF.type, ns.dskg.CurationGraph))
     g.add((ns.curation_graph, DCTERMS.description, Literal(
         "Statements a data steward added by hand in data/curation/ to complete or correct "
         "what the source pages say.", lang="en")))
@@ -248,25 +255,24 @@ def build(config: Config, strict: bool = False,
                                f"{config.data_dir} is a publishable practice")
     build_dir = new_build_dir(config.var_dir)
     try:
-        history, stream_index, snapshot = _write(prepared, build_dir)
+        history, changes = _write(prepared, build_dir)
     except BaseException:
         shutil.rmtree(build_dir, ignore_errors=True)
         raise
     switch_current(config.var_dir, build_dir)
-    history.commit(stream_index, snapshot)
+    history.commit(changes)
     removed = prune_builds(config.var_dir)
     log.info("published build %s%s", build_dir.name,
              f" (removed {len(removed)} old builds)" if removed else "")
     return prepared, build_dir
 
 
-def _write(prepared: Prepared, build_dir: Path
-           ) -> tuple[History, list[dict], dict[str, str]]:
+def _write(prepared: Prepared, build_dir: Path) -> tuple[History, StreamChanges]:
     """Write every artefact of the build into ``build_dir``; return the change-stream
     history with what it will record once the build is live."""
     config = prepared.config
     timings = prepared.timings
-    ns = Namespaces(config.base)
+    ns = Namespaces(config.base, config.vocab_base)
     finished = datetime.now(UTC)
     layout = Layout(build_dir)
     with stage("load", timings):
@@ -288,9 +294,11 @@ def _write(prepared: Prepared, build_dir: Path
         log.info("browse and search index written: %d practices, %d triples", practices,
                  indexes["triples"])
         history = History(config.var_dir / "history")
-        stream_index, snapshot = history.prepare(
-            ns, [prepared.mapped.data, prepared.mapped.curation], finished)
+        changes = history.prepare(ns, [prepared.mapped.data, prepared.mapped.curation],
+                                  finished, prepared.mapped.merged)
+        stream_index = changes.index
         write_stream_index(layout, stream_index)
+        write_gone(layout, changes.gone)
         first_issued = (datetime.fromisoformat(stream_index[0]["time"]) if stream_index
                         else finished)
         write_metadata(layout, {
@@ -303,7 +311,7 @@ def _write(prepared: Prepared, build_dir: Path
                                   "triples": indexes["triples"],
                                   "graphs": [str(name) for name, _ in graphs]}
     write_report(layout, report)
-    return history, stream_index, snapshot
+    return history, changes
 
 
 def _examples(indexes: dict) -> list[str]:

@@ -165,7 +165,7 @@ def _type_linked_nodes(g: Graph) -> None:
 def catalog_graph(config: Config, store: Store, dumps_dir: Path, built: datetime,
                   issued: datetime) -> Graph:
     """The catalogue, dataset, distributions, data service and their agents."""
-    ns = Namespaces(config.base)
+    ns = Namespaces(config.base, config.vocab_base)
     g = Graph()
     for prefix, namespace in (("dcat", DCAT), ("dct", DCTERMS), ("foaf", FOAF), ("spdx", SPDX),
                               ("vcard", VCARD), ("skos", SKOS), ("owl", OWL)):

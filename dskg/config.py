@@ -15,6 +15,9 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 LOG_LEVELS = ("debug", "info", "warning", "error")
 #: The symlink in the var folder that names the build being served.
 CURRENT = "current"
+#: The persistent namespace of the ontology and concept schemes, the same for every
+#: deployment (README, "One vocabulary for every deployment", has its redirect rules).
+VOCAB_BASE = "https://w3id.org/dskg/"
 
 
 def _default_path(name: str) -> Path:
@@ -26,6 +29,8 @@ class Config:
     """Settings shared by the build, the CLI and the server."""
 
     base: str = "http://localhost:8080/"
+    #: Base of the ontology and concept schemes (not of what the deployment publishes).
+    vocab_base: str = VOCAB_BASE
     data_dir: Path = field(default_factory=lambda: _default_path("data"))
     ontology_dir: Path = field(default_factory=lambda: _default_path("ontology"))
     shapes_dir: Path = field(default_factory=lambda: _default_path("shapes"))
@@ -75,8 +80,9 @@ class Config:
     licence: str = "http://publications.europa.eu/resource/authority/licence/CC_BY_4_0"
 
     def __post_init__(self) -> None:
-        if not self.base.endswith(("/", "#")):
-            object.__setattr__(self, "base", self.base + "/")
+        for name in ("base", "vocab_base"):
+            if not getattr(self, name).endswith(("/", "#")):
+                object.__setattr__(self, name, getattr(self, name) + "/")
         if self.log_level.lower() not in LOG_LEVELS:
             raise ValueError(f"log level {self.log_level!r} is not one of "
                              f"{', '.join(LOG_LEVELS)} (DSKG_LOG_LEVEL)")

@@ -42,6 +42,9 @@ class MappedGraph:
     curation: Graph
     practices: dict[URIRef, PracticeRecord] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
+    #: IRI of a practice a registry key still names → the practice it is now part of
+    #: (its entry became a duplicate); the change stream records the merge.
+    merged: dict[str, str] = field(default_factory=dict)
 
 
 def date_literal(value: PartialDate) -> Literal:
@@ -101,7 +104,20 @@ class Mapper:
             progress.advance()
         self._curated_entities()
         self._curated_practices()
+        self._merges(records)
         return self.result
+
+    def _merges(self, records: list[PracticeRecord]) -> None:
+        """Practices whose entries now count as part of another practice: a key of an
+        entry (its title, origin, post id…) still names a slug no practice has now."""
+        iri_of = {id(record): iri for iri, record in self.result.practices.items()}
+        for record in records:
+            into = iri_of.get(id(record.same_as if record.same_as is not None else record))
+            if into is None or record.title is None:
+                continue
+            for key in practice_keys(record):
+                for slug in self.registry.named_by("practice", key) - set(self.slugs):
+                    self.result.merged[str(self.ns.practice(slug))] = str(into)
 
     # ------------------------------------------------------------ page data
 

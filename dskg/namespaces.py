@@ -1,8 +1,14 @@
 """IRIs of everything dskg mints, following the EU persistent-URI pattern.
 
 ``id/`` names things, ``doc/`` documents about them, ``def/`` the ontology and
-vocabularies, ``set/`` datasets. All of them hang off one configurable base, so
-this module turns a base into the concrete namespaces.
+vocabularies, ``set/`` datasets. Two bases: the deployment's (``DSKG_BASE``) for what a
+deployment publishes — practices, organisations, documents, datasets, its shapes —
+and one persistent vocabulary base (``DSKG_VOCAB_BASE``, by default
+``https://w3id.org/dskg/``) for the ontology and the concept schemes, countries
+included, so that every deployment speaks the same vocabulary and graphs merge.
+Paths are the same under both: :meth:`Namespaces.iri` and :meth:`Namespaces.path`
+choose the base by the path, so a deployment serves ``/def/dskg`` as documentation
+of ``https://w3id.org/dskg/def/dskg``.
 """
 from __future__ import annotations
 
@@ -11,24 +17,46 @@ from dataclasses import dataclass
 from rdflib import Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, ORG, OWL, PROV, RDF, RDFS, SDO, SKOS, XSD
 
+from dskg.config import VOCAB_BASE
+from dskg.fields import CONCEPT_FIELDS
+
 SCHEMA = SDO
 EU_COUNTRY = Namespace("http://publications.europa.eu/resource/authority/country/")
 WIKIDATA = Namespace("http://www.wikidata.org/entity/")
 SH = Namespace("http://www.w3.org/ns/shacl#")
 
 
+#: Paths under the vocabulary base: the ontology, each concept scheme, the countries.
+VOCAB_PATHS = ("def/dskg", *(f"def/{scheme}" for scheme in dict.fromkeys(
+    CONCEPT_FIELDS.values())), "id/country")
+
+
+def _in_vocabulary(path: str) -> bool:
+    return any(path == root or path.startswith((root + "/", root + "#"))
+               for root in VOCAB_PATHS)
+
+
 @dataclass(frozen=True)
 class Namespaces:
-    """The namespaces under one base IRI."""
+    """The namespaces of one deployment (``base``) and of the vocabulary (``vocab``)."""
 
     base: str
+    vocab: str = VOCAB_BASE
 
     def iri(self, path: str) -> URIRef:
-        return URIRef(self.base + path)
+        """The IRI of a path, under the vocabulary base or the deployment's."""
+        return URIRef((self.vocab if _in_vocabulary(path) else self.base) + path)
+
+    def path(self, iri: str) -> str | None:
+        """The path of an IRI this deployment serves (either base), else ``None``."""
+        for base, vocabulary in ((self.vocab, True), (self.base, False)):
+            if iri.startswith(base) and _in_vocabulary(iri[len(base):]) == vocabulary:
+                return iri[len(base):]
+        return None
 
     @property
     def dskg(self) -> Namespace:
-        return Namespace(self.base + "def/dskg/")
+        return Namespace(self.vocab + "def/dskg/")
 
     @property
     def ontology(self) -> URIRef:
@@ -86,11 +114,11 @@ class Namespaces:
             "practice": self.base + "id/practice/",
             "organisation": self.base + "id/organisation/",
             "funder": self.base + "id/funder/",
-            "country": self.base + "id/country/",
-            "audience": self.base + "def/audience/",
-            "technology": self.base + "def/technology/",
-            "initiative": self.base + "def/initiative-type/",
-            "funding": self.base + "def/funding-type/",
+            "country": self.vocab + "id/country/",
+            "audience": self.vocab + "def/audience/",
+            "technology": self.vocab + "def/technology/",
+            "initiative": self.vocab + "def/initiative-type/",
+            "funding": self.vocab + "def/funding-type/",
             "dct": str(DCTERMS),
             "skos": str(SKOS),
             "schema": str(SCHEMA),

@@ -45,6 +45,7 @@ class SlugRegistry:
     _by_key: dict[tuple[str, str], str] = field(default_factory=dict)
     _slugs: dict[str, set[str]] = field(default_factory=dict)
     _ambiguous: set[tuple[str, str]] = field(default_factory=set)
+    _every: dict[tuple[str, str], set[str]] = field(default_factory=dict)
     _new_rows: list[tuple[str, str, str]] = field(default_factory=list)
 
     @classmethod
@@ -73,6 +74,7 @@ class SlugRegistry:
         known = self._by_key.setdefault((kind, key), slug)
         if known != slug:
             self._ambiguous.add((kind, key))
+        self._every.setdefault((kind, key), set()).add(slug)
         self._slugs.setdefault(kind, set()).add(slug)
 
     def find(self, kind: str, *keys: str, exclude: Container[str] = ()) -> str | None:
@@ -82,6 +84,10 @@ class SlugRegistry:
             if slug is not None and (kind, key) not in self._ambiguous and slug not in exclude:
                 return slug
         return None
+
+    def named_by(self, kind: str, key: str) -> set[str]:
+        """Every slug ``key`` ever led to (one, unless entries were merged)."""
+        return set(self._every.get((kind, key), ()))
 
     def add_keys(self, kind: str, slug: str, *keys: str) -> None:
         """Record further keys for a slug (a new title of a known practice, say)."""

@@ -56,12 +56,13 @@ class Finding:
 
 
 def load_shapes(shapes_dir: Path, ns: Namespaces) -> Graph:
-    """Every ``*.ttl`` of ``shapes/``, with the base put in place of the placeholders."""
+    """Every ``*.ttl`` of ``shapes/``, with the bases put in place of the placeholders."""
     shapes = Graph()
     for path in sorted(shapes_dir.glob("*.ttl")):
         text = path.read_text(encoding="utf-8")
-        text = text.replace("__BASE_RE__", re.escape(ns.base).replace("\\", "\\\\"))
-        text = text.replace("__BASE__", ns.base)
+        for token, base in (("__BASE", ns.base), ("__VOCAB", ns.vocab)):
+            text = text.replace(f"{token}_RE__", re.escape(base).replace("\\", "\\\\"))
+            text = text.replace(f"{token}__", base)
         shapes.parse(data=text, format="turtle", publicID=ns.base)
     return shapes
 

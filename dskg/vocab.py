@@ -1,4 +1,4 @@
-"""The ontology and concept schemes, loaded under the configured base, and label look-up.
+"""The ontology and concept schemes, loaded under the vocabulary base, and label look-up.
 
 The source site spells one facet value several ways (``AI & ML`` in its tag line,
 ``Artificial Intelligence`` in its sections). Every spelling is a SKOS label of one
@@ -94,9 +94,9 @@ class Vocabularies:
 
 
 def load_vocabularies(ontology_dir: Path, ns: Namespaces) -> Vocabularies:
-    """Parse ``ontology/`` with its relative IRIs resolved against the configured base."""
-    ontology = Graph().parse(ontology_dir / "dskg.ttl", publicID=ns.base)
+    """Parse ``ontology/`` with its relative IRIs resolved against the vocabulary base."""
+    ontology = Graph().parse(ontology_dir / "dskg.ttl", publicID=ns.vocab)
     schemes = {}
     for name in dict.fromkeys(CONCEPT_FIELDS.values()):
-        schemes[name] = Graph().parse(ontology_dir / "schemes" / f"{name}.ttl", publicID=ns.base)
+        schemes[name] = Graph().parse(ontology_dir / "schemes" / f"{name}.ttl", publicID=ns.vocab)
     return Vocabularies(ns=ns, ontology=ontology, schemes=schemes)

@@ -135,12 +135,12 @@ def practices_turtle():
 
 @blueprint.get("/queries")
 def examples():
-    return render_template("examples.html", examples=load_examples(site().config.base))
+    return render_template("examples.html", examples=load_examples(site().config.vocab_base))
 
 
 @blueprint.get("/queries/<name>.rq")
 def example_file(name: str):
-    for example in load_examples(site().config.base):
+    for example in load_examples(site().config.vocab_base):
         if example.name == name:
             return Response(example.query, mimetype="application/sparql-query")
     abort(404)
@@ -157,10 +157,10 @@ SELECT ?scheme ?numeric ?country ?code WHERE {
 @lru_cache(maxsize=1)
 def _countries_by_numeric(build_id: str) -> dict[str, str]:
     """Country IRIs by ISO numeric code (the map's shapes are keyed by it), once per build."""
-    base = site().config.base
+    ns = site().ns
     rows = site().store.select(NUMERIC_CODES, {
-        "scheme": IRI(base + "def/country"),
-        "numeric": IRI(base + "def/country/ISO3166-1-numeric")})
+        "scheme": IRI(str(ns.country_scheme)),
+        "numeric": IRI(str(ns.iri("def/country/ISO3166-1-numeric")))})
     return {text_of(row, "code"): text_of(row, "country") for row in rows}
 
 
@@ -170,9 +170,8 @@ def country_map():
     if not europe.ATLAS.exists():
         abort(503, description="The country shapes are not installed: run `make install` "
                                "(npm ci) in the dskg folder.")
-    base = site().config.base
     by_numeric = _countries_by_numeric(site().build.id)
-    by_name = {"Kosovo": base + "id/country/XKX"}
+    by_name = {"Kosovo": str(site().ns.country("XKX"))}
     counts = {value: bits.bit_count() for value, bits in _index().bits["country"].items()}
     highest = max(counts.values(), default=0)
     countries = []

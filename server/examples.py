@@ -1,18 +1,18 @@
 """The example queries of ``queries/``: real research questions, runnable as they are.
 
-Each ``.rq`` file starts with ``# title:`` and ``# description:`` lines. The files are
-written against the default base IRI (``http://localhost:8080/``); :func:`load_examples`
-rewrites them for the configured base, so they run on any deployment.
+Each ``.rq`` file starts with ``# title:`` and ``# description:`` lines. The files name
+only the vocabulary (``https://w3id.org/dskg/``), never a deployment's IRIs, so they run
+unchanged on any deployment; one that configures another vocabulary base gets them
+rewritten for it.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
 
-from dskg.config import PROJECT_ROOT
+from dskg.config import PROJECT_ROOT, VOCAB_BASE
 
 FOLDER = PROJECT_ROOT / "queries"
-DEFAULT_BASE = "http://localhost:8080/"
 
 
 @dataclass(frozen=True)
@@ -23,7 +23,7 @@ class Example:
     query: str
 
 
-def parse_example(path: Path, base: str) -> Example:
+def parse_example(path: Path, vocab_base: str = VOCAB_BASE) -> Example:
     text = path.read_text(encoding="utf-8")
     fields = {}
     for line in text.splitlines():
@@ -35,8 +35,8 @@ def parse_example(path: Path, base: str) -> Example:
     if missing:
         raise ValueError(f"{path}: missing header line(s): {', '.join(sorted(missing))}")
     return Example(name=path.stem, title=fields["title"], description=fields["description"],
-                   query=text.replace(DEFAULT_BASE, base))
+                   query=text.replace(VOCAB_BASE, vocab_base))
 
 
-def load_examples(base: str, folder: Path = FOLDER) -> list[Example]:
-    return [parse_example(path, base) for path in sorted(folder.glob("*.rq"))]
+def load_examples(vocab_base: str = VOCAB_BASE, folder: Path = FOLDER) -> list[Example]:
+    return [parse_example(path, vocab_base) for path in sorted(folder.glob("*.rq"))]

@@ -22,18 +22,17 @@ blueprint = Blueprint("graph", __name__)
 
 MAX_OUTGOING = 30
 MAX_INCOMING = 20
-#: The kind of a node, from the start of its IRI under the base (for its colour).
+#: The kind of a node, from the start of its path (for its colour).
 KIND_PREFIXES = (("id/practice/", "practice"), ("id/organisation/", "organisation"),
                  ("id/funder/", "organisation"), ("id/country/", "country"),
                  ("id/place/", "place"), ("def/", "concept"), ("set/", "dataset"))
 
 
 def node_kind(iri: str) -> str:
-    base = site().config.base
-    for prefix, kind in KIND_PREFIXES:
-        if iri.startswith(base + prefix):
-            return kind
-    return "other" if iri.startswith(base) else "external"
+    path = site().ns.path(iri)
+    if path is None:
+        return "external"
+    return next((kind for prefix, kind in KIND_PREFIXES if path.startswith(prefix)), "other")
 
 
 def _node(iri: str, labels: dict) -> dict:

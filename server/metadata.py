@@ -117,11 +117,11 @@ def _sitemap_urls() -> list[str]:
     lists = site().build.indexes.lists
     for kind in lists:
         urls.append(root + url_for("pages.browse", kind=kind))
-    base = site().config.base
     for kind in ("practice", "organisation", "funder", "country", "place"):
         for iri, _ in lists.get(kind, []):
-            if iri.startswith(base + "id/"):
-                urls.append(root + "/doc/" + iri[len(base) + 3:])
+            path = site().ns.path(iri)
+            if path is not None and path.startswith("id/"):
+                urls.append(root + "/doc/" + path[3:])
     return urls
 
 

@@ -1,4 +1,5 @@
-"""Dereferencing: every IRI minted under the base answers, for browsers and RDF tools.
+"""Dereferencing: every IRI minted under the base answers, for browsers and RDF tools,
+and so does every IRI of the vocabulary (its paths name ``https://w3id.org/dskg/…``).
 
 ``id/{kind}/{slug}`` names a thing, so it answers ``303 See Other`` with the document
 about it. ``doc/…`` documents, and the ``def/`` (ontology, vocabularies) and ``set/``
@@ -13,8 +14,9 @@ import re
 from flask import Blueprint, Response, redirect, render_template, request
 
 from dskg import formats
+from dskg.artefact.history import fragment_iri
 from dskg.formats import GRAPH_FORMATS
-from dskg.rdf import IRI, Triple
+from dskg.rdf import IRI, Literal, Triple
 from dskg.store import text_of
 from server import structured
 from server.negotiation import best_match
@@ -33,12 +35,59 @@ FORMAT_BY_EXTENSION = {ext: name for name, (_, _, ext) in GRAPH_FORMATS.items()}
 OFFERS = ["text/html"] + [media for media, _, _ in GRAPH_FORMATS.values()]
 EXTENSION_BY_MEDIA = {media: ext for ext, media in EXTENSIONS.items()}
 CACHE_CONTROL = "public, max-age=300"
+INVALIDATED = IRI("http://www.w3.org/ns/prov#invalidatedAtTime")
+REPLACED_BY = IRI("http://purl.org/dc/terms/isReplacedBy")
+SEE_ALSO = IRI("http://www.w3.org/2000/01/rdf-schema#seeAlso")
+TITLE = IRI("http://purl.org/dc/terms/title")
+DATE_TIME = IRI("http://www.w3.org/2001/XMLSchema#dateTime")
 
 
-def not_found(iri: str):
+def not_found(iri: str, ext: str | None = None):
+    """404, unless ``iri`` was published once and withdrawn: then 410 (:func:`gone`)."""
+    if iri in site().build.gone:
+        return gone(iri, ext)
     response = Response(render_template("not_found.html", iri=iri), status=404,
                         mimetype="text/html")
     return response
+
+
+def gone(iri: str, ext: str | None):
+    """``410 Gone``: when ``iri`` left the graph, its last version in the change stream
+    and what it was merged into, as a page or in the RDF format asked for."""
+    record = site().build.gone[iri]
+    if ext is None:
+        media = best_match(request.headers.get("Accept"), OFFERS) or "text/html"
+        ext = EXTENSION_BY_MEDIA[media]
+    last = record.get("last")
+    version = site().history.version(*last) if last else None
+    fragment = str(fragment_iri(site().ns, last[1])) if last else None
+    triples = [Triple(IRI(iri), INVALIDATED, Literal(record["time"], DATE_TIME))]
+    triples += [Triple(IRI(iri), REPLACED_BY, IRI(target))
+                for target in record.get("merged_into", [])]
+    if version and last and fragment:
+        triples += [*version, Triple(IRI(last[0]), SEE_ALSO, IRI(fragment))]
+    if ext != "html":
+        response = Response(serialize(triples, FORMAT_BY_EXTENSION[ext]), status=410,
+                            mimetype=EXTENSIONS[ext])
+    else:
+        statements = [(t.predicate.value, t.object.value) for t in version or []]
+        title = next((value for name, value in statements if name == TITLE.value), None)
+        body = render_template(
+            "gone.html", iri=iri, gone=record, title=title,
+            merged_into=[({"iri": t, "href": site().local_path(t) or t}, _label(t))
+                         for t in record.get("merged_into", [])],
+            version={"iri": last[0], "statements": statements} if last else None,
+            fragment_href=site().local_path(fragment) if fragment else None)
+        response = Response(body, status=410, mimetype="text/html")
+        response.content_type = "text/html; charset=utf-8"
+    response.headers["Vary"] = "Accept"
+    response.headers["Cache-Control"] = CACHE_CONTROL
+    return response
+
+
+def _label(iri: str) -> str | None:
+    labels = site().describer.labels(iri)
+    return labels[0].value if labels else None
 
 
 def _split_extension(name: str) -> tuple[str, str | None]:
@@ -70,7 +119,7 @@ def document(kind: str, name: str):
     slug, ext = _split_extension(name)
     if kind not in KINDS or not SLUG.fullmatch(slug):
         return not_found(site().iri_for_path(request.path))
-    iri = site().config.base + f"id/{kind}/{slug}"
+    iri = str(site().ns.iri(f"id/{kind}/{slug}"))
     return represent(iri, f"{request.script_root}/doc/{kind}/{slug}", ext)
 
 
@@ -89,7 +138,7 @@ def _self_described(prefix: str, name: str):
     stem, ext = _split_extension(name)
     if not PATH.fullmatch(stem):
         return not_found(site().iri_for_path(request.path))
-    iri = site().config.base + f"{prefix}/{stem}"
+    iri = str(site().ns.iri(f"{prefix}/{stem}"))
     return represent(iri, f"{request.script_root}/{prefix}/{stem}", ext)
 
 
@@ -97,7 +146,7 @@ def represent(iri: str, document_path: str, ext: str | None):
     """The document about ``iri`` in the format the extension or ``Accept`` asks for."""
     describer = describer_for(iri)
     if describer is None:
-        return not_found(iri)
+        return not_found(iri, ext)
     if ext is None:
         media = best_match(request.headers.get("Accept"), OFFERS)
         if media is None:

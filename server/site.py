@@ -32,14 +32,15 @@ class Site:
     search_index: SearchIndex
 
     def iri_for_path(self, path: str) -> str:
-        """The IRI a request path names (paths are relative to the app's mount point)."""
-        return self.config.base + path.lstrip("/")
+        """The IRI a request path names (paths are relative to the app's mount point):
+        under the vocabulary base for the ontology and schemes, else the deployment's."""
+        return str(self.ns.iri(path.lstrip("/")))
 
     def local_path(self, iri: str) -> str | None:
-        """Where this server answers for ``iri``, if it is one of ours."""
-        if iri.startswith(self.config.base):
-            return request.script_root + "/" + iri[len(self.config.base):]
-        return None
+        """Where this server answers for ``iri``, if it is one of ours (the vocabulary's
+        IRIs included: every deployment documents them)."""
+        path = self.ns.path(iri)
+        return None if path is None else request.script_root + "/" + path
 
 
 def site() -> Site:

@@ -32,6 +32,8 @@ def pytest_configure(config) -> None:
 SAMPLE = ROOT / "data" / "sources" / "good-practices-listing.txt"
 PAGES = Path(__file__).resolve().parent / "pages"
 BASE = "http://localhost:8080/"
+#: The ontology's and concept schemes' namespace (every deployment's, whatever its base).
+VOCAB = "https://w3id.org/dskg/"
 
 
 def current(config: Config) -> Layout:
@@ -48,7 +50,7 @@ def open_current_store(config: Config):
 
 @pytest.fixture(scope="session")
 def ns() -> Namespaces:
-    return Namespaces(BASE)
+    return Namespaces(BASE, VOCAB)
 
 
 @pytest.fixture(scope="session")

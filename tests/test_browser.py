@@ -23,7 +23,7 @@ from SPARQLWrapper import JSON, SPARQLWrapper
 
 from server.examples import load_examples
 
-from .conftest import BASE, ROOT
+from .conftest import ROOT, VOCAB
 
 webdriver = pytest.importorskip("selenium.webdriver")
 from selenium.webdriver.chrome.service import Service  # noqa: E402
@@ -41,7 +41,7 @@ FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-
          "--disable-background-networking", "--disable-component-update", "--disable-sync",
          "--disable-dev-shm-usage", "--window-size=1280,1100", "--lang=en-GB")
 ARTIFACTS = Path(os.environ.get("DSKG_TEST_ARTIFACTS", ROOT / "test-artifacts")) / "browser"
-DSKG = f"{BASE}def/dskg/"
+DSKG = f"{VOCAB}def/dskg/"
 PLOVDIV_SCHOOL = "plovdiv-school-prepares-artificial-intelligence-programmers"
 
 
@@ -146,7 +146,7 @@ def test_home_page(page, server):
 
 
 def test_example_query_runs_in_the_editor_and_shows_table_chart_and_share_link(page, server):
-    example = next(e for e in load_examples(BASE)
+    example = next(e for e in load_examples()
                    if e.name == "practices-per-country-and-initiative-type")
     visit(page, server.url + "/queries")
     page.find_element(By.CSS_SELECTOR, f"#{example.name} a.run").click()
@@ -204,9 +204,9 @@ def test_two_facets_combine_and_the_back_button_returns(page, server):
     wait(page).until(lambda d: "audience=" in d.current_url)
     chosen = urllib.parse.parse_qs(urllib.parse.urlsplit(page.current_url).query)
     audience = chosen["audience"][0]
-    expected = count_practices(server, f"?p <{DSKG}country> <{BASE}id/country/{country}> ; "
+    expected = count_practices(server, f"?p <{DSKG}country> <{VOCAB}id/country/{country}> ; "
                                        f"<http://purl.org/dc/terms/audience> "
-                                       f"<{BASE}def/audience/{audience}> .")
+                                       f"<{VOCAB}def/audience/{audience}> .")
     wait(page).until(lambda d: shown_total(d) == expected)
     assert expected > 0
     assert len(page.find_elements(By.CSS_SELECTOR, "ol.list li")) == \
@@ -214,7 +214,7 @@ def test_two_facets_combine_and_the_back_button_returns(page, server):
 
     page.back()
     wait(page).until(lambda d: "audience=" not in d.current_url)
-    only_country = count_practices(server, f"?p <{DSKG}country> <{BASE}id/country/{country}> .")
+    only_country = count_practices(server, f"?p <{DSKG}country> <{VOCAB}id/country/{country}> .")
     wait(page).until(lambda d: shown_total(d) == only_country)
     assert console_errors(page) == []
 
@@ -241,7 +241,7 @@ def test_graph_view_expands_a_node_and_links_to_its_page(page, server):
     page.execute_script("arguments[0].scrollIntoView()", section)
     wait(page).until(lambda d: d.execute_script("return window.dskgGraph.nodes().length") > 1)
     before = page.execute_script("return window.dskgGraph.nodes().length")
-    country = f"{BASE}id/country/BGR"
+    country = f"{VOCAB}id/country/BGR"
     x, y = page.execute_script(
         "var p = window.dskgGraph.getElementById(arguments[0]).renderedPosition();"
         "return [p.x, p.y];", country)
@@ -265,7 +265,7 @@ def test_graph_view_expands_a_node_and_links_to_its_page(page, server):
 
 
 def test_graph_view_of_a_hub_stays_bounded(page, server):
-    audience = f"{BASE}def/audience/all"
+    audience = f"{VOCAB}def/audience/all"
     linked = count_practices(server, f"?p <http://purl.org/dc/terms/audience> <{audience}> .")
     assert linked > 40
     visit(page, server.url + "/def/audience/all")
@@ -289,7 +289,7 @@ def test_clicking_a_country_on_the_map_opens_its_practices(page, server):
     wait(page).until(lambda d: "/browse/practice" in d.current_url)
     assert urllib.parse.parse_qs(urllib.parse.urlsplit(page.current_url).query) == \
         {"country": ["BGR"]}
-    expected = count_practices(server, f"?p <{DSKG}country> <{BASE}id/country/BGR> .")
+    expected = count_practices(server, f"?p <{DSKG}country> <{VOCAB}id/country/BGR> .")
     assert shown_total(page) == expected > 0
     assert console_errors(page) == []
 

@@ -18,10 +18,10 @@ from rdflib.compare import isomorphic
 from dskg.artefact import Layout
 from dskg.build import BuildFailed, build
 
-from .conftest import BASE, PAGES, current, make_project, open_current_store
+from .conftest import BASE, PAGES, VOCAB, current, make_project, open_current_store
 
 PRACTICES = f"""
-    PREFIX dskg: <{BASE}def/dskg/>
+    PREFIX dskg: <{VOCAB}def/dskg/>
     SELECT ?p WHERE {{ ?p a dskg:GoodPractice }} ORDER BY ?p"""
 
 
@@ -48,9 +48,9 @@ def test_sample_builds_to_three_practices_in_named_graphs(project):
     ]
     graphs = {g.value for g in store.named_graphs()}
     assert {BASE + "set/practices", BASE + "set/curation", BASE + "set/build",
-            BASE + "def/dskg", BASE + "def/audience", BASE + "def/technology",
-            BASE + "def/initiative-type", BASE + "def/funding-type",
-            BASE + "def/country", BASE + "def/shapes"} == graphs
+            VOCAB + "def/dskg", VOCAB + "def/audience", VOCAB + "def/technology",
+            VOCAB + "def/initiative-type", VOCAB + "def/funding-type",
+            VOCAB + "def/country", BASE + "def/shapes"} == graphs
     rejected = [r for r in prepared.records if r.status == "rejected"]
     assert len(rejected) == 1 and rejected[0].entry == 3
     assert prepared.violations == [] and prepared.quarantined == []
@@ -60,7 +60,7 @@ def test_plovdiv_school_in_the_store(sample_build):
     store = open_current_store(sample_build)
     school = f"<{BASE}id/practice/plovdiv-school-prepares-artificial-intelligence-programmers>"
     rows = store.query(f"""
-        PREFIX dskg: <{BASE}def/dskg/>
+        PREFIX dskg: <{VOCAB}def/dskg/>
         PREFIX dct: <http://purl.org/dc/terms/>
         PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
         SELECT ?issued ?country ?init ?fund ?org ?title WHERE {{
@@ -71,24 +71,24 @@ def test_plovdiv_school_in_the_store(sample_build):
     [row] = list(rows)
     assert str(row["issued"].value) == "2023-03-27"
     assert row["issued"].datatype.value.endswith("#date")
-    assert row["country"].value == BASE + "id/country/BGR"
-    assert row["init"].value == BASE + "def/initiative-type/local"
-    assert row["fund"].value == BASE + "def/funding-type/public"
+    assert row["country"].value == VOCAB + "id/country/BGR"
+    assert row["init"].value == VOCAB + "def/initiative-type/local"
+    assert row["fund"].value == VOCAB + "def/funding-type/public"
     assert row["org"].value == "SU “Paisii Hilendarski”"
     assert row["title"].language == "en"
     audiences = {r["a"].value for r in store.query(
         f"SELECT ?a WHERE {{ {school} <http://purl.org/dc/terms/audience> ?a }}",
         use_default_graph_as_union=True)}
-    assert audiences == {BASE + "def/audience/children", BASE + "def/audience/education"}
+    assert audiences == {VOCAB + "def/audience/children", VOCAB + "def/audience/education"}
 
 
 def test_curated_values_are_in_the_curation_graph_with_provenance(sample_build):
     store = open_current_store(sample_build)
     curation = graph_of(store, "set/curation")
     lux = URIRef(BASE + "id/practice/digital-skills-partnership")
-    country = URIRef(BASE + "def/dskg/country")
-    assert (lux, country, URIRef(BASE + "id/country/LUX")) in curation
-    assert (lux, URIRef(BASE + "def/dskg/providedBy"),
+    country = URIRef(VOCAB + "def/dskg/country")
+    assert (lux, country, URIRef(VOCAB + "id/country/LUX")) in curation
+    assert (lux, URIRef(VOCAB + "def/dskg/providedBy"),
             URIRef(BASE + "id/organisation/ims-luxembourg")) in curation
     derived = URIRef("http://www.w3.org/ns/prov#wasDerivedFrom")
     assert (lux, derived, URIRef(BASE + "id/source/curation-sample-listing-yaml")) in curation
@@ -108,8 +108,8 @@ def test_every_practice_names_its_source_entry(sample_build):
         PREFIX dct: <http://purl.org/dc/terms/>
         SELECT ?p ?file ?entry WHERE {{
           GRAPH <{BASE}set/practices> {{
-            ?p a <{BASE}def/dskg/GoodPractice> ; prov:wasDerivedFrom ?src ;
-               <{BASE}def/dskg/sourceEntry> ?entry . ?src dct:title ?file }} }}"""))
+            ?p a <{VOCAB}def/dskg/GoodPractice> ; prov:wasDerivedFrom ?src ;
+               <{VOCAB}def/dskg/sourceEntry> ?entry . ?src dct:title ?file }} }}"""))
     assert sorted((r["file"].value, int(r["entry"].value)) for r in rows) == [
         ("good-practices-listing.txt", 1), ("good-practices-listing.txt", 2),
         ("good-practices-listing.txt", 4)]
@@ -192,7 +192,7 @@ def test_own_pages_build_with_problems_reported(tmp_path):
     assert statuses == ["ok", "ok", "rejected", "invalid", "invalid", "duplicate"]
     store = open_current_store(project)
     langs = {r["t"].language for r in store.query(
-        f"SELECT ?t WHERE {{ ?p a <{BASE}def/dskg/GoodPractice> ; "
+        f"SELECT ?t WHERE {{ ?p a <{VOCAB}def/dskg/GoodPractice> ; "
         "<http://purl.org/dc/terms/title> ?t }",
         use_default_graph_as_union=True)}
     assert langs == {"bg", "el"}

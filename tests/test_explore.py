@@ -7,9 +7,9 @@ import urllib.parse
 
 import pytest
 
-from .conftest import BASE
+from .conftest import BASE, VOCAB
 
-DSKG = f"{BASE}def/dskg/"
+DSKG = f"{VOCAB}def/dskg/"
 
 
 def assets(html: str) -> list[str]:
@@ -56,17 +56,17 @@ def test_graph_of_a_practice_links_its_neighbours(mixed_site):
     nodes = {e["data"]["id"]: e["data"] for e in answer["elements"] if "source" not in e["data"]}
     edges = [e["data"] for e in answer["elements"] if "source" in e["data"]]
     assert nodes[practice]["kind"] == "practice"
-    assert nodes[f"{BASE}id/country/BGR"] == {
-        "id": f"{BASE}id/country/BGR", "label": "Bulgaria", "kind": "country",
+    assert nodes[f"{VOCAB}id/country/BGR"] == {
+        "id": f"{VOCAB}id/country/BGR", "label": "Bulgaria", "kind": "country",
         "href": "/id/country/BGR"}
-    assert {"source": practice, "target": f"{BASE}id/country/BGR"}.items() <= \
-        next(e for e in edges if e["target"] == f"{BASE}id/country/BGR").items()
+    assert {"source": practice, "target": f"{VOCAB}id/country/BGR"}.items() <= \
+        next(e for e in edges if e["target"] == f"{VOCAB}id/country/BGR").items()
     assert all(e["source"] in nodes and e["target"] in nodes for e in edges)
     assert not any(e["label"] == "type" for e in edges), "rdf:type links are left out"
 
 
 def test_graph_of_a_hub_is_bounded_and_counts_what_it_leaves_out(mixed_site):
-    audience = f"{BASE}def/audience/all"
+    audience = f"{VOCAB}def/audience/all"
     answer = mixed_site.http.get(mixed_site.url + "/graph", params={"iri": audience}).json()
     incoming = [e["data"] for e in answer["elements"]
                 if e["data"].get("target") == audience and "more" not in e["data"]["id"]]
@@ -82,7 +82,7 @@ def test_graph_of_a_hub_is_bounded_and_counts_what_it_leaves_out(mixed_site):
 
 
 def test_graph_labels_follow_accept_language(mixed_site):
-    answer = mixed_site.http.get(mixed_site.url + "/graph", params={"iri": f"{BASE}id/country/BGR"},
+    answer = mixed_site.http.get(mixed_site.url + "/graph", params={"iri": f"{VOCAB}id/country/BGR"},
                           headers={"Accept-Language": "bg"}).json()
     centre = next(e["data"] for e in answer["elements"] if e["data"]["id"].endswith("/BGR"))
     assert centre["label"] == "България"
@@ -102,7 +102,7 @@ def test_graph_refuses_what_it_cannot_describe(mixed_site, iri, status):
 
 def test_graph_answers_are_cacheable_per_build(mixed_site):
     url = mixed_site.url + "/graph"
-    first = mixed_site.http.get(url, params={"iri": f"{BASE}id/country/BGR"})
-    again = mixed_site.http.get(url, params={"iri": f"{BASE}id/country/BGR"},
+    first = mixed_site.http.get(url, params={"iri": f"{VOCAB}id/country/BGR"})
+    again = mixed_site.http.get(url, params={"iri": f"{VOCAB}id/country/BGR"},
                          headers={"If-None-Match": first.headers["ETag"]})
     assert again.status_code == 304

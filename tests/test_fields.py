@@ -14,9 +14,10 @@ from rdflib import Graph, URIRef
 from rdflib.namespace import OWL, RDF, RDFS
 
 from dskg.fields import FIELDS, SECTIONS
+from dskg.namespaces import Namespaces
 from dskg.validation import load_shapes
 
-from .conftest import BASE, ROOT
+from .conftest import BASE, ROOT, VOCAB
 
 SH_PATH = URIRef("http://www.w3.org/ns/shacl#path")
 SH_TARGET_CLASS = URIRef("http://www.w3.org/ns/shacl#targetClass")
@@ -102,9 +103,9 @@ def test_a_new_field_is_one_entry_plus_its_term_and_its_shape(tmp_path):
     assert built.returncode == 0, built.stderr + built.stdout
     store = ox.Store.read_only(str(copy / "var" / "current" / "store"))
     values = [row["b"].value for row in store.query(
-        f"SELECT ?b WHERE {{ ?p <{BASE}def/dskg/budget> ?b }}", use_default_graph_as_union=True)]
+        f"SELECT ?b WHERE {{ ?p <{VOCAB}def/dskg/budget> ?b }}", use_default_graph_as_union=True)]
     assert values == ["€ 20,000"]
-    shapes = Graph().parse(copy / "shapes" / "dskg-shapes.ttl", publicID=BASE)
-    assert (None, SH_PATH, URIRef(BASE + "def/dskg/budget")) in shapes
-    assert (URIRef(BASE + "def/dskg/budget"), RDF.type, OWL.DatatypeProperty) in Graph().parse(
-        copy / "ontology" / "dskg.ttl", publicID=BASE)
+    shapes = load_shapes(copy / "shapes", Namespaces(BASE, VOCAB))
+    assert (None, SH_PATH, URIRef(VOCAB + "def/dskg/budget")) in shapes
+    assert (URIRef(VOCAB + "def/dskg/budget"), RDF.type, OWL.DatatypeProperty) in Graph().parse(
+        copy / "ontology" / "dskg.ttl", publicID=VOCAB)

@@ -16,14 +16,14 @@ from hypothesis import strategies as st
 
 from server.app import create_app
 
-from .conftest import BASE, ROOT
+from .conftest import BASE, ROOT, VOCAB
 
 PARAMETERS = ["page", "q", "sort", "show", "iri", "query", "format", "default-graph-uri",
               "named-graph-uri", "country", "audience", "technology", "initiative", "funding",
               "funder", "year", "tabTitle", "update", "lang", "x"]
 ODD_VALUES = ["²", "٣", "99999999999999999999", "-1", "0", "", "%", "\x00", "\ud800", " ",
               "1e309", "NaN", "<>", "<http://x/>", "not an iri", "ASK {}", "ASK {",
-              "SELECT * WHERE { ?s ?p ?o } LIMIT 3", "DESCRIBE <" + BASE + "id/country/BGR>",
+              "SELECT * WHERE { ?s ?p ?o } LIMIT 3", "DESCRIBE <" + VOCAB + "id/country/BGR>",
               "SELECT * WHERE { SERVICE <file:///etc/passwd> { ?s ?p ?o } }",
               "SELECT * WHERE " + "{" * 200 + "}" * 200, "-published", "title", "country",
               BASE + "id/practice/digital-skills-partnership", "BGR", "children"]

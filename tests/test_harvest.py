@@ -15,7 +15,7 @@ from rdflib.namespace import DCAT, DCTERMS, PROV, RDF
 from dskg.build import build
 from dskg.catalog import validate_catalog
 
-from .conftest import BASE, make_project
+from .conftest import BASE, VOCAB, make_project
 from .server_fixture import start_server, stop_server
 
 VOID = Namespace("http://rdfs.org/ns/void#")
@@ -86,7 +86,7 @@ def test_catalogue_content(server):
     assert str(catalog.value(period, DCAT.startDate)) == "2018-01-01"
     service = catalog.value(predicate=DCAT.servesDataset, object=dataset)
     assert str(catalog.value(service, DCAT.endpointURL)) == BASE + "sparql"
-    assert (dataset, DCTERMS.conformsTo, URIRef(BASE + "def/dskg")) in catalog
+    assert (dataset, DCTERMS.conformsTo, URIRef(VOCAB + "def/dskg")) in catalog
     void = URIRef(BASE + ".well-known/void")
     assert (dataset, URIRef("http://www.w3.org/2000/01/rdf-schema#seeAlso"), void) in catalog
     assert health["status"] == "ok"
@@ -248,8 +248,8 @@ def current_entities(server) -> Graph:
     query = f"""CONSTRUCT {{ ?s ?p ?o }} WHERE {{
       GRAPH ?g {{ ?s ?p ?o }}
       FILTER (?g IN (<{BASE}set/practices>, <{BASE}set/curation>))
-      {{ ?s a <{BASE}def/dskg/GoodPractice> }} UNION {{ ?s a <http://www.w3.org/ns/org#Organization> }}
-      UNION {{ ?s a <{BASE}def/dskg/Funder> }} }}"""
+      {{ ?s a <{VOCAB}def/dskg/GoodPractice> }} UNION {{ ?s a <http://www.w3.org/ns/org#Organization> }}
+      UNION {{ ?s a <{VOCAB}def/dskg/Funder> }} }}"""
     response = server.http.get(server.url + "/sparql", params={"query": query},
                             headers={"Accept": "application/n-triples"})
     return Graph().parse(data=response.text, format="nt")

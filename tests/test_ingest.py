@@ -9,10 +9,10 @@ from dskg.cli import main
 from dskg.ingest.page import split_page
 from dskg.ingest.records import read_page, read_pages
 
-from .conftest import BASE, PAGES, SAMPLE
+from .conftest import PAGES, SAMPLE, VOCAB
 
-AUD, TECH = BASE + "def/audience/", BASE + "def/technology/"
-INIT, FUND = BASE + "def/initiative-type/", BASE + "def/funding-type/"
+AUD, TECH = VOCAB + "def/audience/", VOCAB + "def/technology/"
+INIT, FUND = VOCAB + "def/initiative-type/", VOCAB + "def/funding-type/"
 
 
 def by_title(records):

@@ -7,7 +7,7 @@ import pytest
 from rdflib import Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS
 
-from .conftest import BASE, ROOT
+from .conftest import ROOT, VOCAB
 
 EU_MEMBERS = ["AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU", "IE", "IT", "LV", "LT", "LU", "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE"]
 EEA = ["IS", "LI", "NO"]
@@ -49,7 +49,7 @@ def test_every_minted_term_has_label_comment_domain_and_range(vocab, ns):
 def test_every_site_spelling_is_a_label_of_a_concept(vocab, scheme, spellings):
     for spelling in spellings:
         concept = vocab.lookup(scheme, spelling)
-        assert concept is not None and str(concept).startswith(BASE + f"def/{scheme}/"), spelling
+        assert concept is not None and str(concept).startswith(VOCAB + f"def/{scheme}/"), spelling
 
 
 def test_both_spellings_reach_one_concept(vocab):

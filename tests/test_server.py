@@ -13,11 +13,11 @@ import requests
 from rdflib import Graph
 from SPARQLWrapper import CSV, JSON, JSONLD, N3, RDFXML, TSV, TURTLE, XML, SPARQLWrapper
 
-from .conftest import BASE
+from .conftest import BASE, VOCAB
 from .inprocess import start_site
 from .server_fixture import query_from, start_server, stop_server
 
-PREFIXES = f"""PREFIX dskg: <{BASE}def/dskg/>
+PREFIXES = f"""PREFIX dskg: <{VOCAB}def/dskg/>
 PREFIX dct: <http://purl.org/dc/terms/>
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 """
@@ -74,9 +74,9 @@ def test_select_in_every_result_format(server):
 
 @pytest.mark.slow
 def test_ask_in_json_and_xml(server):
-    query = f"ASK {{ <{SCHOOL}> dskg:country <{BASE}id/country/BGR> }}"
+    query = f"ASK {{ <{SCHOOL}> dskg:country <{VOCAB}id/country/BGR> }}"
     assert sparql(server, query, JSON).queryAndConvert()["boolean"] is True
-    no = sparql(server, f"ASK {{ <{SCHOOL}> dskg:country <{BASE}id/country/FRA> }}", XML)
+    no = sparql(server, f"ASK {{ <{SCHOOL}> dskg:country <{VOCAB}id/country/FRA> }}", XML)
     assert no.queryAndConvert() is False or "false" in no.queryAndConvert().toxml()
 
 
@@ -291,7 +291,7 @@ def test_documents_by_extension_parse_and_describe_the_thing(site, ext, fmt, med
     school = URIRef(SCHOOL)
     assert (school, URIRef("http://purl.org/dc/terms/issued"), None) in graph
     org = URIRef(BASE + "id/organisation/su-paisii-hilendarski")
-    assert (school, URIRef(BASE + "def/dskg/providedBy"), org) in graph
+    assert (school, URIRef(VOCAB + "def/dskg/providedBy"), org) in graph
     labels = list(graph.objects(org, URIRef("http://www.w3.org/2000/01/rdf-schema#label")))
     assert "SU “Paisii Hilendarski”" in [str(l) for l in labels]
 
@@ -328,7 +328,7 @@ def test_inverse_links_on_country_organisation_and_concept_pages(site):
     country = site.http.get(site.url + "/doc/country/BGR.ttl")
     graph = Graph().parse(data=country.text, format="turtle")
     from rdflib import URIRef
-    practices = set(graph.subjects(URIRef(BASE + "def/dskg/country"), URIRef(BASE + "id/country/BGR")))
+    practices = set(graph.subjects(URIRef(VOCAB + "def/dskg/country"), URIRef(VOCAB + "id/country/BGR")))
     assert URIRef(SCHOOL) in practices and len(practices) == 2
     org = site.http.get(site.url + "/doc/organisation/latvian-information-and-communication-"
                                     "technology-association", headers={"Accept": "text/html"})
@@ -379,7 +379,7 @@ def test_practice_page_shows_labels_not_iris_and_escapes(site):
     for label in ("Bulgaria", "Local initiative", "Digital skills for children",
                   "SU “Paisii Hilendarski”", "Public", "Artificial intelligence"):
         assert label in page
-    assert ">http://localhost:8080/def/audience/children<" not in page
+    assert ">https://w3id.org/dskg/def/audience/children<" not in page
     assert 'type="text/turtle"' in page
 
 

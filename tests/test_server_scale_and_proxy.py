@@ -10,7 +10,7 @@ from rdflib import Graph, URIRef
 
 from dskg.build import build
 
-from .conftest import make_project
+from .conftest import VOCAB, make_project
 from .server_fixture import start_server, stop_server
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
@@ -34,25 +34,24 @@ def large(tmp_path_factory):
 
 
 def test_hub_inverse_links_are_paginated(large):
-    base = large.config.base
     first = requests.get(large.url + "/doc/country/BGR.ttl")
     links = first.headers["Link"]
     assert 'rel="next"' in links and "page=2" in links
     graph = Graph().parse(data=first.text, format="turtle")
-    pointing = set(graph.subjects(URIRef(base + "def/dskg/country"), URIRef(base + "id/country/BGR")))
+    pointing = set(graph.subjects(URIRef(VOCAB + "def/dskg/country"), URIRef(VOCAB + "id/country/BGR")))
     assert len(pointing) <= 25
     total = set()
     page = 1
     while True:
         response = requests.get(large.url + f"/doc/country/BGR.ttl?page={page}")
         g = Graph().parse(data=response.text, format="turtle")
-        total |= set(g.subjects(URIRef(base + "def/dskg/country"), URIRef(base + "id/country/BGR")))
+        total |= set(g.subjects(URIRef(VOCAB + "def/dskg/country"), URIRef(VOCAB + "id/country/BGR")))
         if 'rel="next"' not in response.headers["Link"]:
             break
         page += 1
     count = requests.get(large.url + "/sparql", headers={"Accept": "application/sparql-results+json"},
-                         params={"query": f"SELECT (COUNT(?p) AS ?n) WHERE {{ ?p <{base}def/dskg/country> "
-                                          f"<{base}id/country/BGR> }}"}).json()
+                         params={"query": f"SELECT (COUNT(?p) AS ?n) WHERE {{ ?p <{VOCAB}def/dskg/country> "
+                                          f"<{VOCAB}id/country/BGR> }}"}).json()
     assert len(total) == int(count["results"]["bindings"][0]["n"]["value"]) > 25
     html = requests.get(large.url + "/doc/country/BGR?page=2", headers={"Accept": "text/html"})
     assert "page 2 of" in html.text
@@ -80,7 +79,7 @@ def test_public_base_served_on_localhost_maps_paths_to_iris(public):
     response = requests.get(public.url + "/doc/practice/digital-skills-partnership.ttl")
     graph = Graph().parse(data=response.text, format="turtle")
     practice = URIRef(PUBLIC + "id/practice/digital-skills-partnership")
-    assert (practice, URIRef(PUBLIC + "def/dskg/country"), URIRef(PUBLIC + "id/country/LUX")) in graph
+    assert (practice, URIRef(VOCAB + "def/dskg/country"), URIRef(VOCAB + "id/country/LUX")) in graph
     assert f'<{practice}>; rel="describes"' in response.headers["Link"]
     redirect = requests.get(public.url + "/id/practice/digital-skills-partnership",
                             allow_redirects=False)

@@ -9,12 +9,12 @@ from dskg.build import merged, vocabulary_graphs
 from dskg.namespaces import SCHEMA
 from dskg.validation import load_shapes, validate_graph
 
-from .conftest import BASE, ROOT
+from .conftest import BASE, ROOT, VOCAB
 
 P = URIRef(BASE + "id/practice/a-practice")
 ORG_IRI = URIRef(BASE + "id/organisation/an-org")
 SOURCE = URIRef(BASE + "id/source/page-txt")
-D = BASE + "def/dskg/"
+D = VOCAB + "def/dskg/"
 
 
 @pytest.fixture(scope="module")
@@ -35,11 +35,11 @@ def valid_practice() -> Graph:
     g.add((P, DCTERMS.issued, Literal("2024-01-02", datatype=XSD.date)))
     g.add((P, SCHEMA.startDate, Literal("2023", datatype=XSD.gYear)))
     g.add((P, SCHEMA.endDate, Literal("2024-06", datatype=XSD.gYearMonth)))
-    g.add((P, DCTERMS.audience, URIRef(BASE + "def/audience/children")))
-    g.add((P, URIRef(D + "technology"), URIRef(BASE + "def/technology/robotics")))
-    g.add((P, URIRef(D + "initiativeType"), URIRef(BASE + "def/initiative-type/local")))
-    g.add((P, URIRef(D + "fundingType"), URIRef(BASE + "def/funding-type/public")))
-    g.add((P, URIRef(D + "country"), URIRef(BASE + "id/country/BGR")))
+    g.add((P, DCTERMS.audience, URIRef(VOCAB + "def/audience/children")))
+    g.add((P, URIRef(D + "technology"), URIRef(VOCAB + "def/technology/robotics")))
+    g.add((P, URIRef(D + "initiativeType"), URIRef(VOCAB + "def/initiative-type/local")))
+    g.add((P, URIRef(D + "fundingType"), URIRef(VOCAB + "def/funding-type/public")))
+    g.add((P, URIRef(D + "country"), URIRef(VOCAB + "id/country/BGR")))
     g.add((P, URIRef(D + "providedBy"), ORG_IRI))
     g.add((P, PROV.wasDerivedFrom, SOURCE))
     g.add((P, URIRef(D + "sourceEntry"), Literal(3)))
@@ -91,21 +91,21 @@ CASES = {
                                          Literal("2022", datatype=XSD.gYear))) or g,
                         "Violation", "at most one start date"),
     "audience outside its scheme": (
-        lambda g: replace(g, DCTERMS.audience, URIRef(BASE + "def/technology/robotics")),
+        lambda g: replace(g, DCTERMS.audience, URIRef(VOCAB + "def/technology/robotics")),
         "Violation", "must be a concept of <def/audience>"),
     "technology not a concept": (
-        lambda g: replace(g, URIRef(D + "technology"), URIRef(BASE + "def/technology/warp")),
+        lambda g: replace(g, URIRef(D + "technology"), URIRef(VOCAB + "def/technology/warp")),
         "Violation", "must be a concept of <def/technology>"),
     "initiative type as text": (
         lambda g: replace(g, URIRef(D + "initiativeType"), Literal("Local initiative")),
         "Violation", "must be a concept of <def/initiative-type>"),
     "funding type outside scheme": (
-        lambda g: replace(g, URIRef(D + "fundingType"), URIRef(BASE + "def/audience/all")),
+        lambda g: replace(g, URIRef(D + "fundingType"), URIRef(VOCAB + "def/audience/all")),
         "Violation", "must be a concept of <def/funding-type>"),
     "missing country": (lambda g: replace(g, URIRef(D + "country")),
                         "Violation", "a practice needs a country"),
     "country not in scheme": (
-        lambda g: replace(g, URIRef(D + "country"), URIRef(BASE + "id/country/USA")),
+        lambda g: replace(g, URIRef(D + "country"), URIRef(VOCAB + "id/country/USA")),
         "Violation", "a practice needs a country"),
     "missing provider is a warning": (lambda g: replace(g, URIRef(D + "providedBy")),
                                       "Warning", "no providing organisation"),
@@ -158,11 +158,11 @@ def test_uppercase_slug_is_a_violation(shapes, vocabularies):
 
 
 def test_concept_not_in_its_scheme_is_a_violation(shapes, vocabularies):
-    stray = URIRef(BASE + "def/audience/astronauts")
+    stray = URIRef(VOCAB + "def/audience/astronauts")
     g = Graph() + vocabularies
     g.add((stray, RDF.type, SKOS.Concept))
     g.add((stray, SKOS.prefLabel, Literal("Astronauts", lang="en")))
-    g.add((stray, SKOS.inScheme, URIRef(BASE + "def/technology")))
+    g.add((stray, SKOS.inScheme, URIRef(VOCAB + "def/technology")))
     findings = validate_graph(g, shapes)
     assert any(f.focus == str(stray) and "must be in that scheme" in f.message
                for f in findings)

@@ -64,6 +64,11 @@ class Layout:
     def report(self) -> Path:
         return self.root / "report.json"
 
+    @property
+    def gone(self) -> Path:
+        """Every practice, organisation and funder that left the graph (``410 Gone``)."""
+        return self.root / "gone.json"
+
 
 class BuildUnusable(DskgError):
     """A build that cannot be read; the message says why in one line."""
@@ -84,6 +89,10 @@ def write_report(layout: Layout, report: dict) -> None:
 
 def write_stream_index(layout: Layout, stream_index: list[dict]) -> None:
     write_json(layout.stream_index, stream_index)
+
+
+def write_gone(layout: Layout, gone: dict[str, dict]) -> None:
+    write_json(layout.gone, gone)
 
 
 def write_metadata(layout: Layout, documents: dict[str, Any]) -> None:
@@ -143,6 +152,13 @@ class Build:
     @cached_property
     def stream_index(self) -> list[dict]:
         return read_json(self.layout.stream_index)
+
+    @cached_property
+    def gone(self) -> dict[str, dict]:
+        """IRI → ``time`` it left, its ``last`` version in the change stream (version
+        IRI, fragment number) and the IRIs it was ``merged_into``; builds older than
+        this record have none."""
+        return read_json(self.layout.gone) if self.layout.gone.exists() else {}
 
     def open_browse(self) -> sqlite3.Connection:
         return browse.open_read_only(self.layout.browse)

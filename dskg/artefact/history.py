@@ -21,11 +21,12 @@ from datetime import datetime
 from pathlib import Path
 
 from rdflib import Graph, Literal, Namespace, URIRef
-from rdflib.namespace import DCTERMS, ORG, PROV, RDF, XSD
+from rdflib.namespace import DCTERMS, FOAF, ORG, PROV, RDF, SKOS, XSD
 
 from dskg.formats import serialize
 from dskg.namespaces import Namespaces
 from dskg.rdf import IRI, Triple, from_rdflib
+from dskg.vocab import fold
 
 AS = Namespace("https://www.w3.org/ns/activitystreams#")
 LDES = Namespace("https://w3id.org/ldes#")
@@ -33,6 +34,12 @@ TREE = Namespace("https://w3id.org/tree#")
 FRAGMENT_SIZE = 1000
 INDEX = "fragments.json"
 SNAPSHOT = "snapshot.json"
+#: Entity → its latest version in the stream (version IRI, fragment number).
+LATEST = "latest.json"
+#: Entity → how it left the graph (see :class:`Withdrawn`).
+GONE = "gone.json"
+#: What identifies an entity when looking for the one it was merged into.
+IDENTITY = (DCTERMS.title, SKOS.prefLabel, SKOS.altLabel, FOAF.page, FOAF.homepage)
 
 
 @dataclass
@@ -94,6 +101,24 @@ def member_triples(ns: Namespaces, change: Change, when: datetime) -> list[Tripl
             for p, o in header + [(p, o) for _, p, o in change.triples]]
 
 
+def identity_keys(triples: list[tuple]) -> set[str]:
+    """Folded titles and labels, and pages, of one entity's statements."""
+    return {("page:" + str(o).rstrip("/")) if p in (FOAF.page, FOAF.homepage)
+            else "label:" + fold(str(o))
+            for _, p, o in triples if p in IDENTITY}
+
+
+@dataclass
+class StreamChanges:
+    """What a build will record in the stream once it is live."""
+
+    index: list[dict]
+    snapshot: dict[str, str]
+    latest: dict[str, list]
+    #: Every entity that ever left the graph, for ``410 Gone`` (:func:`withdrawal`).
+    gone: dict[str, dict]
+
+
 class History:
     """The event stream's files under ``var/history``."""
 
@@ -122,33 +147,85 @@ class History:
     def fragment_path(self, number: int) -> Path:
         return self.fragments_dir / f"{number}.nt"
 
-    def prepare(self, ns: Namespaces, graphs: list[Graph], when: datetime
-                ) -> tuple[list[dict], dict[str, str]]:
-        """Write the fragments of this build's changes; return the new index and snapshot.
+    def prepare(self, ns: Namespaces, graphs: list[Graph], when: datetime,
+                merged: dict[str, str] | None = None) -> StreamChanges:
+        """Write the fragments of this build's changes; return what to commit.
+        ``merged`` names practices the build knows were merged into others (their
+        entries became duplicates); other merges are found by :meth:`_find_merges`.
 
-        Nothing that readers use changes here: the index and snapshot are committed by
-        :meth:`commit` once the build is live.
+        Nothing that readers use changes here: the index, snapshot and the rest are
+        committed by :meth:`commit` once the build is live.
         """
         descriptions = entity_descriptions(graphs, ns)
         found = changes(self.snapshot, descriptions)
         index = list(self.index)
+        latest: dict[str, list] = self._read(LATEST, {})
+        gone: dict[str, dict] = self._read(GONE, {})
+        stamp = when.strftime("%Y%m%dT%H%M%S%fZ")
         self.fragments_dir.mkdir(parents=True, exist_ok=True)
+        deleted: list[Change] = []
         for start in range(0, len(found), FRAGMENT_SIZE):
             number = len(index) + 1
-            triples = [triple for change in found[start:start + FRAGMENT_SIZE]
+            batch = found[start:start + FRAGMENT_SIZE]
+            triples = [triple for change in batch
                        for triple in member_triples(ns, change, when)]
             path = self.fragment_path(number)
             temporary = path.with_suffix(f".{os.getpid()}.tmp")
             temporary.write_bytes(serialize(triples, "ntriples"))
             os.replace(temporary, path)
-            index.append({"number": number, "time": when.isoformat(),
-                          "members": len(found[start:start + FRAGMENT_SIZE])})
+            index.append({"number": number, "time": when.isoformat(), "members": len(batch)})
+            for change in batch:
+                if change.kind == AS.Delete:
+                    deleted.append(change)
+                    gone[change.entity] = {"time": when.isoformat(),
+                                           "last": latest.pop(change.entity, None),
+                                           "merged_into": []}
+                else:
+                    latest[change.entity] = [str(version_iri(ns, change.entity, stamp)),
+                                             number]
+                    gone.pop(change.entity, None)
+        self._find_merges(deleted, descriptions, gone)
+        for change in deleted:
+            known = (merged or {}).get(change.entity)
+            if known:
+                into = set(gone[change.entity]["merged_into"]) | {known}
+                gone[change.entity]["merged_into"] = sorted(into)
         snapshot = {entity: fingerprint(triples) for entity, triples in descriptions.items()}
-        return index, snapshot
+        return StreamChanges(index, snapshot, latest, gone)
 
-    def commit(self, index: list[dict], snapshot: dict[str, str]) -> None:
-        self._write(INDEX, index)
-        self._write(SNAPSHOT, snapshot)
+    def _find_merges(self, deleted: list[Change], descriptions: dict[str, list[tuple]],
+                     gone: dict[str, dict]) -> None:
+        """A deleted entity whose last version shares a title, label or page with an
+        entity still published was merged into it (the identity rules of the build)."""
+        if not deleted:
+            return
+        by_key: dict[str, set[str]] = {}
+        for entity, triples in descriptions.items():
+            for key in identity_keys(triples):
+                by_key.setdefault(key, set()).add(entity)
+        fragments: dict[int, Graph] = {}
+        for change in deleted:
+            last = gone[change.entity]["last"]
+            if not last:
+                continue
+            version, number = last
+            if number not in fragments:
+                fragments[number] = Graph().parse(self.fragment_path(number), format="nt")
+            triples = list(fragments[number].triples((URIRef(version), None, None)))
+            into = set().union(*(by_key.get(key, set()) for key in identity_keys(triples)))
+            gone[change.entity]["merged_into"] = sorted(into - {change.entity})
+
+    def commit(self, prepared: StreamChanges) -> None:
+        self._write(INDEX, prepared.index)
+        self._write(SNAPSHOT, prepared.snapshot)
+        self._write(LATEST, prepared.latest)
+        self._write(GONE, prepared.gone)
+
+    def version(self, version: str, number: int) -> list[Triple]:
+        """The statements of one version, from its fragment."""
+        fragment = Graph().parse(self.fragment_path(number), format="nt")
+        return [Triple(IRI(version), from_rdflib(p), from_rdflib(o))  # type: ignore[arg-type]
+                for _, p, o in fragment.triples((URIRef(version), None, None))]
 
 
 def stream_graph(ns: Namespaces, index: list[dict]) -> Graph:

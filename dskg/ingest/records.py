@@ -65,6 +65,8 @@ class PracticeRecord:
     translations: dict[str, tuple[str, str]] = field(default_factory=dict)
     #: Records of other sources that are this same practice (provenance).
     also_from: list[PracticeRecord] = field(default_factory=list)
+    #: The record of the practice a ``duplicate`` is part of.
+    same_as: PracticeRecord | None = None
     values: dict[str, list[Any]] = field(default_factory=dict)
     status: str = STATUS_OK
     reason: str | None = None
@@ -307,6 +309,7 @@ def mark_duplicates(records: list[PracticeRecord]) -> None:
         first = group[0]
         for other in group[1:]:
             other.status, other.duplicate_of = STATUS_DUPLICATE, first.title
+            other.same_as = first
             when = first.published.iso if first.published else "(no date)"
             if other.source != first.source:
                 first.also_from.append(other)
