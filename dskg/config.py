@@ -65,6 +65,10 @@ class Config:
     #: Where a running server keeps its lock files, metrics and control socket
     #: (a fresh folder per server when empty).
     run_dir: str = ""
+    #: Seconds between two looks of a running server at ``var/current``: a newly
+    #: published build is served by all workers together, without a restart (0: only
+    #: on ``kill -HUP``).
+    follow_builds: float = 2.0
     #: How much the CLI and the server log: debug, info, warning or error.
     log_level: str = "info"
     page_size: int = 50

@@ -2,7 +2,9 @@
 
 The id is the client's ``X-Request-Id`` when it is a short token (so a proxy's id
 carries through), else a new one; it is sent back in ``X-Request-Id`` and put in the
-WSGI environ (``dskg.request_id``) for error logs. Written as WSGI middleware, not as
+WSGI environ (``dskg.request_id``) for error logs. Every response names the build that
+answered it in ``DSKG-Build``, so a client (or a test, or a load balancer's log) sees
+when a server switched builds. Written as WSGI middleware, not as
 Flask hooks, because the SPARQL endpoint answers before Flask routes a request.
 """
 from __future__ import annotations
@@ -16,6 +18,7 @@ from collections.abc import Callable, Iterable
 log = logging.getLogger("dskg.request")
 
 HEADER = "X-Request-Id"
+BUILD_HEADER = "DSKG-Build"
 ENVIRON_KEY = "dskg.request_id"
 CLIENT_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
@@ -39,6 +42,7 @@ class RequestLog:
         def start(code: str, headers: list, exc_info=None):
             status[0] = code.split(" ", 1)[0]
             headers.append((HEADER, rid))
+            headers.append((BUILD_HEADER, self.build_id))
             return start_response(code, headers, exc_info)
 
         try:

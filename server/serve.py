@@ -2,11 +2,13 @@
 
 The master picks the build once (the target of ``var/current`` when it starts, or
 reloads) and every worker it starts opens that build, also a worker that replaces
-one that died: a server never answers from two builds at once. ``kill -HUP`` on the
-master switches the whole server to the current build: the old workers stop taking
-connections first, then workers on the new build start (connections arriving in
-between wait in the listen queue). While the server runs, its build is marked in
-use, so ``dskg build`` never prunes it.
+one that died: a server never answers from two builds at once. The master looks at
+``var/current`` every ``follow_builds`` seconds; when a newly published build is there,
+it switches the whole server to it as ``kill -HUP`` does: the old workers stop taking
+connections and finish what they answer, then workers on the new build start
+(connections arriving in between wait in the listen queue). A build that cannot be
+served is logged once, and the server keeps its build. While the server runs, its
+build is marked in use, so ``dskg build`` never prunes it.
 
 Everything of one server's own (admission locks, metrics of its workers, gunicorn's
 control socket) lives in its run folder, so several servers on one host share
@@ -20,6 +22,8 @@ import os
 import shutil
 import signal
 import tempfile
+import threading
+import time
 from pathlib import Path
 
 from gunicorn.app.base import BaseApplication
@@ -68,6 +72,31 @@ class DskgServer(BaseApplication):
         self.cfg.set("control_socket", str(Path(config.run_dir) / "gunicorn.ctl"))
         self.cfg.set("on_reload", _stop_old_workers)
         self.cfg.set("child_exit", _worker_exited)
+        self.cfg.set("when_ready", self._follow_builds)
+
+    def _follow_builds(self, arbiter) -> None:
+        """In the master, once it is ready: a thread that asks for a reload (the path
+        ``kill -HUP`` takes) when ``var/current`` names a build the server does not serve."""
+        interval = self.dskg_config.follow_builds
+        if interval <= 0 or getattr(self, "_follower", None) is not None:
+            return
+        link, master = self.dskg_config.current_build, os.getpid()
+
+        def follow() -> None:
+            asked_for = self.build_dir
+            while True:
+                time.sleep(interval)
+                try:
+                    target = link.resolve(strict=True)
+                except OSError:
+                    continue
+                if target not in (self.build_dir, asked_for) and target.is_dir():
+                    asked_for = target
+                    log.info("build %s was published; switching to it", target.name)
+                    os.kill(master, signal.SIGHUP)
+        self._follower = threading.Thread(target=follow, name="dskg-follow-builds",
+                                          daemon=True)
+        self._follower.start()
 
     def _pin_build(self) -> None:
         """Pick the build every worker will serve from now on, and mark it in use.

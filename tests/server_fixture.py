@@ -76,7 +76,8 @@ def start_server(config: Config, env: dict | None = None) -> RunningServer:
                    "DSKG_HOST": "127.0.0.1", "DSKG_WORKERS": "2",
                    "DSKG_QUERY_TIMEOUT": str(config.query_timeout),
                    "DSKG_RESULT_LIMIT": str(config.result_limit),
-                   "DSKG_PAGE_SIZE": str(config.page_size), **(env or {})}
+                   "DSKG_PAGE_SIZE": str(config.page_size),
+                   "DSKG_FOLLOW_BUILDS": str(config.follow_builds), **(env or {})}
     log = config.var_dir / f"server-{port}.log"
     with log.open("w") as output:
         process = subprocess.Popen([sys.executable, "-m", "dskg.cli", "serve"],

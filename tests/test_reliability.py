@@ -272,7 +272,7 @@ def test_slow_clients_get_408_and_cannot_hold_the_workers(server):
 # ---------------------------------------------------------------- one build at a time
 
 def test_a_restarted_worker_joins_the_build_the_others_serve(tmp_path):
-    config = built_project(tmp_path, make_project)
+    config = built_project(tmp_path, make_project).with_overrides(follow_builds=0)
     running = start_server(config)
     try:
         first = running.health()["build"]
@@ -295,8 +295,66 @@ def test_a_restarted_worker_joins_the_build_the_others_serve(tmp_path):
         stop_server(running)
 
 
+def test_a_published_build_goes_live_by_itself_under_traffic(tmp_path):
+    """No restart, no signal: `dskg build` publishes, and within a few seconds every
+    worker serves the new build. Four clients loop over pages, documents and queries
+    across the switch: no request fails, every answer names the old build or the new
+    one, and no client sees the old build again once it has seen the new."""
+    config = built_project(tmp_path, make_project).with_overrides(follow_builds=0.5)
+    running = start_server(config)
+    urls = [running.url + path for path in (
+        "/health", PRACTICE_PAGE, "/doc/country/BGR.ttl", "/browse/practice?country=BGR",
+        "/sparql?query=" + requests.utils.quote("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"))]
+    stop = threading.Event()
+    seen: list[list[tuple[str, int, str]]] = [[] for _ in range(4)]
+
+    def client(number: int) -> None:
+        session = requests.Session()
+        while not stop.is_set():
+            for url in urls:
+                try:
+                    answer = session.get(url, timeout=30, allow_redirects=False,
+                                         headers={"Accept": "text/html"})
+                    seen[number].append((url, answer.status_code,
+                                         answer.headers.get("DSKG-Build", "")))
+                except requests.RequestException as error:
+                    seen[number].append((url, 0, type(error).__name__))
+    try:
+        old = running.health()["build"]
+        threads = [threading.Thread(target=client, args=(n,)) for n in range(4)]
+        for thread in threads:
+            thread.start()
+        time.sleep(1)
+        page = config.data_dir / "sources" / "good-practices-listing.txt"
+        page.write_text(page.read_text().replace("Digital Skills Partnership\n",
+                                                 "Digital Skills Partnership (DSP)\n", 1))
+        published = time.monotonic()
+        _, build_dir = build(config)
+        new = build_dir.name
+        while running.health()["build"] != new and time.monotonic() - published < 60:
+            time.sleep(0.1)
+        live_after = time.monotonic() - published
+        time.sleep(2)
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join()
+        stop_server(running)
+    answers = [answer for client_seen in seen for answer in client_seen]
+    assert len(answers) > 100
+    failed = [answer for answer in answers if answer[1] not in (200, 303)]
+    assert failed == [], failed[:5]
+    assert {build_id for _, _, build_id in answers} == {old, new}
+    for client_seen in seen:
+        builds = [build_id for _, _, build_id in client_seen]
+        first_new = builds.index(new)
+        assert set(builds[first_new:]) == {new}
+    assert live_after < 30
+    assert f"build {new} was published; switching to it" in running.log.read_text()
+
+
 def test_a_reload_to_a_broken_build_keeps_the_served_one(tmp_path):
-    config = built_project(tmp_path, make_project)
+    config = built_project(tmp_path, make_project).with_overrides(follow_builds=0)
     running = start_server(config)
     try:
         first = running.health()["build"]
