@@ -36,7 +36,7 @@ from dskg.errors import DskgError
 from dskg.fields import PAGE_FIELDS, Field
 from dskg.harvest.cache import cache_path
 from dskg.ingest.records import PracticeRecord
-from dskg.ingest.sources import read_sources
+from dskg.ingest.sources import Node, read_sources
 from dskg.mapping import MappedGraph, map_records
 from dskg.namespaces import SCHEMA, Namespaces
 from dskg.progress import stage
@@ -78,6 +78,9 @@ class Prepared:
     sources: dict[str, str] = field(default_factory=dict)
     #: Sources built from an old harvest or left out, and why (the build goes on).
     source_warnings: list[str] = field(default_factory=list)
+    #: Other nodes' graphs (``ldes`` sources), published as they are, each in its own
+    #: named graph; their nodes validated them.
+    nodes: list[Node] = field(default_factory=list)
 
     @property
     def violations(self) -> list[Finding]:
@@ -181,7 +184,8 @@ def prepare(config: Config) -> Prepared:
     return Prepared(config=config, vocab=vocab, registry=registry, records=records,
                     mapped=mapped, findings=findings, quarantined=quarantined,
                     problems=curation.problems + mapped.problems, started=started,
-                    timings=timings, sources=read.origins, source_warnings=read.warnings)
+                    timings=timings, sources=read.origins, source_warnings=read.warnings,
+                    nodes=read.nodes)
 
 
 def _statuses(records: list[PracticeRecord]) -> str:
@@ -219,10 +223,23 @@ def build_graph(prepared: Prepared, finished: datetime) -> Graph:
         g.add((name, DCTERMS.title, Literal(title, lang="en")))
         g.add((name, DCTERMS.isPartOf, ns.dataset))
     g.add((ns.curation_graph, RDF.type, ns.dskg.CurationGraph))
+    for node in prepared.nodes:
+        name = node_graph_name(ns, node)
+        g.add((name, RDF.type, DCAT.Dataset))
+        g.add((name, DCTERMS.title, Literal(f"The graph of the node {node.name}", lang="en")))
+        g.add((name, DCTERMS.isPartOf, ns.dataset))
+        g.add((name, DCTERMS.source, URIRef(node.stream)))
+        g.add((name, PROV.wasDerivedFrom, URIRef(node.stream)))
+        g.add((activity, PROV.used, URIRef(node.stream)))
     g.add((ns.curation_graph, DCTERMS.description, Literal(
         "Statements a data steward added by hand in data/curation/ to complete or correct "
         "what the source pages say.", lang="en")))
     return g
+
+
+def node_graph_name(ns: Namespaces, node: Node) -> URIRef:
+    """The named graph of another node's statements."""
+    return ns.iri(f"set/node/{node.name}")
 
 
 def check_inputs(config: Config) -> None:
@@ -250,7 +267,9 @@ def build(config: Config, strict: bool = False,
     prepared = prepare(config)
     if strict and prepared.errors:
         raise BuildFailed("\n".join(prepared.errors))
-    if not prepared.mapped.practices and not allow_empty:
+    practice = prepared.vocab.ns.dskg.GoodPractice
+    if not allow_empty and not prepared.mapped.practices and not any(
+            (None, RDF.type, practice) in node.graph for node in prepared.nodes):
         raise NothingToPublish(f"no entry of the {len(prepared.records)} read from "
                                f"{config.data_dir} is a publishable practice")
     build_dir = new_build_dir(config.var_dir)
@@ -280,6 +299,7 @@ def _write(prepared: Prepared, build_dir: Path) -> tuple[History, StreamChanges]
                   (ns.curation_graph, prepared.mapped.curation)]
         graphs += vocabulary_graphs(prepared.vocab)
         graphs.append((ns.iri("def/shapes"), load_shapes(config.shapes_dir, ns)))
+        graphs += [(node_graph_name(ns, node), node.graph) for node in prepared.nodes]
         graphs.append((ns.build_graph, build_graph(prepared, finished)))
         create_store(layout.store, ((str(name), graph.serialize(format="nt", encoding="utf-8"))
                                     for name, graph in graphs))
@@ -294,7 +314,8 @@ def _write(prepared: Prepared, build_dir: Path) -> tuple[History, StreamChanges]
         log.info("browse and search index written: %d practices, %d triples", practices,
                  indexes["triples"])
         history = History(config.var_dir / "history")
-        changes = history.prepare(ns, [prepared.mapped.data, prepared.mapped.curation],
+        changes = history.prepare(ns, [prepared.mapped.data, prepared.mapped.curation,
+                                       *(node.graph for node in prepared.nodes)],
                                   finished, prepared.mapped.merged)
         stream_index = changes.index
         write_stream_index(layout, stream_index)
@@ -302,7 +323,8 @@ def _write(prepared: Prepared, build_dir: Path) -> tuple[History, StreamChanges]
         first_issued = (datetime.fromisoformat(stream_index[0]["time"]) if stream_index
                         else finished)
         write_metadata(layout, {
-            "catalog": catalog_graph(config, store, layout.dumps, finished, first_issued),
+            "catalog": catalog_graph(config, store, layout.dumps, finished, first_issued,
+                                     [node.catalog for node in prepared.nodes]),
             "void": void_graph(config, store, _examples(indexes))})
         log.info("change stream: %d fragments; catalogue and VoID written", len(stream_index))
         del store

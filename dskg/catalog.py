@@ -9,6 +9,7 @@ into it: a catalogue holding the checksums of dumps cannot itself be in them.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
@@ -163,8 +164,10 @@ def _type_linked_nodes(g: Graph) -> None:
 
 
 def catalog_graph(config: Config, store: Store, dumps_dir: Path, built: datetime,
-                  issued: datetime) -> Graph:
-    """The catalogue, dataset, distributions, data service and their agents."""
+                  issued: datetime, members: Sequence[dict[str, str]] = ()) -> Graph:
+    """The catalogue, dataset, distributions, data service and their agents; the
+    catalogues of the nodes this one aggregates (``members``: each one's IRI and
+    statements) are listed as its member catalogues (``dcat:catalog``)."""
     ns = Namespaces(config.base, config.vocab_base)
     g = Graph()
     for prefix, namespace in (("dcat", DCAT), ("dct", DCTERMS), ("foaf", FOAF), ("spdx", SPDX),
@@ -181,6 +184,10 @@ def catalog_graph(config: Config, store: Store, dumps_dir: Path, built: datetime
         g.add((subject, prop, Literal(value, lang="en")))
 
     g.add((catalog, RDF.type, DCAT.Catalog))
+    for member in members:
+        if member.get("iri"):
+            g.add((catalog, DCAT.catalog, URIRef(member["iri"])))
+            g.parse(data=member["ntriples"], format="nt")
     text(catalog, DCTERMS.title, "Digital Skills Knowledge Graph catalogue")
     text(catalog, DCTERMS.description, "Linked open data about good practices of Europe's "
          "digital-skills community, published by the Digital Skills Knowledge Graph.")

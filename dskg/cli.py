@@ -196,7 +196,7 @@ def cmd_harvest(args: argparse.Namespace, config: Config) -> int:
 
     sources = select(load_sources(config.data_dir), args.sources)
     if not sources:
-        return fail("harvest", f"{config.data_dir} declares no wordpress or html source "
+        return fail("harvest", f"{config.data_dir} declares no wordpress, html or ldes source "
                     "(data/sources.yaml); listing pages are read by `dskg build` directly")
     summaries = harvest(config.var_dir, sources)
     if args.json:

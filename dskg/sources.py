@@ -13,6 +13,10 @@ categories and tags map to our concept schemes, and how politely to fetch it:
 ``html``
     a site without the REST API: ``url`` (or ``listing``) is a listing page linking to
     each practice's own page; ``selectors`` (CSS) say where the parts of a page are.
+``ldes``
+    another dskg node (or any LDES of the same shape): ``url`` is its event stream
+    (``…/set/ldes``); its members are replayed with their own IRIs into a named graph
+    of their own (federation).
 
 Without ``data/sources.yaml`` the data folder holds one ``listing-text`` source over
 ``data/sources/``. A problem in the file names the source, the field and what is wrong.
@@ -32,7 +36,7 @@ from dskg.errors import DskgError
 from dskg.fields import CONCEPT_FIELDS
 
 SOURCES_FILE = "sources.yaml"
-KINDS = ("listing-text", "wordpress", "html")
+KINDS = ("listing-text", "wordpress", "html", "ldes")
 NAME = re.compile(r"[a-z0-9]+(?:[-_.][a-z0-9]+)*")
 USER_AGENT = (f"dskg/{__version__} (Digital Skills Knowledge Graph harvester; "
               "+https://github.com/dskg/dskg)")

@@ -69,8 +69,9 @@ def children(pid: int) -> set[int]:
     return {int(child) for child in result.stdout.split()}
 
 
-def start_server(config: Config, env: dict | None = None) -> RunningServer:
-    port = free_port()
+def start_server(config: Config, env: dict | None = None,
+                 port: int | None = None) -> RunningServer:
+    port = port or free_port()
     environment = {**os.environ, "DSKG_BASE": config.base, "DSKG_DATA_DIR": str(config.data_dir),
                    "DSKG_VAR_DIR": str(config.var_dir), "DSKG_PORT": str(port),
                    "DSKG_HOST": "127.0.0.1", "DSKG_WORKERS": "2",
@@ -89,14 +90,16 @@ def start_server(config: Config, env: dict | None = None) -> RunningServer:
         if process.poll() is not None:
             raise RuntimeError(log.read_text())
         try:
-            if requests.get(url + "/health", timeout=1).ok:
+            if requests.get(url + "/health", timeout=5).ok:
                 return RunningServer(url, config, process, log)
-        except requests.ConnectionError:
+        except requests.RequestException:  # not listening yet, or a worker still loading
             time.sleep(0.2)
     raise RuntimeError("server did not start in time")
 
 
 def stop_server(server: RunningServer) -> None:
+    if server.process.poll() is not None:
+        return
     os.killpg(server.process.pid, signal.SIGTERM)
     try:
         server.process.wait(timeout=20)

@@ -86,7 +86,7 @@ def test_the_cli_says_what_is_wrong_in_one_line(project):
 
 def test_listing_sources_have_nothing_to_harvest(project):
     line = one_clear_line(run_dskg("harvest", config=project))
-    assert "declares no wordpress or html source" in line
+    assert "declares no wordpress, html or ldes source" in line
 
 
 def test_a_harvested_source_never_harvested_is_named_and_the_build_goes_on(project):

@@ -21,6 +21,7 @@ from dskg.harvest.cache import (
 )
 from dskg.harvest.fetch import Fetcher, FetchError
 from dskg.harvest.html import harvest_html
+from dskg.harvest.ldes import harvest_ldes
 from dskg.harvest.summary import Summary
 from dskg.harvest.wordpress import harvest_wordpress
 from dskg.sources import Source, SourcesError
@@ -28,7 +29,8 @@ from dskg.sources import Source, SourcesError
 log = logging.getLogger("dskg.harvest")
 
 Reader = Callable[[Source, Fetcher, SourceCache | None, str, Summary], SourceCache]
-READERS: dict[str, Reader] = {"wordpress": harvest_wordpress, "html": harvest_html}
+READERS: dict[str, Reader] = {"wordpress": harvest_wordpress, "html": harvest_html,
+                              "ldes": harvest_ldes}
 
 
 def select(sources: list[Source], names: list[str]) -> list[Source]:

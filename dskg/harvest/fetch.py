@@ -1,8 +1,9 @@
 """Polite HTTP for harvests: robots.txt, a rate limit, retries, timeouts, a size cap.
 
 Every request of a harvest goes through one :class:`Fetcher` per source. It asks
-``robots.txt`` first (once per host; a missing file allows everything, an unreachable
-one forbids everything, as RFC 9309 says), starts at most ``rate`` requests a second
+``robots.txt`` first (once per host; a missing file allows everything, one that
+answers a server error forbids everything, as RFC 9309 says; a host that cannot be
+reached at all fails the request with that reason), starts at most ``rate`` requests a second
 whatever the number of threads, retries connection failures, timeouts, 429 and 5xx
 answers with exponential backoff (a ``Retry-After`` is honoured), reads no more than
 ``max_bytes`` of a body, and sends conditional headers when it is given what an
@@ -204,7 +205,10 @@ class Fetcher:
         origin = f"{parts.scheme}://{parts.netloc}"
         with self.robots_lock:
             if origin not in self.robots:
-                self.robots[origin] = self._robots(origin)
+                try:
+                    self.robots[origin] = self._robots(origin)
+                except FetchError as error:
+                    raise FetchError(url, error.reason) from None
         rules = self.robots[origin]
         return rules is None or rules.can_fetch(self.politeness.user_agent, url)
 
@@ -215,6 +219,8 @@ class Fetcher:
         try:
             response = self._once(url, {"Accept": "text/plain"})
         except FetchError as error:
+            if error.reason.startswith(("cannot connect", "timed out")):
+                raise  # the site is down: that is the failure to report, not robots.txt
             log.warning("%s; treating the whole site as disallowed", error)
             rules.parse(DISALLOW_ALL)
             return rules

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from rdflib import Graph
+
 from dskg.harvest.cache import CacheError, SourceCache, load_cache
 from dskg.ingest.html import PageUnreadable, page_entry
 from dskg.ingest.records import (
@@ -26,8 +28,20 @@ from dskg.vocab import Vocabularies
 
 
 @dataclass
+class Node:
+    """Another dskg node's graph, as its event stream last gave it (an ``ldes`` source)."""
+
+    name: str
+    stream: str
+    graph: Graph
+    #: The node's catalogue: its IRI and statements (empty when it publishes none).
+    catalog: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
 class SourceRecords:
     records: list[PracticeRecord] = field(default_factory=list)
+    nodes: list[Node] = field(default_factory=list)
     #: Per source: where its records came from (pages, or the harvest and its time).
     origins: dict[str, str] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
@@ -58,10 +72,23 @@ def read_sources(sources: list[Source], data_dir: Path, var_dir: Path,
             result.warnings.append(f"source {source.name!r}: the last harvest "
                                    f"({cache.attempted}) failed: {cache.error}; built from "
                                    f"its harvest of {cache.harvested}")
-        result.records.extend(cached_records(source, cache, vocab))
+        if source.kind == "ldes":
+            assert source.url is not None
+            result.nodes.append(node_graph(source.name, source.url, cache))
+        else:
+            result.records.extend(cached_records(source, cache, vocab))
         result.origins[source.name] = f"harvest of {cache.harvested}"
     mark_duplicates(result.records)
     return result
+
+
+def node_graph(name: str, stream: str, cache: SourceCache) -> Node:
+    """The statements of every entity the node's stream still has."""
+    graph = Graph()
+    text = "".join(item.content["ntriples"] for item in cache.current().values())
+    if text:
+        graph.parse(data=text, format="nt")
+    return Node(name, stream, graph, dict(cache.terms.get("catalog", {})))
 
 
 def cached_records(source: Source, cache: SourceCache, vocab: Vocabularies
