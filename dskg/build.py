@@ -157,7 +157,7 @@ def merged(graphs: list[Graph]) -> Graph:
 def prepare(config: Config) -> Prepared:
     """Parse, map, validate and quarantine; nothing is written but new slugs in memory."""
     started, timings = datetime.now(UTC), dict[str, float]()
-    ns = Namespaces(config.base, config.vocab_base)
+    ns = Namespaces.of(config)
     with stage("parse", timings):
         vocab = load_vocabularies(config.ontology_dir, ns)
         registry = SlugRegistry.load(config.data_dir / REGISTRY_FILE)
@@ -197,7 +197,7 @@ def _statuses(records: list[PracticeRecord]) -> str:
 
 def build_graph(prepared: Prepared, finished: datetime) -> Graph:
     """What the build records about itself: when, with which software, from what."""
-    ns = Namespaces(prepared.config.base, prepared.config.vocab_base)
+    ns = Namespaces.of(prepared.config)
     g = Graph()
     activity = ns.iri(f"set/build/{prepared.started.strftime('%Y%m%dT%H%M%SZ')}")
     software = BNode()
@@ -291,7 +291,7 @@ def _write(prepared: Prepared, build_dir: Path) -> tuple[History, StreamChanges]
     history with what it will record once the build is live."""
     config = prepared.config
     timings = prepared.timings
-    ns = Namespaces(config.base, config.vocab_base)
+    ns = Namespaces.of(config)
     finished = datetime.now(UTC)
     layout = Layout(build_dir)
     with stage("load", timings):

@@ -168,7 +168,7 @@ def catalog_graph(config: Config, store: Store, dumps_dir: Path, built: datetime
     """The catalogue, dataset, distributions, data service and their agents; the
     catalogues of the nodes this one aggregates (``members``: each one's IRI and
     statements) are listed as its member catalogues (``dcat:catalog``)."""
-    ns = Namespaces(config.base, config.vocab_base)
+    ns = Namespaces.of(config)
     g = Graph()
     for prefix, namespace in (("dcat", DCAT), ("dct", DCTERMS), ("foaf", FOAF), ("spdx", SPDX),
                               ("vcard", VCARD), ("skos", SKOS), ("owl", OWL)):

@@ -152,7 +152,7 @@ def cmd_ingest(args: argparse.Namespace, config: Config) -> int:
         if missing:
             print(f"dskg ingest: no such file: {', '.join(missing)}", file=sys.stderr)
             return 2
-    vocab = load_vocabularies(config.ontology_dir, Namespaces(config.base, config.vocab_base))
+    vocab = load_vocabularies(config.ontology_dir, Namespaces.of(config))
     records = _live_records(args, vocab) if args.kind != "listing-text" else \
         _page_records([Path(page) for page in args.pages], vocab)
     summaries = [record_summary(r, vocab) for r in records]

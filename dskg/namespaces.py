@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from rdflib import Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, ORG, OWL, PROV, RDF, RDFS, SDO, SKOS, XSD
 
-from dskg.config import VOCAB_BASE
+from dskg.config import VOCAB_BASE, Config
 from dskg.fields import CONCEPT_FIELDS
 
 SCHEMA = SDO
@@ -42,6 +42,11 @@ class Namespaces:
 
     base: str
     vocab: str = VOCAB_BASE
+
+    @classmethod
+    def of(cls, config: Config) -> Namespaces:
+        """The namespaces of the deployment ``config`` describes."""
+        return cls(config.base, config.vocab_base)
 
     def iri(self, path: str) -> URIRef:
         """The IRI of a path, under the vocabulary base or the deployment's."""

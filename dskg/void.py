@@ -47,7 +47,7 @@ def _integer(value: int) -> Literal:
 
 
 def void_graph(config: Config, store: Store, example_resources: list[str]) -> Graph:
-    ns = Namespaces(config.base, config.vocab_base)
+    ns = Namespaces.of(config)
     g = Graph()
     g.bind("void", VOID)
     dataset = ns.dataset

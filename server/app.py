@@ -36,7 +36,7 @@ from server.site import Site
 def create_app(config: Config | None = None, build_dir: Path | None = None) -> Flask:
     config = config or Config.from_env()
     build = Build.open(build_dir or config.current_build)
-    ns = Namespaces(config.base, config.vocab_base)
+    ns = Namespaces.of(config)
     admission = Admission(_run_dir(config), config.heavy_queries, config.client_heavy,
                           retry_after=config.query_timeout)
     pool = QueryPool(build.layout.store, config, admission, ns.prefixes())

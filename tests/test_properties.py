@@ -18,10 +18,10 @@ from rdflib.compare import isomorphic
 from rdflib.query import Result
 
 from dskg.artefact.browse import bit_positions, bitset, fold_text, read_bitset
-from dskg.fields import PAGE_FIELDS
+from dskg.fields import PAGE_FIELDS, heading_key
 from dskg.formats import GRAPH_FORMATS, Unwritable, serialize
 from dskg.ingest.dates import parse_date
-from dskg.ingest.page import section_of, split_page
+from dskg.ingest.page import PAGE_CHROME, section_of, split_page
 from dskg.rdf import IRI, BlankNode, Literal, Triple, from_rdflib, to_rdflib
 from dskg.registry import MAX_SLUG_LENGTH, SLUG, slugify
 from server.results import SELECT_WRITERS
@@ -88,11 +88,12 @@ def test_bitsets_list_what_a_sorted_set_lists(case, skip, take, descending):
 
 
 # ---------------------------------------------------------------- the page splitter
+# (Lines it skips as page chrome, such as "Skip to main content", are no titles.)
 
 line = st.text(st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp")), min_size=1,
                max_size=60).map(str.strip).filter(
     lambda text: len(text) > 2 and not text.lower().startswith("by ")
-    and section_of(text) is None)
+    and section_of(text) is None and heading_key(text) not in PAGE_CHROME)
 entry = st.fixed_dictionaries({
     "title": line,
     "body": st.lists(line.map(lambda text: "Text: " + text), min_size=1, max_size=4),

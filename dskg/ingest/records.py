@@ -208,18 +208,20 @@ def _read_tags(record: PracticeRecord, tags: list[str], vocab: Vocabularies,
         if settings else {}
     where = "category" if settings is not None and settings.harvested else "tag line: category"
     for tag in tags:
-        if fold(tag) in ignored:
+        key = fold(tag)
+        if key in ignored:
             continue
-        found = vocab.lookup_any(tag)
-        if fold(tag) in declared:
-            field_name, label = declared[fold(tag)]
+        if key in declared:
+            field_name, label = declared[key]
             scheme = CONCEPT_FIELDS[field_name]
             concept = vocab.lookup(scheme, label)
-            found = (field_name, concept) if concept is not None else None
             if concept is None:
                 record.warnings.append(f"category {tag!r}: the source maps it to {label!r}, "
                                        f"which is no concept of {scheme}; ignored")
-                continue
+            else:
+                record.add(field_name, concept)
+            continue
+        found = vocab.lookup_any(tag)
         if found is None:
             record.warnings.append(f"{where} {tag!r} matches no concept; ignored")
             continue
