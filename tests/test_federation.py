@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 import subprocess
+import time
 
 import pytest
 import requests
@@ -116,7 +117,10 @@ def test_the_aggregator_holds_the_union_and_follows_edits(federation):
     assert edited in text
     text = text.replace(edited, edited.replace("promoters of ", ""))
     page.write_text(text[:text.index("By AI & ML")], encoding="utf-8")
-    build(first_config)
+    _, published = build(first_config)
+    deadline = time.monotonic() + 60  # the node switches to its new build by itself
+    while first.health()["build"] != published.name and time.monotonic() < deadline:
+        time.sleep(0.2)
     [changed, unchanged] = harvest_and_build(aggregator)
     assert (changed["new"], changed["changed"], changed["withdrawn"]) == (0, 1, 1)
     assert (unchanged["new"], unchanged["changed"], unchanged["withdrawn"]) == (0, 0, 0)
