@@ -11,6 +11,7 @@ import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 
+from dskg import __version__
 from dskg.config import Config
 from dskg.errors import DskgError
 from dskg.fields import PAGE_FIELDS, Field
@@ -39,6 +40,7 @@ def _config(args: argparse.Namespace) -> Config:
 
 def make_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="dskg", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"dskg {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
 
     ingest = commands.add_parser(

@@ -50,6 +50,8 @@ GRAPH_MEDIA = {
     "application/ld+json": "jsonld", "application/json": "jsonld",
     "application/rdf+xml": "rdfxml", "application/xml": "rdfxml", "text/xml": "rdfxml",
     "application/n-triples": "ntriples", "text/plain": "ntriples",
+    # N3 is a superset of Turtle: a client asking for N3 reads our Turtle.
+    "text/n3": "turtle", "text/rdf+n3": "turtle",
 }
 #: Names accepted by the ``format`` request parameter, as common endpoints allow.
 FORMAT_ALIASES = {
@@ -57,6 +59,8 @@ FORMAT_ALIASES = {
     "tsv": ("tsv", None), "turtle": (None, "turtle"), "ttl": (None, "turtle"),
     "jsonld": (None, "jsonld"), "json-ld": (None, "jsonld"), "rdfxml": (None, "rdfxml"),
     "rdf": (None, "rdfxml"), "ntriples": (None, "ntriples"), "nt": (None, "ntriples"),
+    # What SPARQLWrapper sends for its RDFXML and N3 return formats.
+    "rdf+xml": ("xml", "rdfxml"), "n3": (None, "turtle"),
 }
 #: Formats that can use prefixes.
 PREFIXED = ("turtle", "rdfxml")

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import sys
+from urllib.error import HTTPError
 
 from SPARQLWrapper import CSV, JSON, TURTLE, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
@@ -19,6 +20,11 @@ def run_query(endpoint: str, text: str, output: str) -> int:
         body = result.response.read()
     except SPARQLWrapperException as error:
         print(f"dskg query: {error}", file=sys.stderr)
+        return 1
+    except HTTPError as error:  # answered, but with an error: not "cannot reach"
+        detail = (error.read().decode("utf-8", "replace").strip().splitlines() or [""])[0]
+        print(f"dskg query: {endpoint} answered HTTP {error.code} {error.reason}"
+              + (f": {detail[:300]}" if detail else ""), file=sys.stderr)
         return 1
     except OSError as error:
         print(f"dskg query: cannot reach {endpoint}: {error}", file=sys.stderr)

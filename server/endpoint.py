@@ -170,7 +170,9 @@ def choose_formats(accept: str | None, forced: str) -> tuple[str | None, str | N
         forced = forced.lower()
         if forced in RESULT_MEDIA or forced in GRAPH_MEDIA:
             return RESULT_MEDIA.get(forced), GRAPH_MEDIA.get(forced)
-        return FORMAT_ALIASES.get(forced, (None, None))
+        if forced in FORMAT_ALIASES:
+            return FORMAT_ALIASES[forced]
+        # A format name we do not know: the Accept header decides, as if none was given.
     result = best_match(accept, RESULT_OFFERS)
     graph = best_match(accept, GRAPH_OFFERS)
     return (RESULT_MEDIA[result] if result else None), (GRAPH_MEDIA[graph] if graph else None)

@@ -15,7 +15,7 @@ from flask import Blueprint, Response, redirect, render_template, request
 
 from dskg import formats
 from dskg.artefact.history import fragment_iri
-from dskg.formats import GRAPH_FORMATS
+from dskg.formats import GRAPH_FORMATS, GRAPH_MEDIA
 from dskg.rdf import IRI, Literal, Triple
 from dskg.store import text_of
 from server import structured
@@ -32,8 +32,13 @@ PATH = re.compile(r"[A-Za-z0-9]+(?:[-_][A-Za-z0-9]+)*(?:/[A-Za-z0-9]+(?:[-_][A-Z
 #: Extension → (media type, format name); "html" is ours, the rest are RDF formats.
 EXTENSIONS = {"html": "text/html"} | {ext: media for media, _, ext in GRAPH_FORMATS.values()}
 FORMAT_BY_EXTENSION = {ext: name for name, (_, _, ext) in GRAPH_FORMATS.items()}
-OFFERS = ["text/html"] + [media for media, _, _ in GRAPH_FORMATS.values()]
-EXTENSION_BY_MEDIA = {media: ext for ext, media in EXTENSIONS.items()}
+#: What a document is offered as: HTML, our graph formats, then the other media types
+#: RDF clients ask for (rdflib asks ``text/plain`` for N-Triples, ``text/n3`` for N3).
+OFFERS = ["text/html"] + [media for media, _, _ in GRAPH_FORMATS.values()] + [
+    media for media in GRAPH_MEDIA if media not in EXTENSIONS.values()]
+EXTENSION_BY_MEDIA = {media: ext for ext, media in EXTENSIONS.items()} | {
+    media: GRAPH_FORMATS[name].extension for media, name in GRAPH_MEDIA.items()
+    if media not in EXTENSIONS.values()}
 CACHE_CONTROL = "public, max-age=300"
 INVALIDATED = IRI("http://www.w3.org/ns/prov#invalidatedAtTime")
 REPLACED_BY = IRI("http://purl.org/dc/terms/isReplacedBy")
