@@ -14,7 +14,7 @@ import re
 from flask import Blueprint, Response, redirect, render_template, request
 
 from dskg import formats
-from dskg.artefact.history import fragment_iri
+from dskg.artefact.history import fragment_iri, last_version
 from dskg.formats import GRAPH_FORMATS, GRAPH_MEDIA
 from dskg.rdf import IRI, Literal, Triple
 from dskg.store import text_of
@@ -64,7 +64,7 @@ def gone(iri: str, ext: str | None):
         media = best_match(request.headers.get("Accept"), OFFERS) or "text/html"
         ext = EXTENSION_BY_MEDIA[media]
     last = record.get("last")
-    version = site().history.version(*last) if last else None
+    version = last_version(record) if last else None
     fragment = str(fragment_iri(site().ns, last[1])) if last else None
     triples = [Triple(IRI(iri), INVALIDATED, Literal(record["time"], DATE_TIME))]
     triples += [Triple(IRI(iri), REPLACED_BY, IRI(target))

@@ -115,7 +115,8 @@ class StreamChanges:
     index: list[dict]
     snapshot: dict[str, str]
     latest: dict[str, list]
-    #: Every entity that ever left the graph, for ``410 Gone`` (:func:`withdrawal`).
+    #: Every entity that ever left the graph, for ``410 Gone`` (time, last version and
+    #: its statements, merged into).
     gone: dict[str, dict]
 
 
@@ -184,7 +185,7 @@ class History:
                     latest[change.entity] = [str(version_iri(ns, change.entity, stamp)),
                                              number]
                     gone.pop(change.entity, None)
-        self._find_merges(deleted, descriptions, gone)
+        self._record_last_versions(deleted, descriptions, gone)
         for change in deleted:
             known = (merged or {}).get(change.entity)
             if known:
@@ -193,10 +194,12 @@ class History:
         snapshot = {entity: fingerprint(triples) for entity, triples in descriptions.items()}
         return StreamChanges(index, snapshot, latest, gone)
 
-    def _find_merges(self, deleted: list[Change], descriptions: dict[str, list[tuple]],
-                     gone: dict[str, dict]) -> None:
-        """A deleted entity whose last version shares a title, label or page with an
-        entity still published was merged into it (the identity rules of the build)."""
+    def _record_last_versions(self, deleted: list[Change],
+                              descriptions: dict[str, list[tuple]],
+                              gone: dict[str, dict]) -> None:
+        """Keep each deleted entity's last version with its record (so a ``410`` never
+        reads a fragment), and find merges: a deleted entity whose last version shares a
+        title, label or page with an entity still published was merged into it."""
         if not deleted:
             return
         by_key: dict[str, set[str]] = {}
@@ -211,8 +214,13 @@ class History:
             version, number = last
             if number not in fragments:
                 fragments[number] = Graph().parse(self.fragment_path(number), format="nt")
-            triples = list(fragments[number].triples((URIRef(version), None, None)))
-            into = set().union(*(by_key.get(key, set()) for key in identity_keys(triples)))
+            last_version = Graph()
+            for triple in fragments[number].triples((URIRef(version), None, None)):
+                last_version.add(triple)
+            gone[change.entity]["statements"] = last_version.serialize(
+                format="nt", encoding="utf-8").decode("utf-8")
+            into = set().union(*(by_key.get(key, set())
+                                 for key in identity_keys(list(last_version))))
             gone[change.entity]["merged_into"] = sorted(into - {change.entity})
 
     def commit(self, prepared: StreamChanges) -> None:
@@ -221,11 +229,13 @@ class History:
         self._write(LATEST, prepared.latest)
         self._write(GONE, prepared.gone)
 
-    def version(self, version: str, number: int) -> list[Triple]:
-        """The statements of one version, from its fragment."""
-        fragment = Graph().parse(self.fragment_path(number), format="nt")
-        return [Triple(IRI(version), from_rdflib(p), from_rdflib(o))  # type: ignore[arg-type]
-                for _, p, o in fragment.triples((URIRef(version), None, None))]
+
+
+def last_version(record: dict) -> list[Triple]:
+    """The statements of a withdrawn entity's last version, as its record keeps them."""
+    graph = Graph().parse(data=record.get("statements", ""), format="nt")
+    return [Triple(from_rdflib(s), from_rdflib(p), from_rdflib(o))  # type: ignore[arg-type]
+            for s, p, o in graph]
 
 
 def stream_graph(ns: Namespaces, index: list[dict]) -> Graph:
