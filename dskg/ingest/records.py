@@ -15,6 +15,7 @@ from typing import Any
 
 from dskg.fields import CONCEPT_FIELDS, FIELDS, PAGE_FIELDS
 from dskg.ingest.dates import PartialDate, ends_before_start, parse_date
+from dskg.ingest.groups import connected
 from dskg.ingest.page import PLACEHOLDER, PUBLISHED_LINE, RawEntry, split_page
 from dskg.ingest.translations import primary_language
 from dskg.rdf import IRI
@@ -303,7 +304,7 @@ def mark_duplicates(records: list[PracticeRecord]) -> None:
     there: its source joins the practice's provenance (:attr:`PracticeRecord.also_from`).
     A duplicate from the same source is a repost.
     """
-    groups = _identity_groups([r for r in records if r.ok and r.title])
+    groups = connected([r for r in records if r.ok and r.title], _identity_keys)
     for group in groups:
         if len(group) < 2:
             continue
@@ -334,28 +335,6 @@ def _identity_keys(record: PracticeRecord) -> list[str]:
 def _shared_key(first: PracticeRecord, other: PracticeRecord) -> str:
     shared = set(_identity_keys(first)) & set(_identity_keys(other))
     return "permalink" if any(k.startswith("url:") for k in shared) else "title"
-
-
-def _identity_groups(records: list[PracticeRecord]) -> list[list[PracticeRecord]]:
-    """Records joined by any shared identity key (union-find over keys)."""
-    parent = list(range(len(records)))
-
-    def root(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-    owner: dict[str, int] = {}
-    for index, record in enumerate(records):
-        for key in _identity_keys(record):
-            if key in owner:
-                parent[root(index)] = root(owner[key])
-            else:
-                owner[key] = index
-    groups: dict[int, list[PracticeRecord]] = {}
-    for index, record in enumerate(records):
-        groups.setdefault(root(index), []).append(record)
-    return list(groups.values())
 
 
 def publication_order(record: PracticeRecord) -> tuple:

@@ -10,6 +10,7 @@ language (:attr:`RawEntry.translations`), never a practice of its own.
 """
 from __future__ import annotations
 
+from dskg.ingest.groups import connected
 from dskg.ingest.page import RawEntry
 
 
@@ -20,24 +21,8 @@ def primary_language(tag: str | None) -> str | None:
 
 def fold_translations(entries: list[RawEntry], language: str) -> list[RawEntry]:
     """One entry per practice, in the order of each practice's first version."""
-    by_url = {_key(entry.url): index for index, entry in enumerate(entries) if entry.url}
-    parent = list(range(len(entries)))
-
-    def root(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-    for index, entry in enumerate(entries):
-        for url in entry.alternates:
-            linked = by_url.get(_key(url))
-            if linked is not None:
-                parent[root(linked)] = root(index)
-    groups: dict[int, list[RawEntry]] = {}
-    for index, entry in enumerate(entries):
-        groups.setdefault(root(index), []).append(entry)
     folded = []
-    for group in groups.values():
+    for group in connected(entries, _addresses):
         primary = next((e for e in group if primary_language(e.language) == language), group[0])
         for version in group:
             if version is not primary:
@@ -47,5 +32,7 @@ def fold_translations(entries: list[RawEntry], language: str) -> list[RawEntry]:
     return folded
 
 
-def _key(url: str | None) -> str:
-    return (url or "").rstrip("/")
+def _addresses(entry: RawEntry) -> list[str]:
+    """The entry's own address and those of its other versions, compared without a
+    trailing slash."""
+    return [url.rstrip("/") for url in (entry.url, *entry.alternates) if url]
