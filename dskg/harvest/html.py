@@ -13,7 +13,7 @@ import hashlib
 import logging
 from concurrent.futures import ThreadPoolExecutor
 
-from dskg.harvest.cache import CURRENT, WITHDRAWN, Item, SourceCache
+from dskg.harvest.cache import CURRENT, Item, SourceCache
 from dskg.harvest.fetch import Fetcher, FetchError
 from dskg.harvest.summary import Summary
 from dskg.ingest.html import is_practice_page, page_links
@@ -85,9 +85,7 @@ def harvest_html(source: Source, fetcher: Fetcher, previous: SourceCache | None,
         if problem is not None and problem.startswith(("HTTP 404", "HTTP 410")) \
                 and item is None and known:
             assert before is not None
-            before.status, before.withdrawn = WITHDRAWN, now
-            summary.withdrawn += 1
-            summary.details.append(f"page {url}: withdrawn ({problem})")
+            summary.withdraw(before, now, f"page {url}: withdrawn ({problem})")
         elif problem is not None:
             summary.failed += 1
             summary.details.append(f"page {url}: {problem}; "
@@ -104,10 +102,5 @@ def harvest_html(source: Source, fetcher: Fetcher, previous: SourceCache | None,
             summary.unchanged += 1
             if before is not None:
                 before.etag, before.last_modified = item.etag, item.last_modified
-    listed = set(links)
-    for url, item in cache.items.items():
-        if item.status == CURRENT and url not in listed:
-            item.status, item.withdrawn = WITHDRAWN, now
-            summary.withdrawn += 1
-            summary.details.append(f"page {url}: withdrawn (no longer listed)")
+    summary.withdraw_unlisted(cache, set(links), now)
     return cache

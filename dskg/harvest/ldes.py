@@ -19,7 +19,7 @@ from typing import Any
 from rdflib import Graph, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, PROV, RDF
 
-from dskg.harvest.cache import CURRENT, WITHDRAWN, Item, SourceCache
+from dskg.harvest.cache import CURRENT, Item, SourceCache
 from dskg.harvest.fetch import Fetcher, FetchError
 from dskg.harvest.summary import Summary
 from dskg.progress import Progress
@@ -142,9 +142,7 @@ def _apply(cache: SourceCache, version: str, entity: str, kind: str, fragment: G
     before = cache.items.get(entity)
     if kind == str(AS.Delete):
         if before is not None and before.status == CURRENT:
-            before.status, before.withdrawn = WITHDRAWN, now
-            summary.withdrawn += 1
-            summary.details.append(f"{entity}: deleted upstream")
+            summary.withdraw(before, now, f"{entity}: deleted upstream")
         return
     statements = Graph()
     for _, predicate, value in fragment.triples((URIRef(version), None, None)):

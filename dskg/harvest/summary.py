@@ -4,6 +4,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from dskg.harvest.cache import WITHDRAWN, Item, SourceCache
+
 
 @dataclass
 class Summary:
@@ -23,6 +25,18 @@ class Summary:
     error: str | None = None
     #: One line per failed or withdrawn item, naming it.
     details: list[str] = field(default_factory=list)
+
+    def withdraw(self, item: Item, now: str, why: str) -> None:
+        """Record that ``item`` is gone from its source (``why`` names it and says how)."""
+        item.status, item.withdrawn = WITHDRAWN, now
+        self.withdrawn += 1
+        self.details.append(why)
+
+    def withdraw_unlisted(self, cache: SourceCache, listed: set[str], now: str) -> None:
+        """Withdraw every current item whose key a complete listing no longer has."""
+        for key, item in cache.current().items():
+            if key not in listed:
+                self.withdraw(item, now, f"{item.url}: withdrawn (no longer listed)")
 
     @property
     def ok(self) -> bool:

@@ -18,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import urlencode
 
-from dskg.harvest.cache import CURRENT, WITHDRAWN, Item, SourceCache
+from dskg.harvest.cache import CURRENT, Item, SourceCache
 from dskg.harvest.fetch import Fetcher, FetchError, Response
 from dskg.harvest.summary import Summary
 from dskg.ingest.html import plain
@@ -134,16 +134,12 @@ def harvest_wordpress(source: Source, fetcher: Fetcher, previous: SourceCache | 
                                            "modified posts")
                      if str(post["id"]) in changed]
         missing = sorted(changed - {str(post["id"]) for post in posts}, key=int)
-        posts += _by_id(api, fetcher, full, missing)
+        posts += _by_id(api, full, missing)
     for post in posts:
         key = f"post/{post['id']}"
         _store(cache, key, post, api.url(f"/wp/v2/posts/{post['id']}", {}), now, summary)
     summary.unchanged = len(listing) - summary.new - summary.changed
-    for key, item in cache.items.items():
-        if item.status == CURRENT and key.removeprefix("post/") not in listing:
-            item.status, item.withdrawn = WITHDRAWN, now
-            summary.withdrawn += 1
-            summary.details.append(f"{key} ({item.url}) withdrawn: no longer listed")
+    summary.withdraw_unlisted(cache, {f"post/{post_id}" for post_id in listing}, now)
     latest = max((item.modified or "" for item in cache.items.values()), default="")
     if latest:
         cache.cursor["modified_after"] = latest
@@ -170,15 +166,15 @@ def _all(api: WordPressAPI, params: dict[str, Any], what: str) -> list[dict[str,
     return found
 
 
-def _by_id(api: WordPressAPI, fetcher: Fetcher, params: dict[str, Any],
-           ids: list[str]) -> list[dict[str, Any]]:
+def _by_id(api: WordPressAPI, params: dict[str, Any], ids: list[str]
+           ) -> list[dict[str, Any]]:
     """Posts by id, ``PER_PAGE`` to a request, ``concurrency`` requests at a time."""
     batches = [ids[i:i + PER_PAGE] for i in range(0, len(ids), PER_PAGE)]
 
     def fetch(batch: list[str]) -> list[dict[str, Any]]:
         return [post for page in api.pages("/wp/v2/posts", {**params, "include": ",".join(batch)})
                 for post in page]
-    with ThreadPoolExecutor(max_workers=fetcher.politeness.concurrency) as pool:
+    with ThreadPoolExecutor(max_workers=api.fetcher.politeness.concurrency) as pool:
         return [post for posts in pool.map(fetch, batches) for post in posts]
 
 
