@@ -150,7 +150,12 @@ def test_a_translation_is_the_same_practice_in_two_languages(site, vocab):
     assert plovdiv.language == "en"
 
 
-def declare(config, sources: list[dict]) -> None:
+def declare(config, **site) -> None:
+    """The sample listing and the site, as the source ``coalition`` (``site`` holds its
+    settings beside the real WordPress's URL and a rate fit for loopback)."""
+    coalition = {"name": "coalition", "kind": "wordpress", "politeness": {"rate": 50}} | site
+    sources = [{"name": "sample-listing", "kind": "listing-text", "path": "sources"},
+               coalition]
     (config.data_dir / "sources.yaml").write_text(yaml.safe_dump({"sources": sources}),
                                                   encoding="utf-8")
 
@@ -169,9 +174,7 @@ def test_site_and_text_page_build_one_graph_with_both_sources(site, tmp_path):
     text_only = make_project(tmp_path / "text")
     build(text_only)
     config = make_project(tmp_path / "both")
-    declare(config, [{"name": "sample-listing", "kind": "listing-text", "path": "sources"},
-                     {"name": "coalition", "kind": "wordpress", "url": wordpress.url,
-                      "politeness": {"rate": 50}}])
+    declare(config, url=wordpress.url)
     result = run_dskg("harvest", "--json", config=config)
     assert result.returncode == 0, result.stderr
     [summary] = json.loads(result.stdout)
@@ -210,9 +213,7 @@ def test_harvests_are_incremental_and_record_withdrawals(site, tmp_path):
     gone = insert_post(wordpress, "Robotics week in Smolyan", entry.html,
                        ["Incremental", *entry.categories], date="2024-02-10 09:00:00")
     config = make_project(tmp_path)
-    declare(config, [{"name": "sample-listing", "kind": "listing-text"},
-                     {"name": "coalition", "kind": "wordpress", "url": wordpress.url,
-                      "categories": ["Incremental"], "politeness": {"rate": 50}}])
+    declare(config, url=wordpress.url, categories=["Incremental"])
 
     def harvest() -> dict:
         result = run_dskg("harvest", "--json", "coalition", config=config)
@@ -263,14 +264,11 @@ def test_harvests_are_incremental_and_record_withdrawals(site, tmp_path):
 def test_a_failed_source_keeps_its_last_good_harvest(site, tmp_path):
     wordpress, _, _ = site
     config = make_project(tmp_path)
-    good = {"name": "coalition", "kind": "wordpress", "url": wordpress.url,
-            "politeness": {"rate": 50}}
-    declare(config, [{"name": "sample-listing", "kind": "listing-text"}, good])
+    declare(config, url=wordpress.url)
     assert run_dskg("harvest", "coalition", config=config).returncode == 0
     kept = (config.var_dir / "harvest" / "coalition.json").read_text()
-    declare(config, [{"name": "sample-listing", "kind": "listing-text"},
-                     good | {"url": "http://127.0.0.1:9/", "politeness": {
-                         "retries": 0, "timeout": 2, "robots": False}}])
+    declare(config, url="http://127.0.0.1:9/",
+            politeness={"retries": 0, "timeout": 2, "robots": False})
     result = run_dskg("harvest", "coalition", config=config)
     assert result.returncode == 1
     assert result.stdout.startswith("coalition: FAILED, last good harvest kept: "
@@ -290,9 +288,7 @@ def test_malformed_json_fails_the_source_with_its_url(site, tmp_path):
     WordPress): one clear line naming the URL; the last good harvest stays."""
     wordpress, _, _ = site
     config = make_project(tmp_path)
-    declare(config, [{"name": "sample-listing", "kind": "listing-text"},
-                     {"name": "coalition", "kind": "wordpress", "url": wordpress.url,
-                      "politeness": {"rate": 50}}])
+    declare(config, url=wordpress.url)
     assert run_dskg("harvest", "coalition", config=config).returncode == 0
     kept = load_cache(config.var_dir, "coalition").items
     wordpress.php("update_option('dskg_noisy', 1);")
@@ -316,9 +312,7 @@ def test_slugs_survive_a_retitled_post(site, tmp_path):
     post = insert_post(wordpress, "Girls who code in Ruse", entry.html,
                        ["Retitled", *entry.categories], date="2024-05-02 09:00:00")
     config = make_project(tmp_path)
-    declare(config, [{"name": "sample-listing", "kind": "listing-text"},
-                     {"name": "coalition", "kind": "wordpress", "url": wordpress.url,
-                      "categories": ["Retitled"], "politeness": {"rate": 50}}])
+    declare(config, url=wordpress.url, categories=["Retitled"])
     practice = URIRef(f"{BASE}id/practice/girls-who-code-in-ruse")
     assert run_dskg("harvest", config=config).returncode == 0
     build(config)
