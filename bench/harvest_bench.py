@@ -99,7 +99,7 @@ def main() -> None:
     parser.add_argument("--rates", type=float, nargs="+", default=[2.0])
     parser.add_argument("--changed", type=int, default=10)
     args = parser.parse_args()
-    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores; "
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores; "
           f"Python {platform.python_version()}")
     with tempfile.TemporaryDirectory() as tmp:
         site = start_wordpress(Path(tmp) / "wordpress")
