@@ -82,6 +82,17 @@ def generate(count: int, seed: int = 7) -> str:
     return "\n".join(parts) + "\n"
 
 
+def generate_pages(count: int, per_page: int, seed: int = 7) -> list[str]:
+    """The same practices as :func:`generate`, as a paginated listing (a WordPress
+    archive's ``/page/2/``…) of ``per_page`` entries a page."""
+    rng = random.Random(seed)
+    organisations = [f"{rng.choice(WORDS).capitalize()} {rng.choice(WORDS).capitalize()} "
+                     f"Association {n}" for n in range(max(10, count // 20))]
+    entries = [entry(rng, index, organisations) for index in range(1, count + 1)]
+    return ["\n".join(["Skip to main content", "", *entries[start:start + per_page]]) + "\n"
+            for start in range(0, count, per_page)]
+
+
 def main() -> None:
     if len(sys.argv) != 3:
         raise SystemExit("usage: generate.py COUNT OUTPUT.txt")

@@ -19,6 +19,7 @@ from rdflib.namespace import DCAT, DCTERMS, FOAF, OWL, RDF, RDFS, SKOS, XSD
 from rdflib.term import Node
 
 from dskg.artefact.dumps import DUMPS
+from dskg.artefact.statistics import Total
 from dskg.config import Config
 from dskg.fields import FIELDS
 from dskg.namespaces import Namespaces
@@ -39,18 +40,9 @@ FILE_TYPES = {
     "dskg.nq.gz": ("RDF_N_QUADS", "application/gzip"),
     "dskg.jsonld": ("JSON_LD", None),
 }
-COVERAGE = """
-PREFIX dskg: <{dskg}>
-PREFIX schema: <https://schema.org/>
+EXACT_MATCHES = """
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-SELECT DISTINCT ?eu WHERE {{ ?p dskg:country ?c . ?c skos:exactMatch ?eu .
-  FILTER STRSTARTS(STR(?eu), "{eu}country/") }}"""
-DATES = """
-PREFIX schema: <https://schema.org/>
-PREFIX dct: <http://purl.org/dc/terms/>
-SELECT ?d WHERE {{
-  ?p a <{practice}> . {{ ?p schema:startDate ?d }} UNION {{ ?p schema:endDate ?d }}
-}}"""
+SELECT ?c ?eu WHERE { ?c skos:exactMatch ?eu }"""
 
 
 def sha256(path: Path) -> str:
@@ -61,14 +53,11 @@ def sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _date_bounds(store: Store, ns: Namespaces) -> tuple[str, str] | None:
+def _date_bounds(dates: list[str]) -> tuple[str, str] | None:
     """Earliest and latest start/end date of any practice, widened to whole days."""
-    values = [text_of(row, "d") for row in store.select(
-        DATES.format(practice=ns.dskg.GoodPractice))]
-    if not values:
+    if not dates:
         return None
-    start = min(values)
-    end = max(values)
+    start, end = min(dates), max(dates)
     start += "-01-01"[len(start) - 4:] if len(start) < 10 else ""
     end = end + ("-12-31" if len(end) == 4 else "-28" if len(end) == 7 else "")
     return start[:10], end[:10]
@@ -164,7 +153,8 @@ def _type_linked_nodes(g: Graph) -> None:
 
 
 def catalog_graph(config: Config, store: Store, dumps_dir: Path, built: datetime,
-                  issued: datetime, members: Sequence[dict[str, str]] = ()) -> Graph:
+                  issued: datetime, total: Total,
+                  members: Sequence[dict[str, str]] = ()) -> Graph:
     """The catalogue, dataset, distributions, data service and their agents; the
     catalogues of the nodes this one aggregates (``members``: each one's IRI and
     statements) are listed as its member catalogues (``dcat:catalog``)."""
@@ -216,9 +206,11 @@ def catalog_graph(config: Config, store: Store, dumps_dir: Path, built: datetime
                         (RDFS.seeAlso, ns.iri(".well-known/void")),
                         (DCTERMS.identifier, Literal(str(dataset)))):
         g.add((dataset, prop, value))
-    for row in store.select(COVERAGE.format(dskg=ns.dskg, eu=EU)):
-        g.add((dataset, DCTERMS.spatial, URIRef(text_of(row, "eu"))))
-    bounds = _date_bounds(store, ns)
+    for country in sorted(total.countries):
+        for row in store.select(EXACT_MATCHES, {"c": IRI(country)}):
+            if text_of(row, "eu").startswith(EU + "country/"):
+                g.add((dataset, DCTERMS.spatial, URIRef(text_of(row, "eu"))))
+    bounds = _date_bounds(total.dates)
     if bounds:
         period = BNode()
         g.add((dataset, DCTERMS.temporal, period))

@@ -71,7 +71,15 @@ def make_parser() -> argparse.ArgumentParser:
     validate.add_argument("--json", action="store_true", help="the report as JSON")
     _common(validate)
 
-    build = commands.add_parser("build", help="build the store and dumps from data/")
+    build = commands.add_parser(
+        "build", help="build the store and dumps from data/",
+        description="Build a new store, dumps, indexes and change stream, and serve it. "
+        "Incremental by default: only the inputs that changed since the served build are "
+        "read, mapped and validated again, and the difference is applied to a copy of "
+        "it; a change it cannot vouch for (ontology, shapes, curation, dskg version) "
+        "makes a full build. The report says which it was and why.")
+    build.add_argument("--full", action="store_true",
+                       help="read, map and validate everything again")
     build.add_argument("--allow-empty", action="store_true",
                        help="publish even when no practice is publishable (an empty graph)")
     build.add_argument("--strict", action="store_true",
@@ -268,11 +276,12 @@ def print_report(prepared) -> None:
     statuses: dict[str, int] = {}
     for record in prepared.records:
         statuses[record.status] = statuses.get(record.status, 0) + 1
-    print(f"\n{len(prepared.records)} entries ("
+    read = "entries" if prepared.changes is None else "entries read again"
+    print(f"\n{len(prepared.records)} {read} ("
           + ", ".join(f"{n} {s}" for s, n in sorted(statuses.items())) + "); "
-          f"{len(prepared.mapped.practices)} practices publishable; "
+          f"{len(prepared.mapped.practices)} practices publishable among them; "
           f"{len(prepared.violations)} violations, {len(prepared.warnings)} warnings; "
-          f"{len(prepared.quarantined)} quarantined")
+          f"{len(prepared.quarantined)} quarantined\nbuild: {prepared.mode}")
 
 
 def cmd_validate(args: argparse.Namespace, config: Config) -> int:
@@ -280,7 +289,7 @@ def cmd_validate(args: argparse.Namespace, config: Config) -> int:
 
     prepared = prepare(config)
     if args.json:
-        json.dump(prepared.report(), sys.stdout, ensure_ascii=False, indent=2)
+        json.dump(prepared.report(entries=True), sys.stdout, ensure_ascii=False, indent=2)
         print()
     else:
         print_report(prepared)
@@ -291,7 +300,8 @@ def cmd_build(args: argparse.Namespace, config: Config) -> int:
     from dskg.build import BuildFailed, NothingToPublish, build
 
     try:
-        prepared, build_dir = build(config, strict=args.strict, allow_empty=args.allow_empty)
+        prepared, build_dir = build(config, strict=args.strict, allow_empty=args.allow_empty,
+                                    full=args.full)
     except BuildFailed as failure:
         print("dskg build --strict: errors found, nothing published:", file=sys.stderr)
         print(textwrap.indent(str(failure), "  "), file=sys.stderr)

@@ -2,14 +2,21 @@
 
 Page-derived statements go to one graph and curated statements to another, so the
 provenance of every value stays visible: ``GRAPH <set/curation> { ?s ?p ?o }`` is
-exactly what a data steward added by hand. Both graphs are rdflib graphs here; the
-store module loads them as named graphs.
+exactly what a data steward added by hand.
+
+Page data is kept per practice, as a :class:`Unit`: the statements about the
+practice, and the keys of the *parts* it shares with other practices (an
+organisation as this page names it, the page's source). A part's statements follow
+from its key alone, so a build that redoes only some practices (an incremental
+build, :mod:`dskg.ledger`) recomputes exactly the parts those practices use, and
+the page-data graph is the union of every unit and of every part some unit uses.
 """
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Container, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from rdflib import Graph, Literal, URIRef
@@ -34,21 +41,77 @@ SCRIPT_LANGUAGES = {"CYRILLIC": ("bg", "mk", "sr", "uk", "ru", "be"), "GREEK": (
                     "GEORGIAN": ("ka",), "ARMENIAN": ("hy",)}
 
 
+Triple = tuple[Node, Node, Node]
+#: A part several practices may share: (kind, subject IRI, name as the page gives it).
+PartKey = tuple[str, str, str]
+
+
+def part_key(item: list[str] | tuple[str, ...]) -> PartKey:
+    """A part's key as JSON gives it back (a list)."""
+    kind, subject, name = item
+    return kind, subject, name
+
+
+@dataclass
+class Unit:
+    """What one published practice puts in the page-data graph."""
+
+    iri: URIRef
+    #: Statements whose subject is the practice.
+    triples: list[Triple]
+    #: The parts it uses, in the order it met them.
+    parts: list[PartKey] = field(default_factory=list)
+
+
 @dataclass
 class MappedGraph:
-    """The RDF of one build, before validation."""
+    """The RDF of one build (or of the practices an incremental build redoes), before
+    validation."""
 
-    data: Graph
     curation: Graph
+    units: dict[URIRef, Unit] = field(default_factory=dict)
+    #: The statements of every part a unit uses.
+    parts: dict[PartKey, list[Triple]] = field(default_factory=dict)
     practices: dict[URIRef, PracticeRecord] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
     #: IRI of a practice a registry key still names → the practice it is now part of
     #: (its entry became a duplicate); the change stream records the merge.
     merged: dict[str, str] = field(default_factory=dict)
+    #: Resources other than practices taken out by quarantine, with the links to them.
+    withheld: set[URIRef] = field(default_factory=set)
+
+    def used_parts(self) -> list[PartKey]:
+        """Every part some unit uses, once, in the order units use them."""
+        return list(dict.fromkeys(key for unit in self.units.values() for key in unit.parts))
+
+    def data(self) -> Iterator[Triple]:
+        """The page-data graph's statements (a statement two parts share comes twice),
+        without those about or linking to a withheld resource."""
+        withheld = self.withheld
+        for unit in self.units.values():
+            yield from (t for t in unit.triples if t[2] not in withheld)
+        for key in self.used_parts():
+            if URIRef(key[1]) not in withheld:
+                yield from (t for t in self.parts[key] if t[2] not in withheld)
+
+    def data_graph(self) -> Graph:
+        graph = Graph()
+        for triple in self.data():
+            graph.add(triple)
+        return graph
+
+    def statements(self) -> int:
+        return sum(len(u.triples) for u in self.units.values()) + sum(
+            len(self.parts[key]) for key in self.used_parts())
 
 
 def date_literal(value: PartialDate) -> Literal:
     return Literal(value.iso, datatype=DATE_TYPES[value.precision])
+
+
+@lru_cache(maxsize=4096)
+def _script(ch: str) -> str:
+    return unicodedata.name(ch, "UNKNOWN").split(" ")[0]
 
 
 def dominant_script(text: str, sample: int = 400) -> str | None:
@@ -58,7 +121,7 @@ def dominant_script(text: str, sample: int = 400) -> str | None:
     counts: dict[str, int] = {}
     for ch in text[:sample]:
         if ch.isalpha():
-            script = unicodedata.name(ch, "UNKNOWN").split(" ")[0]
+            script = "LATIN" if ch.isascii() else _script(ch)
             counts[script] = counts.get(script, 0) + 1
     if not counts:
         return None
@@ -91,16 +154,21 @@ class Mapper:
         self.vocab, self.ns, self.registry = vocab, vocab.ns, registry
         self.curation, self.language = curation, default_language
         self.declared = {source.name: source for source in sources if source.harvested}
-        self.result = MappedGraph(data=Graph(), curation=Graph())
+        self.result = MappedGraph(curation=Graph())
         self.slugs: dict[str, URIRef] = {}
         self.sources: set[str] = set()
+        self.unit: Unit | None = None
+        self.taken: Container[str] = ()
 
-    def run(self, records: list[PracticeRecord]) -> MappedGraph:
+    def run(self, records: list[PracticeRecord], taken: Container[str] = ()) -> MappedGraph:
+        """Map the ``ok`` records; ``taken`` holds slugs of practices published without
+        being redone here (an incremental build's unchanged practices)."""
         self._register_curated_names()
+        self.taken = taken
         publishable = sorted((r for r in records if r.ok), key=publication_order)
         progress = Progress("mapped practices", len(publishable))
         for record in publishable:
-            self._practice(record)
+            self._practice(record, taken)
             progress.advance()
         self._curated_entities()
         self._curated_practices()
@@ -116,21 +184,24 @@ class Mapper:
             if into is None or record.title is None:
                 continue
             for key in practice_keys(record):
-                for slug in self.registry.named_by("practice", key) - set(self.slugs):
+                for slug in self.registry.named_by("practice", key):
+                    if slug in self.slugs or slug in self.taken:
+                        continue
                     self.result.merged[str(self.ns.practice(slug))] = str(into)
 
     # ------------------------------------------------------------ page data
 
-    def _practice(self, record: PracticeRecord) -> None:
+    def _practice(self, record: PracticeRecord, taken: Container[str] = ()) -> None:
         assert record.title is not None
         slug = self.registry.mint("practice", record.title, *practice_keys(record),
-                                  exclude=self.slugs)
+                                  exclude=_Either(self.slugs, taken))
         for other in record.also_from:
             self.registry.add_keys("practice", slug, *practice_keys(other))
         iri = self.ns.practice(slug)
         self.slugs[slug] = iri
         self.result.practices[iri] = record
-        g, dskg = self.result.data, self.ns.dskg
+        self.unit = unit = self.result.units[iri] = Unit(iri, [])
+        g, dskg = _Statements(unit.triples), self.ns.dskg
         lang = record.language or text_language(record.title + " " + record.body,
                                                 record.countries, self.vocab, self.language)
         g.add((iri, RDF.type, dskg.GoodPractice))
@@ -153,9 +224,11 @@ class Mapper:
         if record.item is None:
             g.add((iri, dskg.sourceEntry, Literal(record.entry)))
         for seen in (record, *record.also_from):
-            g.add((iri, PROV.wasDerivedFrom, self._source(seen.source, "page")))
+            g.add((iri, PROV.wasDerivedFrom, self._page_source(seen.source)))
             if seen.url:
                 g.add((iri, FOAF.page, URIRef(seen.url)))
+        unit.triples = list(dict.fromkeys(unit.triples))
+        self.unit = None
 
     def _page_value(self, declared: Field, value: Any) -> Node | None:
         """The RDF term of one value a page gives for a field."""
@@ -169,37 +242,65 @@ class Mapper:
             return Literal(value, lang="en")
         return Literal(value)
 
-    def _page_organisation(self, name: str) -> URIRef:
-        slug = self.registry.mint("organisation", name, name_key(name))
-        iri = self.ns.organisation(slug)
-        g = self.result.data
-        g.add((iri, RDF.type, ORG.Organization))
-        curated = self.curation.organisations.get(slug)
-        if curated is None:
-            g.add((iri, SKOS.prefLabel, Literal(name)))
-            g.add((iri, DCTERMS.identifier, Literal(slug)))
-        elif fold(name) != fold(curated.name):
-            g.add((iri, SKOS.altLabel, Literal(name)))
+    def _use(self, key: PartKey, make: Callable[[URIRef], list[Triple]]) -> URIRef:
+        """The subject of a part, which the practice being mapped now uses."""
+        iri = URIRef(key[1])
+        if key not in self.result.parts:
+            self.result.parts[key] = make(iri)
+        assert self.unit is not None
+        if key not in self.unit.parts:
+            self.unit.parts.append(key)
         return iri
 
+    def part(self, key: PartKey) -> list[Triple]:
+        """The statements of a part, from its key alone."""
+        kind, subject, name = key
+        if kind == "organisation":
+            return self._organisation_part(URIRef(subject), subject.rsplit("/", 1)[-1], name)
+        return self._source_description(URIRef(subject), name, "page")
+
+    def _page_organisation(self, name: str) -> URIRef:
+        slug = self.registry.mint("organisation", name, name_key(name))
+        return self._use(("organisation", str(self.ns.organisation(slug)), name),
+                         lambda iri: self._organisation_part(iri, slug, name))
+
+    def _organisation_part(self, iri: URIRef, slug: str, name: str) -> list[Triple]:
+        """An organisation as one page names it (several spellings: several parts)."""
+        triples: list[Triple] = [(iri, RDF.type, ORG.Organization)]
+        curated = self.curation.organisations.get(slug)
+        if curated is None:
+            triples.append((iri, SKOS.prefLabel, Literal(name)))
+            triples.append((iri, DCTERMS.identifier, Literal(slug)))
+        elif fold(name) != fold(curated.name):
+            triples.append((iri, SKOS.altLabel, Literal(name)))
+        return triples
+
+    def _page_source(self, name: str) -> URIRef:
+        return self._use(("source", str(self.ns.source(slugify(name))), name),
+                         lambda iri: self._source_description(iri, name, "page"))
+
     def _source(self, name: str, kind: str) -> URIRef:
+        """A curation file as a source (in the curation graph, once)."""
         iri = self.ns.source(slugify(name))
         if name not in self.sources:
             self.sources.add(name)
-            g = self.result.data if kind == "page" else self.result.curation
-            g.add((iri, RDF.type, PROV.Entity))
-            g.add((iri, RDF.type, FOAF.Document))
-            g.add((iri, DCTERMS.title, Literal(name)))
-            declared = self.declared.get(name)
-            if declared is not None and declared.url:
-                label = SOURCE_LABELS[declared.kind].format(url=declared.url)
-                g.add((iri, DCTERMS.source, URIRef(declared.url)))
-            elif kind == "page":
-                label = "scraped listing page in data/ of the dskg repository"
-            else:
-                label = "curation file in data/ of the dskg repository"
-            g.add((iri, RDFS.comment, Literal(label, lang="en")))
+            for triple in self._source_description(iri, name, kind):
+                self.result.curation.add(triple)
         return iri
+
+    def _source_description(self, iri: URIRef, name: str, kind: str) -> list[Triple]:
+        declared = self.declared.get(name)
+        triples: list[Triple] = [(iri, RDF.type, PROV.Entity), (iri, RDF.type, FOAF.Document),
+                                 (iri, DCTERMS.title, Literal(name))]
+        if declared is not None and declared.url:
+            label = SOURCE_LABELS[declared.kind].format(url=declared.url)
+            triples.append((iri, DCTERMS.source, URIRef(declared.url)))
+        elif kind == "page":
+            label = "scraped listing page in data/ of the dskg repository"
+        else:
+            label = "curation file in data/ of the dskg repository"
+        triples.append((iri, RDFS.comment, Literal(label, lang="en")))
+        return triples
 
     # ------------------------------------------------------------ curation
 
@@ -264,6 +365,8 @@ class Mapper:
             for entry in entries:
                 where = f"{entry.source}: practices.{slug}"
                 iri = self.slugs.get(slug)
+                if iri is None and slug in self.taken:
+                    iri = self.ns.practice(slug)
                 if iri is None:
                     self.result.problems.append(f"{where}: no published practice has this "
                                                 "slug; curation not applied")
@@ -278,8 +381,9 @@ class Mapper:
                 continue
             values = entry.values[name]
             prop = self.ns.expand(declared.property)
-            if not declared.many:  # a curated value replaces what the page says
-                self.result.data.remove((iri, prop, None))
+            unit = self.result.units.get(iri)
+            if not declared.many and unit is not None:  # a curated value replaces the page's
+                unit.triples = [t for t in unit.triples if t[1] != prop]
             for value in values:
                 term = self._curated_value(declared, value, f"{where}.{name}")
                 if term is not None:
@@ -318,6 +422,27 @@ class Mapper:
         return iri
 
 
+class _Statements:
+    """A unit's statement list with a graph's ``add``, so mapping reads the same for
+    both."""
+
+    def __init__(self, triples: list[Triple]):
+        self.triples = triples
+
+    def add(self, triple: Triple) -> None:
+        self.triples.append(triple)
+
+
+class _Either:
+    """Slugs in either of two containers."""
+
+    def __init__(self, first: Container[str], second: Container[str]):
+        self.first, self.second = first, second
+
+    def __contains__(self, slug: object) -> bool:
+        return slug in self.first or slug in self.second
+
+
 def practice_keys(record: PracticeRecord) -> list[str]:
     """The registry keys that find a practice's slug again, the most lasting first: the
     item in its source (a post id), its permalink, its title, where it was published."""
@@ -334,7 +459,8 @@ def practice_keys(record: PracticeRecord) -> list[str]:
 
 def map_records(records: list[PracticeRecord], curation: Curation, registry: SlugRegistry,
                 vocab: Vocabularies, default_language: str = "en",
-                sources: Sequence[Source] = ()) -> MappedGraph:
-    """The RDF of all ``ok`` records plus curation, minting slugs through ``registry``."""
-    return Mapper(vocab, registry, curation, default_language, sources).run(records)
+                sources: Sequence[Source] = (), taken: Container[str] = ()) -> MappedGraph:
+    """The RDF of the ``ok`` records plus curation, minting slugs through ``registry``
+    (never one of ``taken``)."""
+    return Mapper(vocab, registry, curation, default_language, sources).run(records, taken)
 

@@ -13,6 +13,7 @@ of ``https://w3id.org/dskg/def/dskg``.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from rdflib import Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, ORG, OWL, PROV, RDF, RDFS, SDO, SKOS, XSD
@@ -109,8 +110,7 @@ class Namespaces:
 
     def expand(self, name: str) -> URIRef:
         """The IRI a prefixed name (``dskg:country``) stands for."""
-        prefix, _, local = name.partition(":")
-        return URIRef(self.prefixes()[prefix] + local)
+        return _expand(self, name)
 
     def prefixes(self) -> dict[str, str]:
         """Prefixes for serialisations and queries."""
@@ -136,3 +136,10 @@ class Namespaces:
             "rdfs": str(RDFS),
             "xsd": str(XSD),
         }
+
+
+@lru_cache(maxsize=1024)
+def _expand(ns: Namespaces, name: str) -> URIRef:
+    """Mapping asks for the same few properties once per value of every practice."""
+    prefix, _, local = name.partition(":")
+    return URIRef(ns.prefixes()[prefix] + local)

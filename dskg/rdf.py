@@ -111,3 +111,14 @@ def to_rdflib(term: Term) -> _RdflibNode:
     if term.datatype.value == XSD + "string":  # rdflib keeps ``"a"`` and ``"a"^^xsd:string`` apart
         return _RdflibLiteral(term.value)
     return _RdflibLiteral(term.value, datatype=_RdflibURIRef(term.datatype.value))
+
+
+def ntriples_line(triple: tuple[_RdflibNode, _RdflibNode, _RdflibNode]) -> str:
+    """One rdflib triple as a line of N-Triples."""
+    s, p, o = (from_rdflib(term) for term in triple)
+    return f"{s} {p} {o} .\n"
+
+
+def neutral_triple(triple: tuple[_RdflibNode, _RdflibNode, _RdflibNode]) -> Triple:
+    s, p, o = (from_rdflib(term) for term in triple)
+    return Triple(s, p, o)  # type: ignore[arg-type]

@@ -54,6 +54,12 @@ class Finding:
         return {"severity": self.severity, "resource": self.focus, "property": self.path,
                 "message": self.message, "value": self.value, "source": self.source}
 
+    @classmethod
+    def from_dict(cls, data: dict) -> Finding:
+        """A finding as :meth:`as_dict` wrote it (a build's ledger keeps them so)."""
+        return cls(data["severity"], data["resource"], data["property"], data["message"],
+                   data["value"], data["source"])
+
 
 def load_shapes(shapes_dir: Path, ns: Namespaces) -> Graph:
     """Every ``*.ttl`` of ``shapes/``, with the bases put in place of the placeholders."""
@@ -143,70 +149,104 @@ CONTEXT_PREDICATES = (RDF.type, SKOS.inScheme, RDFS.subClassOf)
 class _Job:
     """What one validation worker needs; inherited by forked workers, never pickled."""
 
-    graphs: tuple[Graph, ...]
+    mapped: MappedGraph
     vocabularies: Graph
     context: Graph
     shapes: Graph
     batch_shapes: Graph
     batches: list[list[URIRef]]
-    rest: list[Node]
+    rest: list[URIRef]
 
 
 _JOB: _Job | None = None
 
 
-def _describe(graphs: tuple[Graph, ...], subjects, into: Graph) -> None:
-    for graph in graphs:
-        for subject in subjects:
-            for triple in graph.triples((subject, None, None)):
-                into.add(triple)
+def _describe(graph: Graph, subjects, into: Graph) -> None:
+    for subject in subjects:
+        for triple in graph.triples((subject, None, None)):
+            into.add(triple)
 
 
 def _validate_batch(index: int) -> list[Finding]:
     """Validate batch ``index`` of the current job (-1: everything but practices)."""
     job = _JOB
     assert job is not None
-    graph = Graph()
+    mapped, graph = job.mapped, Graph()
     if index < 0:
+        rest = set(job.rest)
         for triple in job.vocabularies:
             graph.add(triple)
-        _describe(job.graphs, job.rest, graph)
-        return validate_graph(graph, job.shapes)
+        parts = [key for key in mapped.used_parts() if URIRef(key[1]) in rest]
+        _add_parts(mapped, parts, graph)
+        linked = {o for _, _, o in graph if isinstance(o, URIRef)} | rest
+        _describe(mapped.curation, linked, graph)
+        _add_parts(mapped, [k for k in mapped.used_parts() if URIRef(k[1]) in linked], graph)
+        return [f for f in validate_graph(graph, job.shapes) if URIRef(f.focus) in rest]
     for triple in job.context:
         graph.add(triple)
     chunk = job.batches[index]
-    _describe(job.graphs, chunk, graph)
+    for iri in chunk:
+        unit = mapped.units[iri]
+        for triple in unit.triples:
+            graph.add(triple)
+        _add_parts(mapped, unit.parts, graph)
+    _describe(mapped.curation, chunk, graph)
     linked = {o for _, _, o in graph if isinstance(o, URIRef)} - set(chunk)
-    _describe(job.graphs, linked, graph)
+    _describe(mapped.curation, linked, graph)
     return validate_graph(graph, job.batch_shapes)
 
 
+def validate_resources(graph: Graph, focus: set[URIRef], curation: Graph,
+                       vocabularies: Graph, shapes: Graph) -> list[Finding]:
+    """Findings on ``focus`` (organisations, sources…), described by ``graph`` and the
+    curation, with what they link to."""
+    described = Graph()
+    for triple in vocabularies:
+        described.add(triple)
+    for triple in graph:
+        described.add(triple)
+    linked = {o for _, _, o in graph if isinstance(o, URIRef)} | focus
+    _describe(curation, linked, described)
+    return [f for f in validate_graph(described, shapes) if URIRef(f.focus) in focus]
+
+
+def _add_parts(mapped: MappedGraph, keys, graph: Graph) -> None:
+    for key in keys:
+        for triple in mapped.parts[key]:
+            graph.add(triple)
+
+
 def validate_mapped(mapped: MappedGraph, vocabularies: Graph, shapes: Graph,
-                    ns: Namespaces, processes: int | None = None) -> list[Finding]:
-    """Every finding for a build's graphs, with the source entry of each practice."""
+                    ns: Namespaces, processes: int | None = None,
+                    rest: set[URIRef] | None = None) -> list[Finding]:
+    """Every finding for the practices of ``mapped`` (each in a batch with what it links
+    to), and for the other resources it describes, ``rest`` of them if given (an
+    incremental build's changed ones), each with the source entry of its practice."""
     global _JOB
-    graphs = (mapped.data, mapped.curation)
-    practices = sorted({s for g in graphs for s in g.subjects(RDF.type, ns.dskg.GoodPractice)
-                        if isinstance(s, URIRef)})
-    practice_set = set(practices)
-    rest = sorted({s for g in graphs for s in g.subjects() if s not in practice_set}, key=str)
+    practices = sorted(mapped.units)
+    if rest is None:
+        rest = {URIRef(key[1]) for key in mapped.used_parts()} | {
+            s for s in mapped.curation.subjects() if isinstance(s, URIRef)}
+    rest_list = sorted(rest - set(practices), key=str)
     context = Graph()
     for predicate in CONTEXT_PREDICATES:
         for triple in vocabularies.triples((None, predicate, None)):
             context.add(triple)
-    _JOB = _Job(graphs=graphs, vocabularies=vocabularies, context=context, shapes=shapes,
+    _JOB = _Job(mapped=mapped, vocabularies=vocabularies, context=context, shapes=shapes,
                 batch_shapes=practice_shapes(shapes, ns),
                 batches=[practices[i:i + BATCH_SIZE] for i in range(0, len(practices), BATCH_SIZE)],
-                rest=rest)
+                rest=rest_list)
     try:
-        findings = _run(len(_JOB.batches), processes)
+        findings = _run(len(_JOB.batches), processes, bool(rest_list))
     finally:
         _JOB = None
-    return _dedupe([_with_source(f, mapped) for f in findings])
+    return _dedupe([with_source(f, mapped) for f in findings])
 
 
-def _run(batch_count: int, processes: int | None) -> list[Finding]:
-    indexes = [-1, *range(batch_count)]
+def _run(batch_count: int, processes: int | None, rest: bool = True) -> list[Finding]:
+    indexes = [-1, *range(batch_count)] if rest else list(range(batch_count))
+    if not indexes:
+        return []
     workers = min(processes or os.cpu_count() or 1, len(indexes))
     progress = Progress("validated batches of practices", len(indexes))
     findings: list[Finding] = []
@@ -224,7 +264,7 @@ def _run(batch_count: int, processes: int | None) -> list[Finding]:
     return findings
 
 
-def _with_source(finding: Finding, mapped: MappedGraph) -> Finding:
+def with_source(finding: Finding, mapped: MappedGraph) -> Finding:
     record = mapped.practices.get(URIRef(finding.focus)) if finding.focus else None
     if record is None:
         return finding
@@ -264,18 +304,19 @@ def quarantine(mapped: MappedGraph, findings: list[Finding]) -> list[Quarantined
     sources: dict[str, str | None] = {}
     for finding in findings:
         if finding.is_violation and finding.focus:
-            reasons.setdefault(finding.focus, []).append(_reason(finding))
+            reasons.setdefault(finding.focus, []).append(reason_of(finding))
             sources[finding.focus] = finding.source
     for resource in reasons:
         node = URIRef(resource)
-        for graph in (mapped.data, mapped.curation):
-            graph.remove((node, None, None))
-            graph.remove((None, None, node))
+        mapped.units.pop(node, None)
         mapped.practices.pop(node, None)
+        mapped.withheld.add(node)
+        mapped.curation.remove((node, None, None))
+        mapped.curation.remove((None, None, node))
     return [Quarantined(r, sources[r], reasons[r]) for r in sorted(reasons)]
 
 
-def _reason(finding: Finding) -> str:
+def reason_of(finding: Finding) -> str:
     where = f" ({finding.path})" if finding.path else ""
     value = f" [value: {finding.value}]" if finding.value else ""
     return f"{finding.message}{where}{value}"

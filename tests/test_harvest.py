@@ -105,8 +105,10 @@ def test_catalogue_resources_dereference(server):
 def test_void_counts_equal_sparql_counts(server):
     void = turtle(server, "/.well-known/void")
     dataset = URIRef(BASE + "set/practices")
+    # VoID counts distinct triples; the union of named graphs repeats a statement two
+    # graphs share (an organisation's type, stated by a page and by curation).
     assert int(void.value(dataset, VOID.triples)) == count(
-        server, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
+        server, "SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o { ?s ?p ?o } }")
     assert int(void.value(dataset, VOID.classes)) == count(
         server, "SELECT (COUNT(DISTINCT ?c) AS ?n) WHERE { ?s a ?c }")
     assert int(void.value(dataset, VOID.properties)) == count(
@@ -120,7 +122,7 @@ def test_void_counts_equal_sparql_counts(server):
     for partition in void.objects(dataset, VOID.propertyPartition):
         prop = void.value(partition, VOID.property)
         assert int(void.value(partition, VOID.triples)) == count(
-            server, f"SELECT (COUNT(*) AS ?n) WHERE {{ ?s <{prop}> ?o }}")
+            server, f"SELECT (COUNT(*) AS ?n) WHERE {{ SELECT DISTINCT ?s ?o {{ ?s <{prop}> ?o }} }}")
     linksets = {str(void.value(l, VOID.objectsTarget)): int(void.value(l, VOID.triples))
                 for l in void.objects(dataset, VOID.subset)}
     assert linksets["http://publications.europa.eu/resource/authority/country"] == 40

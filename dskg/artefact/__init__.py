@@ -65,6 +65,11 @@ class Layout:
         return self.root / "report.json"
 
     @property
+    def ledger(self) -> Path:
+        """What each input, entry and practice contributed (:mod:`dskg.ledger`)."""
+        return self.root / "ledger.sqlite"
+
+    @property
     def gone(self) -> Path:
         """Every practice, organisation and funder that left the graph (``410 Gone``)."""
         return self.root / "gone.json"

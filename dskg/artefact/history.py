@@ -21,7 +21,7 @@ from datetime import datetime
 from pathlib import Path
 
 from rdflib import Graph, Literal, Namespace, URIRef
-from rdflib.namespace import DCTERMS, FOAF, ORG, PROV, RDF, SKOS, XSD
+from rdflib.namespace import DCTERMS, FOAF, PROV, RDF, SKOS, XSD
 
 from dskg.formats import serialize
 from dskg.namespaces import Namespaces
@@ -49,34 +49,24 @@ class Change:
     triples: list[tuple]    # the entity's statements (empty for a deletion)
 
 
-def entity_descriptions(graphs: list[Graph], ns: Namespaces) -> dict[str, list[tuple]]:
-    """Statements of every practice, organisation and funder, page data and curation."""
-    entities: set[URIRef] = set()
-    for graph in graphs:
-        for rdf_type in (ns.dskg.GoodPractice, ORG.Organization, ns.dskg.Funder):
-            entities.update(s for s in graph.subjects(RDF.type, rdf_type)
-                            if isinstance(s, URIRef))
-    descriptions = {}
-    for entity in entities:
-        triples = {t for graph in graphs
-                   for t in graph.triples((entity, None, None))}
-        descriptions[str(entity)] = sorted(triples)
-    return descriptions
-
-
 def fingerprint(triples: list[tuple]) -> str:
     lines = sorted(f"{p.n3()} {o.n3()}" for _, p, o in triples)
     return hashlib.sha256("\n".join(lines).encode("utf-8")).hexdigest()
 
 
-def changes(previous: dict[str, str], current: dict[str, list[tuple]]) -> list[Change]:
+def changes(previous: dict[str, str], current: dict[str, list[tuple]],
+            deleted: set[str] | None = None) -> list[Change]:
+    """Creations and updates among ``current``; deletions: ``deleted``, or (when it is
+    ``None``, ``current`` then holding every entity) what ``previous`` has and
+    ``current`` has not."""
     found = []
     for entity in sorted(current):
         if entity not in previous:
             found.append(Change(entity, AS.Create, current[entity]))
         elif previous[entity] != fingerprint(current[entity]):
             found.append(Change(entity, AS.Update, current[entity]))
-    for entity in sorted(set(previous) - set(current)):
+    gone = set(previous) - set(current) if deleted is None else deleted & set(previous)
+    for entity in sorted(gone):
         found.append(Change(entity, AS.Delete, []))
     return found
 
@@ -148,23 +138,28 @@ class History:
     def fragment_path(self, number: int) -> Path:
         return self.fragments_dir / f"{number}.nt"
 
-    def prepare(self, ns: Namespaces, graphs: list[Graph], when: datetime,
-                merged: dict[str, str] | None = None) -> StreamChanges:
+    def prepare(self, ns: Namespaces, descriptions: dict[str, list[tuple]], when: datetime,
+                merged: dict[str, str] | None = None,
+                deleted: set[str] | None = None) -> StreamChanges:
         """Write the fragments of this build's changes; return what to commit.
-        ``merged`` names practices the build knows were merged into others (their
-        entries became duplicates); other merges are found by :meth:`_find_merges`.
+
+        ``descriptions``: the statements of every practice, organisation and funder,
+        or (with ``deleted``, an incremental build) of those the build changed, and
+        ``deleted`` those it took out. ``merged`` names practices the build knows were
+        merged into others (their entries became duplicates); other merges are found
+        by :meth:`_record_last_versions`.
 
         Nothing that readers use changes here: the index, snapshot and the rest are
         committed by :meth:`commit` once the build is live.
         """
-        descriptions = entity_descriptions(graphs, ns)
-        found = changes(self.snapshot, descriptions)
+        previous = self.snapshot
+        found = changes(previous, descriptions, deleted)
         index = list(self.index)
         latest: dict[str, list] = self._read(LATEST, {})
         gone: dict[str, dict] = self._read(GONE, {})
         stamp = when.strftime("%Y%m%dT%H%M%S%fZ")
         self.fragments_dir.mkdir(parents=True, exist_ok=True)
-        deleted: list[Change] = []
+        removed: list[Change] = []
         for start in range(0, len(found), FRAGMENT_SIZE):
             number = len(index) + 1
             batch = found[start:start + FRAGMENT_SIZE]
@@ -177,7 +172,7 @@ class History:
             index.append({"number": number, "time": when.isoformat(), "members": len(batch)})
             for change in batch:
                 if change.kind == AS.Delete:
-                    deleted.append(change)
+                    removed.append(change)
                     gone[change.entity] = {"time": when.isoformat(),
                                            "last": latest.pop(change.entity, None),
                                            "merged_into": []}
@@ -185,13 +180,18 @@ class History:
                     latest[change.entity] = [str(version_iri(ns, change.entity, stamp)),
                                              number]
                     gone.pop(change.entity, None)
-        self._record_last_versions(deleted, descriptions, gone)
-        for change in deleted:
+        self._record_last_versions(removed, descriptions, gone)
+        for change in removed:
             known = (merged or {}).get(change.entity)
             if known:
                 into = set(gone[change.entity]["merged_into"]) | {known}
                 gone[change.entity]["merged_into"] = sorted(into)
-        snapshot = {entity: fingerprint(triples) for entity, triples in descriptions.items()}
+        current = {entity: fingerprint(triples) for entity, triples in descriptions.items()}
+        if deleted is None:
+            snapshot = current
+        else:
+            snapshot = {entity: value for entity, value in previous.items()
+                        if entity not in deleted} | current
         return StreamChanges(index, snapshot, latest, gone)
 
     def _record_last_versions(self, deleted: list[Change],

@@ -304,7 +304,7 @@ def mark_duplicates(records: list[PracticeRecord]) -> None:
     there: its source joins the practice's provenance (:attr:`PracticeRecord.also_from`).
     A duplicate from the same source is a repost.
     """
-    groups = connected([r for r in records if r.ok and r.title], _identity_keys)
+    groups = connected([r for r in records if r.ok and r.title], identity_keys)
     for group in groups:
         if len(group) < 2:
             continue
@@ -324,7 +324,7 @@ def mark_duplicates(records: list[PracticeRecord]) -> None:
                                 f"at {first.location}")
 
 
-def _identity_keys(record: PracticeRecord) -> list[str]:
+def identity_keys(record: PracticeRecord) -> list[str]:
     assert record.title is not None
     keys = ["title:" + fold(record.title)]
     if record.url:
@@ -333,7 +333,7 @@ def _identity_keys(record: PracticeRecord) -> list[str]:
 
 
 def _shared_key(first: PracticeRecord, other: PracticeRecord) -> str:
-    shared = set(_identity_keys(first)) & set(_identity_keys(other))
+    shared = set(identity_keys(first)) & set(identity_keys(other))
     return "permalink" if any(k.startswith("url:") for k in shared) else "title"
 
 

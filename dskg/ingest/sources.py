@@ -12,7 +12,7 @@ from pathlib import Path
 
 from rdflib import Graph
 
-from dskg.harvest.cache import CacheError, SourceCache, load_cache
+from dskg.harvest.cache import CacheError, SourceCache, cache_path, load_cache
 from dskg.ingest.html import PageUnreadable, page_entry
 from dskg.ingest.records import (
     STATUS_INVALID,
@@ -47,37 +47,90 @@ class SourceRecords:
     warnings: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class Input:
+    """One file a build reads: a page of a listing-text source, or the harvest cache of
+    a harvested source. Its digest tells a build whether it can reuse what it made of
+    it last time (:mod:`dskg.ledger`)."""
+
+    key: str
+    source: Source
+    path: Path
+
+
+@dataclass
+class InputRecords:
+    """What one input yields: records (before reposts are marked) or another node's
+    graph, and warnings for the build report."""
+
+    records: list[PracticeRecord] = field(default_factory=list)
+    node: Node | None = None
+    warnings: list[str] = field(default_factory=list)
+    #: Where its source's records came from (pages, or the harvest and its time).
+    origin: str = ""
+
+
+def list_inputs(sources: list[Source], data_dir: Path, var_dir: Path) -> list[Input]:
+    """Every input of the declared sources, in source order."""
+    inputs = []
+    for source in sources:
+        if source.harvested:
+            inputs.append(Input(f"harvest:{source.name}", source,
+                                cache_path(var_dir, source.name)))
+        else:
+            inputs += [Input(f"page:{source.name}:{path.name}", source, path)
+                       for path in source.pages(data_dir)]
+    return inputs
+
+
+def read_input(item: Input, vocab: Vocabularies, var_dir: Path) -> InputRecords:
+    """The records (or node graph) of one input; a source whose harvest is missing or
+    failed is named in the warnings and built from its last good harvest, if any."""
+    source = item.source
+    if not source.harvested:
+        return InputRecords(page_records(item.path, vocab))
+    result = InputRecords()
+    try:
+        cache = load_cache(var_dir, source.name)
+    except CacheError as error:
+        result.warnings.append(f"source {source.name!r}: {error}; left out")
+        return result
+    if cache is None or cache.harvested is None:
+        why = f" (it failed: {cache.error})" if cache is not None and cache.error else ""
+        result.warnings.append(f"source {source.name!r} has never been harvested{why}; "
+                               f"run `dskg harvest {source.name}`")
+        return result
+    if cache.error:
+        result.warnings.append(f"source {source.name!r}: the last harvest "
+                               f"({cache.attempted}) failed: {cache.error}; built from "
+                               f"its harvest of {cache.harvested}")
+    if source.kind == "ldes":
+        assert source.url is not None
+        result.node = node_graph(source.name, source.url, cache)
+    else:
+        result.records = cached_records(source, cache, vocab)
+    result.origin = f"harvest of {cache.harvested}"
+    return result
+
+
+def page_origins(sources: list[Source], data_dir: Path) -> dict[str, str]:
+    """Where each listing-text source's records come from."""
+    return {source.name: f"{len(source.pages(data_dir))} pages in {data_dir}"
+            for source in sources if not source.harvested}
+
+
 def read_sources(sources: list[Source], data_dir: Path, var_dir: Path,
                  vocab: Vocabularies) -> SourceRecords:
     """Every source's records, reposts and the same practice across sources marked."""
     result = SourceRecords()
-    for source in sources:
-        if not source.harvested:
-            pages = source.pages(data_dir)
-            for path in pages:
-                result.records.extend(page_records(path, vocab))
-            result.origins[source.name] = f"{len(pages)} pages in {data_dir}"
-            continue
-        try:
-            cache = load_cache(var_dir, source.name)
-        except CacheError as error:
-            result.warnings.append(f"source {source.name!r}: {error}; left out")
-            continue
-        if cache is None or cache.harvested is None:
-            why = f" (it failed: {cache.error})" if cache is not None and cache.error else ""
-            result.warnings.append(f"source {source.name!r} has never been harvested{why}; "
-                                   f"run `dskg harvest {source.name}`")
-            continue
-        if cache.error:
-            result.warnings.append(f"source {source.name!r}: the last harvest "
-                                   f"({cache.attempted}) failed: {cache.error}; built from "
-                                   f"its harvest of {cache.harvested}")
-        if source.kind == "ldes":
-            assert source.url is not None
-            result.nodes.append(node_graph(source.name, source.url, cache))
-        else:
-            result.records.extend(cached_records(source, cache, vocab))
-        result.origins[source.name] = f"harvest of {cache.harvested}"
+    for item in list_inputs(sources, data_dir, var_dir):
+        found = read_input(item, vocab, var_dir)
+        result.records += found.records
+        result.warnings += found.warnings
+        result.nodes += [found.node] if found.node is not None else []
+        if found.origin:
+            result.origins[item.source.name] = found.origin
+    result.origins.update(page_origins(sources, data_dir))
     mark_duplicates(result.records)
     return result
 

@@ -25,7 +25,7 @@ from dskg.store.interface import (
     text_of,
 )
 from dskg.store.memory import MemoryStore
-from dskg.store.oxigraph import OxigraphStore
+from dskg.store.oxigraph import OxigraphStore, parse_ntriples, serialize_triples
 
 
 def open_store(path: Path) -> Store:
@@ -33,11 +33,18 @@ def open_store(path: Path) -> Store:
     return OxigraphStore.read_only(path)
 
 
-def create_store(path: Path, graphs: Iterable[tuple[str, bytes]]) -> None:
-    """Write a new store at ``path`` from ``(graph name, N-Triples)`` pairs."""
+def create_store(path: Path, graphs: Iterable[tuple[str, bytes | Path]]) -> None:
+    """Write a new store at ``path`` from ``(graph name, N-Triples or a file of them)``
+    pairs."""
     OxigraphStore.create(path, graphs)
 
 
+def copy_store(source: Path, target: Path) -> OxigraphStore:
+    """A writable copy at ``target`` of the built store at ``source`` (which an
+    incremental build then changes; ``source`` stays as it is)."""
+    return OxigraphStore.copy(source, target)
+
+
 __all__ = ["Bindings", "MemoryStore", "Queryable", "QueryResult", "QuerySyntaxError", "Row",
-           "Store", "StoreError", "create_store", "iri_of", "open_store", "term_of",
-           "text_of"]
+           "Store", "StoreError", "copy_store", "create_store", "iri_of", "open_store",
+           "parse_ntriples", "serialize_triples", "term_of", "text_of"]

@@ -1,7 +1,7 @@
 """The types of the store interface (see :mod:`dskg.store`)."""
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -88,4 +88,11 @@ class Store(Queryable, Protocol):
 
     def triples(self) -> Iterator[Triple]:
         """The distinct triples of all graphs."""
+
+    def graph_subjects(self, graph: str) -> set[str]:
+        """Subjects (N-Triples form) of a named graph's statements."""
+
+    def lines(self, subjects: Iterable[str] | None = None) -> Iterator[tuple[str, str]]:
+        """Every quad (or those of ``subjects``, in N-Triples form) as its subject and
+        its N-Quads line, without the line end: what dumps are made of."""
 

@@ -7,6 +7,8 @@ this module: rows and triples come back as :mod:`dskg.rdf` terms.
 """
 from __future__ import annotations
 
+import os
+import shutil
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import IO, cast
@@ -72,6 +74,19 @@ def _native_triple(triple: Triple) -> ox.Triple:
                      ox.NamedNode(triple.predicate.value), native(triple.object))
 
 
+def _subject(text: str) -> ox.NamedNode | ox.BlankNode:
+    """A subject in N-Triples form as an Oxigraph term."""
+    if text.startswith("_:"):
+        return ox.BlankNode(text[2:])
+    return ox.NamedNode(text[1:-1])
+
+
+def parse_ntriples(data: bytes) -> Iterator[Triple]:
+    """N-Triples (or the triples of N-Quads) as neutral triples."""
+    for quad in ox.parse(data, ox.RdfFormat.N_QUADS):
+        yield _neutral_triple(ox.Triple(quad.subject, quad.predicate, quad.object))
+
+
 def serialize_triples(triples: Iterable[Triple], name: str,
                       prefixes: dict[str, str] | None = None) -> bytes:
     """Triples in one of our graph formats, written by Oxigraph's serialiser."""
@@ -96,17 +111,38 @@ class OxigraphStore:
             raise StoreError(f"the store at {path} cannot be opened: {reason}") from None
 
     @classmethod
-    def create(cls, path: Path, graphs: Iterable[tuple[str, bytes]]) -> None:
-        """Bulk-load each ``(graph name, N-Triples)`` pair as a named graph."""
+    def create(cls, path: Path, graphs: Iterable[tuple[str, bytes | Path]]) -> None:
+        """Bulk-load each ``(graph name, N-Triples or a file of them)`` pair as a named
+        graph."""
         store = ox.Store(str(path))
         try:
             for name, data in graphs:
-                store.bulk_load(input=data, format=ox.RdfFormat.N_TRIPLES,
-                                to_graph=ox.NamedNode(name))
+                source = {"path": str(data)} if isinstance(data, Path) else {"input": data}
+                store.bulk_load(format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(name),
+                                **source)
             store.optimize()
         finally:
             store.flush()
             del store
+
+    @classmethod
+    def copy(cls, source: Path, target: Path) -> OxigraphStore:
+        """A writable copy of a finished store, which stays as it is.
+
+        RocksDB never changes a table file once written, so the copy links them (as a
+        RocksDB checkpoint does) and copies only the small files that name them:
+        seconds for a store of millions of statements, and no second copy on disk."""
+        target.mkdir()
+        for path in Path(source).iterdir():
+            if path.suffix == ".sst":
+                os.link(path, target / path.name)
+            elif path.is_file() and path.name != "LOCK":
+                shutil.copy2(path, target / path.name)
+        return cls(ox.Store(str(target)), target)
+
+    def close(self) -> None:
+        self._store.flush()
+        del self._store
 
     @staticmethod
     def _substitutions(bindings: Bindings | None) -> dict:
@@ -155,6 +191,46 @@ class OxigraphStore:
 
     def triples(self) -> Iterator[Triple]:
         return (_neutral_triple(t) for t in self._all_triples())
+
+    def lines(self, subjects: Iterable[str] | None = None) -> Iterator[tuple[str, str]]:
+        """Every quad (or those of ``subjects``, in N-Triples form) as its subject and
+        its N-Quads line, without the line end."""
+        if subjects is None:
+            patterns = [self._store.quads_for_pattern(None, None, None, None)]
+        else:
+            patterns = [self._store.quads_for_pattern(_subject(text), None, None, None)
+                        for text in subjects]
+        for pattern in patterns:
+            for quad in pattern:
+                yield str(quad.subject), f"{quad} ."
+
+    def update(self, graph: str, clear: Iterable[str], add: Iterable[Triple]) -> None:
+        """In the named graph ``graph``, drop the statements of the subjects ``clear``
+        (N-Triples form), then add ``add``."""
+        name = ox.NamedNode(graph)
+        for text in clear:
+            for quad in list(self._store.quads_for_pattern(_subject(text), None, None, name)):
+                self._store.remove(quad)
+        for triple in add:
+            native_triple = _native_triple(triple)
+            self._store.add(ox.Quad(native_triple.subject, native_triple.predicate,
+                                    native_triple.object, name))
+
+    def graph_subjects(self, graph: str) -> set[str]:
+        """Subjects (N-Triples form) of a named graph's statements."""
+        return {str(quad.subject) for quad in
+                self._store.quads_for_pattern(None, None, None, ox.NamedNode(graph))}
+
+    def graph_names(self) -> list[str]:
+        return [graph.value for graph in self._store.named_graphs()
+                if isinstance(graph, ox.NamedNode)]
+
+    def replace_graph(self, graph: str, data: bytes) -> None:
+        """A named graph's statements replaced by these N-Triples."""
+        name = ox.NamedNode(graph)
+        if self._store.contains_named_graph(name):
+            self._store.clear_graph(name)
+        self._store.bulk_load(input=data, format=ox.RdfFormat.N_TRIPLES, to_graph=name)
 
     def dump(self, out: Output, name: str, prefixes: dict[str, str] | None = None) -> None:
         target = cast(IO[bytes], out)

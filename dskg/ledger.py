@@ -1,0 +1,224 @@
+"""The ledger of a build: what each input, entry and practice contributed to it.
+
+A build writes its ledger beside its store (:attr:`dskg.artefact.Layout.ledger`, one
+SQLite file). The next build reads it to redo only what changed (:mod:`dskg.build`):
+an input (a page file, a harvested source's cache) whose digest is unchanged gives
+the same records, and a practice whose statements are unchanged gives the same
+findings, so neither is read, mapped or validated again. What a ledger cannot vouch
+for — another version of dskg, other ontology, shapes, curation or source
+declarations, a slug registry edited by hand — is in its *fingerprint*; a build whose
+fingerprint differs from the ledger's is a full build.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import sqlite3
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from dskg import __version__
+from dskg.config import Config
+
+SCHEMA_SQL = """
+CREATE TABLE setting (name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE input (key TEXT PRIMARY KEY, digest TEXT NOT NULL, origin TEXT NOT NULL,
+                    warnings TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE entry (input TEXT NOT NULL, position INTEGER NOT NULL, summary TEXT NOT NULL,
+                    PRIMARY KEY (input, position)) WITHOUT ROWID;
+CREATE TABLE identity (key TEXT NOT NULL, input TEXT NOT NULL);
+CREATE INDEX identity_key ON identity (key);
+CREATE INDEX identity_input ON identity (input);
+CREATE TABLE unit (iri TEXT PRIMARY KEY, input TEXT NOT NULL, slug TEXT NOT NULL,
+                   digest TEXT NOT NULL, parts TEXT NOT NULL, findings TEXT NOT NULL,
+                   published INTEGER NOT NULL) WITHOUT ROWID;
+CREATE INDEX unit_input ON unit (input);
+CREATE TABLE finding (focus TEXT NOT NULL, body TEXT NOT NULL);
+"""
+#: What a build's fingerprint covers besides dskg's version and the two bases.
+FINGERPRINTED = ("ontology_dir", "shapes_dir")
+
+
+def digest_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def digest_file(path: Path) -> str:
+    """The digest of a file's bytes (``"missing"`` for none)."""
+    if not path.exists():
+        return "missing"
+    sha = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            sha.update(chunk)
+    return sha.hexdigest()
+
+
+def fingerprint(config: Config, data_files: Iterable[Path]) -> str:
+    """What every unchanged input and practice depends on: dskg's version, the bases,
+    the ontology and shapes, and the data folder's own files (curation, source
+    declarations)."""
+    sha = hashlib.sha256(f"{__version__}|{config.base}|{config.vocab_base}".encode())
+    named = [(name, path) for name in FINGERPRINTED
+             for path in sorted(Path(getattr(config, name)).rglob("*")) if path.is_file()]
+    named += [("data_dir", path) for path in sorted(data_files)]
+    for name, path in named:
+        where = path.relative_to(getattr(config, name))
+        sha.update(f"|{name}/{where}|{digest_file(path)}".encode())
+    return sha.hexdigest()
+
+
+@dataclass
+class UnitRow:
+    """A practice as the ledger keeps it."""
+
+    iri: str
+    input: str
+    slug: str
+    digest: str
+    parts: list[list[str]]
+    findings: list[dict]
+    published: bool
+
+
+class Ledger:
+    """One build's ledger, open for reading (the previous build) or writing (this one)."""
+
+    def __init__(self, path: Path, connection: sqlite3.Connection):
+        self.path, self.connection = path, connection
+
+    @classmethod
+    def open(cls, path: Path) -> Ledger | None:
+        """The ledger at ``path``, or ``None`` when there is none (an older build)."""
+        if not path.exists():
+            return None
+        return cls(path, sqlite3.connect(f"file:{path}?mode=ro", uri=True))
+
+    @classmethod
+    def create(cls, path: Path, previous: Ledger | None = None) -> Ledger:
+        """A new ledger; a copy of ``previous`` when this build only changes it."""
+        if previous is not None:
+            shutil.copyfile(previous.path, path)
+            return cls(path, sqlite3.connect(path))
+        connection = sqlite3.connect(path)
+        connection.executescript(SCHEMA_SQL)
+        return cls(path, connection)
+
+    def close(self) -> None:
+        self.connection.close()
+
+    # ---------------------------------------------------------------- reading
+
+    def setting(self, name: str) -> str | None:
+        row = self.connection.execute("SELECT value FROM setting WHERE name = ?",
+                                      (name,)).fetchone()
+        return None if row is None else row[0]
+
+    def inputs(self) -> dict[str, tuple[str, str, list[str]]]:
+        """Input key → (digest, origin, warnings)."""
+        return {key: (digest, origin, json.loads(warnings)) for key, digest, origin, warnings
+                in self.connection.execute("SELECT key, digest, origin, warnings FROM input")}
+
+    def identity_keys_of(self, inputs: Iterable[str]) -> set[str]:
+        """Titles and permalinks (folded) of the entries of ``inputs``."""
+        return {key for item in inputs for (key,) in self.connection.execute(
+            "SELECT key FROM identity WHERE input = ?", (item,))}
+
+    def inputs_with_identity(self, keys: Iterable[str]) -> set[str]:
+        """Inputs with an entry of one of these titles or permalinks."""
+        return {item for key in keys for (item,) in self.connection.execute(
+            "SELECT input FROM identity WHERE key = ?", (key,))}
+
+    def units(self, inputs: Iterable[str] | None = None) -> list[UnitRow]:
+        """Every practice, or those of some inputs."""
+        query = "SELECT iri, input, slug, digest, parts, findings, published FROM unit"
+        if inputs is None:
+            cursors = [self.connection.execute(query)]
+        else:
+            cursors = [self.connection.execute(query + " WHERE input = ?", (key,))
+                       for key in inputs]
+        return [UnitRow(iri, key, slug, digest, json.loads(parts), json.loads(findings),
+                        bool(published))
+                for cursor in cursors
+                for iri, key, slug, digest, parts, findings, published in cursor]
+
+    def published_slugs(self, exclude: set[str]) -> set[str]:
+        return {slug for slug, key in self.connection.execute(
+            "SELECT slug, input FROM unit WHERE published") if key not in exclude}
+
+    def part_uses(self) -> Counter[tuple[str, str, str]]:
+        """How many published practices use each part."""
+        uses: Counter[tuple[str, str, str]] = Counter()
+        for (parts,) in self.connection.execute("SELECT parts FROM unit WHERE published"):
+            uses.update((kind, subject, name) for kind, subject, name in json.loads(parts))
+        return uses
+
+    def carried_findings(self, inputs: set[str], subjects: set[str]) -> list[dict]:
+        """Findings a build keeps: those of practices of inputs it does not read again,
+        and those on other resources but ``subjects``."""
+        found = [finding for key, findings in self.connection.execute(
+                     "SELECT input, findings FROM unit WHERE findings != '[]'")
+                 if key not in inputs for finding in json.loads(findings)]
+        return found + [json.loads(body) for focus, body in self.connection.execute(
+            "SELECT focus, body FROM finding ORDER BY rowid") if focus not in subjects]
+
+    def findings(self) -> list[dict]:
+        """Findings on resources other than practices."""
+        return [json.loads(body) for (body,) in
+                self.connection.execute("SELECT body FROM finding ORDER BY rowid")]
+
+    def nodes(self) -> dict[str, tuple[str, dict]]:
+        """Node name → (stream, catalogue) of every other node the graph holds."""
+        return {name.removeprefix("node:"): tuple(json.loads(value)) for name, value
+                in self.connection.execute(
+                    "SELECT name, value FROM setting WHERE name LIKE 'node:%'")}
+
+    def published(self) -> int:
+        return self.connection.execute("SELECT COUNT(*) FROM unit WHERE published").fetchone()[0]
+
+    # ---------------------------------------------------------------- writing
+
+    def set(self, name: str, value: str) -> None:
+        self.connection.execute("INSERT OR REPLACE INTO setting VALUES (?, ?)", (name, value))
+
+    def unset(self, name: str) -> None:
+        self.connection.execute("DELETE FROM setting WHERE name = ?", (name,))
+
+    def forget_inputs(self, keys: Iterable[str]) -> None:
+        """Drop what the ledger knows about inputs this build reads again (or lost)."""
+        for key in keys:
+            for table, column in (("input", "key"), ("entry", "input"), ("identity", "input"),
+                                  ("unit", "input")):
+                self.connection.execute(f"DELETE FROM {table} WHERE {column} = ?", (key,))
+
+    def add_input(self, key: str, digest: str, origin: str, warnings: list[str]) -> None:
+        self.connection.execute("INSERT INTO input VALUES (?, ?, ?, ?)",
+                                (key, digest, origin, json.dumps(warnings)))
+
+    def add_entries(self, entries: Iterable[tuple[str, int, dict]],
+                    identities: Iterable[tuple[str, str]]) -> None:
+        """Every entry read (input, position, summary), and the titles and permalinks
+        of those that are a practice or a repost of one (key, input)."""
+        self.connection.executemany("INSERT INTO entry VALUES (?, ?, ?)", (
+            (key, position, json.dumps(summary, ensure_ascii=False))
+            for key, position, summary in entries))
+        self.connection.executemany("INSERT INTO identity VALUES (?, ?)", identities)
+
+    def add_units(self, rows: Iterable[UnitRow]) -> None:
+        self.connection.executemany("INSERT OR REPLACE INTO unit VALUES (?, ?, ?, ?, ?, ?, ?)", (
+            (row.iri, row.input, row.slug, row.digest, json.dumps(row.parts, ensure_ascii=False),
+             json.dumps(row.findings, ensure_ascii=False), int(row.published))
+            for row in rows))
+
+    def replace_findings(self, focuses: Iterable[str], findings: Iterable[dict]) -> None:
+        """Findings on other resources: those about ``focuses`` replaced by ``findings``."""
+        for focus in focuses:
+            self.connection.execute("DELETE FROM finding WHERE focus = ?", (focus,))
+        self.connection.executemany("INSERT INTO finding VALUES (?, ?)", (
+            (f["resource"], json.dumps(f, ensure_ascii=False)) for f in findings))
+
+    def commit(self) -> None:
+        self.connection.commit()

@@ -1,0 +1,199 @@
+"""Incremental builds (issue 12, item 3): a build after an edit redoes only what the
+edit touched, and gives what a full build of the same inputs gives — the store, the
+browse and search index, the browse lists and every dump."""
+from __future__ import annotations
+
+import gzip
+import json
+import re
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+from rdflib import BNode, Graph
+from rdflib.namespace import DCTERMS, RDF
+
+from dskg.artefact import Layout
+from dskg.artefact.history import AS
+from dskg.build import build
+from dskg.config import Config
+
+from .conftest import BASE, ROOT, current, make_project
+
+pytestmark = pytest.mark.slow
+
+BUILD_GRAPH = BASE + "set/build"
+NEW_PAGE = """By Malta, Country providing the good practice, National good practice initiative, Type of initiative of the good practiceNo Comments
+Coding clubs for Maltese libraries
+
+12.03.2025 |
+
+Weekly coding clubs in public libraries across Malta, run by volunteers.
+
+Target audience
+
+Digital skills for children
+
+Country providing the good practice
+
+Malta
+
+Organisation providing the good practice
+
+Malta Libraries Coding Network
+"""
+
+
+def edit(data: Path) -> None:
+    """Retitle one practice, withdraw another, add a page with a new organisation."""
+    sample = data / "sources" / "good-practices-listing.txt"
+    text = sample.read_text(encoding="utf-8")
+    sample.write_text(text.replace("Digital Skills Partnership", "Digital Skills Partnership "
+                                   "of Bulgaria", 2), encoding="utf-8")
+    second = data / "sources" / "listing-page-2.txt"
+    text = second.read_text(encoding="utf-8")
+    cut = text.index("By ", text.index("By ") + 1)
+    second.write_text(text[:text.rindex("\n", 0, cut - 2)] + "\n", encoding="utf-8")
+    (data / "sources" / "malta.txt").write_text(NEW_PAGE, encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def both(tmp_path_factory) -> tuple[Config, Config]:
+    """One project built once, copied; then the same edit built incrementally in the
+    first copy and fully in the second."""
+    folder = tmp_path_factory.mktemp("incremental")
+    first = make_project(folder / "a", pages=[ROOT / "data" / "sources" /
+                                              "good-practices-listing.txt",
+                                              ROOT / "tests" / "pages" / "listing-page-2.txt"])
+    (first.data_dir / "sources" / "estonia.txt").write_text(
+        NEW_PAGE.replace("Malta", "Estonia").replace("Maltese", "Estonian"), encoding="utf-8")
+    build(first)
+    shutil.copytree(folder / "a", folder / "b", symlinks=True)
+    second = Config(base=BASE, data_dir=folder / "b" / "data", var_dir=folder / "b" / "var",
+                    ontology_dir=first.ontology_dir, shapes_dir=first.shapes_dir)
+    for config in (first, second):
+        edit(config.data_dir)
+    build(first)
+    build(second, full=True)
+    return first, second
+
+
+def report(config: Config) -> dict:
+    return json.loads(current(config).report.read_text(encoding="utf-8"))
+
+
+def quads(config: Config) -> set[str]:
+    """The store's statements but the build's description of itself; blank nodes (the
+    shapes') as one label, since every full build draws new ones."""
+    store = ox.Store.read_only(str(current(config).store))
+    return {" ".join("_:b" if isinstance(term, ox.BlankNode) else str(term) for term in q)
+            for q in store.quads_for_pattern(None, None, None, None)
+            if q.graph_name.value != BUILD_GRAPH}
+
+
+def test_the_edit_was_built_incrementally_and_the_other_fully(both):
+    incremental, full = (report(config)["mode"] for config in both)
+    # Of four pages, one is unchanged.
+    assert incremental.startswith("incremental: 3 of the inputs read again, 0 gone"), incremental
+    assert full.startswith("full (asked for)")
+    timings = report(both[0])["timings"]
+    assert set(timings) >= {"parse", "map", "validate", "load", "dumps", "indexes", "history"}
+
+
+def test_stores_hold_the_same_statements(both):
+    incremental, full = (quads(config) for config in both)
+    assert incremental == full
+    assert any("coding-clubs-for-maltese-libraries" in q for q in incremental)
+    assert any("Malta Libraries Coding Network" in q for q in incremental)
+    assert any("Digital Skills Partnership of Bulgaria" in q for q in incremental)
+
+
+def table_rows(path: Path) -> dict[str, list]:
+    connection = sqlite3.connect(path)
+    try:
+        return {table: connection.execute(f"SELECT * FROM {table} ORDER BY 1, 2").fetchall()
+                for table in ("practice", "facet", "term", "setting")} | {
+            "search": connection.execute("SELECT rowid, * FROM search ORDER BY rowid").fetchall()}
+    finally:
+        connection.close()
+
+
+def test_browse_index_and_lists_are_the_same(both):
+    incremental, full = (current(config) for config in both)
+    assert table_rows(incremental.browse) == table_rows(full.browse)
+    assert json.loads(incremental.indexes.read_text()) == json.loads(full.indexes.read_text())
+
+
+def without_build(graph: Graph, build_quads: Graph) -> set:
+    return {t for t in graph if t not in build_quads and not any(
+        isinstance(term, BNode) for term in t)}
+
+
+@pytest.mark.parametrize("name,fmt", [("dskg.ttl", "turtle"), ("dskg.nt.gz", "nt"),
+                                      ("dskg.jsonld", "json-ld")])
+def test_dumps_hold_the_same_statements(both, name, fmt):
+    layouts = [current(config) for config in both]
+    about = Graph()
+    for layout in layouts:
+        for line in gzip.decompress((layout.dumps / "dskg.nq.gz").read_bytes()).decode().splitlines():
+            if line.endswith(f"<{BUILD_GRAPH}> ."):
+                about.parse(data=line.rsplit(" ", 2)[0] + " .", format="nt")
+    graphs = []
+    for layout in layouts:
+        data = (layout.dumps / name).read_bytes()
+        graphs.append(without_build(Graph().parse(
+            data=gzip.decompress(data) if name.endswith(".gz") else data, format=fmt), about))
+    assert graphs[0] == graphs[1] and len(graphs[0]) > 1000
+
+
+def test_nquads_dumps_are_equal_but_for_the_build_graph(both):
+    texts = []
+    for config in both:
+        lines = gzip.decompress((current(config).dumps / "dskg.nq.gz").read_bytes()).decode()
+        texts.append(sorted(re.sub(r"_:\w+", "_:b", line) for line in lines.splitlines()
+                            if not line.endswith(f"<{BUILD_GRAPH}> .")))
+    assert texts[0] == texts[1]
+
+
+def test_change_streams_record_the_same_changes(both):
+    streams = []
+    for config in both:
+        history = config.var_dir / "history"
+        index = json.loads((history / "fragments.json").read_text())
+        graph = Graph().parse(history / "fragments" / f"{index[-1]['number']}.nt", format="nt")
+        streams.append(sorted((str(entity), str(kind).rsplit("#", 1)[-1])
+                              for version, entity in graph.subject_objects(DCTERMS.isVersionOf)
+                              for kind in graph.objects(version, RDF.type)
+                              if str(kind).startswith(str(AS))))
+    assert streams[0] == streams[1]
+    kinds = [kind for _, kind in streams[0]]
+    # The new practice and its organisation; the withdrawn practice and the organisation
+    # only it named; the retitled practice and those whose entry number moved.
+    assert kinds.count("Create") == 2 and kinds.count("Delete") == 2 and "Update" in kinds
+
+
+def test_a_build_without_changes_reads_nothing_again(tmp_path):
+    config = make_project(tmp_path)
+    build(config)
+    first = Layout(config.current_build.resolve())
+    build(config)
+    mode = report(config)["mode"]
+    assert mode.startswith("incremental: 0 of the inputs read again"), mode
+    served = config.current_build
+    assert served.resolve() != first.root
+    after = quads(config)
+    served.unlink()
+    served.symlink_to(first.root)
+    assert after == quads(config)
+
+
+def test_a_curation_change_makes_a_full_build(tmp_path):
+    config = make_project(tmp_path)
+    build(config)
+    curation = next((config.data_dir / "curation").glob("*.yaml"))
+    curation.write_text(curation.read_text(encoding="utf-8") + "\n# reviewed\n",
+                        encoding="utf-8")
+    build(config)
+    assert report(config)["mode"].startswith("full (the ontology, shapes, curation")
