@@ -652,8 +652,12 @@ def _write(prepared: Prepared, build_dir: Path) -> tuple[History, StreamChanges]
         log.info("dumps written: %s", ", ".join(f"{name} {size:,} bytes"
                                                  for name, size in sizes.items()))
     with stage("indexes", timings):
-        indexes = write_indexes(store, ns, layout.indexes)
-        practices = write_browse_index(store, ns, layout.browse)
+        indexes = write_indexes(store, ns, layout.indexes,
+                                None if changes is None else changes.previous.indexes,
+                                {s[1:-1] for s in subjects if s.startswith("<")})
+        practices = write_browse_index(
+            store, ns, layout.browse, previous=None if changes is None else
+            changes.previous.browse, touched={s[1:-1] for s in subjects if s.startswith("<")})
         log.info("browse and search index written: %d practices, %d triples", practices,
                  indexes["triples"])
     with stage("history", timings):

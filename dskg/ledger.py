@@ -40,6 +40,9 @@ CREATE TABLE finding (focus TEXT NOT NULL, body TEXT NOT NULL);
 """
 #: What a build's fingerprint covers besides dskg's version and the two bases.
 FINGERPRINTED = ("ontology_dir", "shapes_dir")
+#: The form of the artefacts an incremental build changes in place (ledger, dump
+#: segments, browse index); a build of another form is rebuilt in full.
+ARTEFACT_FORM = 1
 
 
 def digest_bytes(data: bytes) -> str:
@@ -61,7 +64,8 @@ def fingerprint(config: Config, data_files: Iterable[Path]) -> str:
     """What every unchanged input and practice depends on: dskg's version, the bases,
     the ontology and shapes, and the data folder's own files (curation, source
     declarations)."""
-    sha = hashlib.sha256(f"{__version__}|{config.base}|{config.vocab_base}".encode())
+    sha = hashlib.sha256(
+        f"{__version__}|{ARTEFACT_FORM}|{config.base}|{config.vocab_base}".encode())
     named = [(name, path) for name in FINGERPRINTED
              for path in sorted(Path(getattr(config, name)).rglob("*")) if path.is_file()]
     named += [("data_dir", path) for path in sorted(data_files)]

@@ -13,6 +13,7 @@ the page-data graph is the union of every unit and of every part some unit uses.
 """
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Callable, Container, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -114,18 +115,28 @@ def _script(ch: str) -> str:
     return unicodedata.name(ch, "UNKNOWN").split(" ")[0]
 
 
+ASCII_LETTER = re.compile(r"[A-Za-z]")
+NON_ASCII = re.compile(r"[^\x00-\x7f]")
+
+
 def dominant_script(text: str, sample: int = 400) -> str | None:
     """The non-Latin script most letters of ``text`` are written in, if any."""
     if text.isascii():
         return None
-    counts: dict[str, int] = {}
-    for ch in text[:sample]:
+    head = text[:sample]
+    latin = ASCII_LETTER.search(head)
+    # Script → (letters, where it first appears): a tie goes to the first to appear.
+    counts: dict[str, list[int]] = {}
+    if latin:
+        counts["LATIN"] = [len(ASCII_LETTER.findall(head)), latin.start()]
+    for match in NON_ASCII.finditer(head):
+        ch = match.group()
         if ch.isalpha():
-            script = "LATIN" if ch.isascii() else _script(ch)
-            counts[script] = counts.get(script, 0) + 1
+            script = _script(ch)
+            counts.setdefault(script, [0, match.start()])[0] += 1
     if not counts:
         return None
-    script = max(counts, key=lambda name: counts[name])
+    script = min(counts, key=lambda name: (-counts[name][0], counts[name][1]))
     return script if script in SCRIPT_LANGUAGES else None
 
 

@@ -24,7 +24,8 @@ LABEL_PROPERTIES = (SKOS.prefLabel, SKOS.altLabel, SKOS.hiddenLabel, SKOS.notati
 def fold(text: str) -> str:
     """Case-, accent- and spacing-insensitive key for comparing labels and names."""
     decomposed = unicodedata.normalize("NFKD", text)
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    stripped = decomposed if decomposed.isascii() else "".join(
+        ch for ch in decomposed if not unicodedata.combining(ch))
     cleaned = stripped.replace("’", "'").replace("“", '"').replace("”", '"')
     return " ".join(cleaned.casefold().split())
 

@@ -111,11 +111,19 @@ def test_stores_hold_the_same_statements(both):
 
 
 def table_rows(path: Path) -> dict[str, list]:
+    """The index's content; full-text rows by practice (an incremental build keeps the
+    unchanged practices' rows and appends new ones, so their numbers differ)."""
     connection = sqlite3.connect(path)
     try:
         return {table: connection.execute(f"SELECT * FROM {table} ORDER BY 1, 2").fetchall()
-                for table in ("practice", "facet", "term", "setting")} | {
-            "search": connection.execute("SELECT rowid, * FROM search ORDER BY rowid").fetchall()}
+                for table in ("facet", "term", "setting")} | {
+            "practice": connection.execute(
+                "SELECT id, iri, title, issued, description, organisations, words, published "
+                "FROM practice ORDER BY id").fetchall(),
+            "search": connection.execute(
+                "SELECT p.iri, s.title, s.description, s.organisations FROM search s "
+                "JOIN practice p ON p.doc = s.rowid ORDER BY p.id").fetchall(),
+            "documents": connection.execute("SELECT COUNT(*) FROM search").fetchall()}
     finally:
         connection.close()
 

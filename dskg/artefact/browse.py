@@ -13,6 +13,7 @@ into bitsets (:class:`FacetIndex`) and answers from those; the store stays the s
 from __future__ import annotations
 
 import re
+import shutil
 import sqlite3
 import unicodedata
 from collections.abc import Callable
@@ -36,6 +37,7 @@ SELECT ?class ?p ?title ?description ?issued WHERE {
   OPTIONAL { ?p dct:issued ?issued }
 }"""
 VALUES = "SELECT ?class ?property ?p ?value WHERE { ?p a ?class ; ?property ?value }"
+LINKED = "SELECT ?o ?p WHERE {{ ?p <{dskg}providedBy>|<{dskg}partner> ?o }}"
 ORGANISATIONS = """
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 SELECT ?class ?p ?name WHERE {{
@@ -44,7 +46,8 @@ SELECT ?class ?p ?name WHERE {{
 SCHEMA_SQL = """
 CREATE TABLE practice (id INTEGER PRIMARY KEY, iri TEXT NOT NULL UNIQUE, title TEXT NOT NULL,
                        issued TEXT, description TEXT, organisations TEXT,
-                       words INTEGER NOT NULL, published INTEGER NOT NULL);
+                       words INTEGER NOT NULL, published INTEGER NOT NULL,
+                       doc INTEGER NOT NULL UNIQUE);
 CREATE TABLE facet (facet TEXT NOT NULL, value TEXT NOT NULL, iri TEXT,
                     by_title BLOB NOT NULL, by_published BLOB NOT NULL,
                     PRIMARY KEY (facet, value)) WITHOUT ROWID;
@@ -154,9 +157,11 @@ def bit_positions(bits: int, skip: int = 0, take: int | None = None,
     return found
 
 
-def _write_terms(connection: sqlite3.Connection, practices: int, frequent: int) -> None:
-    """The vocabulary of the full-text table, with bitsets for its frequent words, and
-    the average practice length in words (for ranking)."""
+def _write_terms(connection: sqlite3.Connection, practices: int, frequent: int,
+                 position: dict[int, int]) -> None:
+    """The vocabulary of the full-text table, with bitsets (over practice numbers; the
+    table's rows are ``position``'s keys) for its frequent words, and the average
+    practice length in words (for ranking)."""
     connection.execute("CREATE VIRTUAL TABLE temp.vocabulary USING fts5vocab(main, search, row)")
     words = connection.execute("SELECT term, doc, cnt FROM temp.vocabulary").fetchall()
     rows = []
@@ -164,9 +169,9 @@ def _write_terms(connection: sqlite3.Connection, practices: int, frequent: int) 
         anywhere = in_title = None
         if docs >= frequent:
             phrase = '"' + term.replace('"', '""') + '"'
-            anywhere = bitset((r for (r,) in connection.execute(
+            anywhere = bitset((position[r] for (r,) in connection.execute(
                 "SELECT rowid FROM search WHERE search MATCH ?", (phrase,))), practices)
-            in_title = bitset((r for (r,) in connection.execute(
+            in_title = bitset((position[r] for (r,) in connection.execute(
                 "SELECT rowid FROM search WHERE search MATCH ?", (f"{{title}} : {phrase}",))),
                 practices)
         rows.append((term, docs, anywhere, in_title))
@@ -177,49 +182,63 @@ def _write_terms(connection: sqlite3.Connection, practices: int, frequent: int) 
     connection.execute("DROP TABLE temp.vocabulary")
 
 
-def write_browse_index(store: Store, ns: Namespaces, path: Path,
-                       frequent: int = FREQUENT_DOCS) -> int:
-    """Build ``browse.sqlite``; return the number of practices indexed."""
+@dataclass
+class _Row:
+    """What the index keeps of one practice (before it is numbered)."""
+
+    title: str
+    issued: str | None
+    description: str
+    organisations: str
+    words: int
+    #: The full-text table's row of it (stable across incremental builds).
+    doc: int = -1
+    #: Title, description and organisations in search form (rows read from the store).
+    search: tuple[str, ...] = ()
+
+
+def _practices(store: Store, ns: Namespaces, iris: list[str] | None) -> dict[str, _Row]:
+    """The rows of every practice, or of ``iris`` (those still practices)."""
     bound = {"class": IRI(str(ns.dskg.GoodPractice))}
+    bindings = [bound] if iris is None else [bound | {"p": IRI(iri)} for iri in iris]
     titles: dict[str, list] = {}
     descriptions: dict[str, list] = {}
     issued: dict[str, str] = {}
-    for row in store.select(PRACTICES, bound):
-        iri = text_of(row, "p")
-        titles.setdefault(iri, []).append(row["title"])
-        if row["description"] is not None:
-            descriptions.setdefault(iri, []).append(row["description"])
-        if row["issued"] is not None:
-            issued[iri] = text_of(row, "issued")
-    order = sorted(titles, key=lambda iri: (fold(_first_by_language(titles[iri])), iri))
-    number = {iri: index for index, iri in enumerate(order)}
-    newest_last = sorted(order, key=lambda iri: (issued.get(iri) or "", number[iri]))
-    published = {iri: index for index, iri in enumerate(newest_last)}
     organisations: dict[str, set[str]] = {}
-    for row in store.select(ORGANISATIONS.format(dskg=ns.dskg), bound):
-        organisations.setdefault(text_of(row, "p"), set()).add(text_of(row, "name"))
-    path.unlink(missing_ok=True)
-    connection = sqlite3.connect(path)
-    try:
-        connection.executescript(SCHEMA_SQL)
-        texts = {iri: (" ".join(t.value for t in titles[iri]),
-                       "\n\n".join(d.value for d in descriptions.get(iri, [])),
-                       "; ".join(sorted(organisations.get(iri, ())))) for iri in order}
-        connection.executemany(
-            "INSERT INTO practice VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            ((number[iri], iri, _first_by_language(titles[iri]), issued.get(iri),
-              texts[iri][1], texts[iri][2], sum(len(WORD.findall(t)) for t in texts[iri]),
-              published[iri])
-             for iri in order))
-        connection.executemany(
-            "INSERT INTO search (rowid, title, description, organisations) VALUES (?, ?, ?, ?)",
-            ((number[iri], *(fold_text(t) for t in texts[iri])) for iri in order))
-        _write_terms(connection, len(order), frequent)
-        for facet, (_, declared) in FACETS.items():
-            members: dict[str, tuple[str | None, set[str]]] = {}
-            for row in store.select(VALUES, bound | {
-                    "property": IRI(str(ns.expand(declared.property)))}):
-                if text_of(row, "p") not in number:
+    for binding in bindings:
+        for row in store.select(PRACTICES, binding):
+            iri = text_of(row, "p")
+            titles.setdefault(iri, []).append(row["title"])
+            if row["description"] is not None:
+                descriptions.setdefault(iri, []).append(row["description"])
+            if row["issued"] is not None:
+                issued[iri] = text_of(row, "issued")
+        for row in store.select(ORGANISATIONS.format(dskg=ns.dskg), binding):
+            organisations.setdefault(text_of(row, "p"), set()).add(text_of(row, "name"))
+    rows = {}
+    for iri, found in titles.items():
+        texts = (" ".join(t.value for t in found),
+                 "\n\n".join(d.value for d in descriptions.get(iri, [])),
+                 "; ".join(sorted(organisations.get(iri, ()))))
+        rows[iri] = _Row(_first_by_language(found), issued.get(iri), texts[1], texts[2],
+                         sum(len(WORD.findall(t)) for t in texts),
+                         search=tuple(fold_text(t) for t in texts))
+    return rows
+
+
+def _facet_values(store: Store, ns: Namespaces, practices: set[str], iris: list[str] | None
+                  ) -> dict[str, dict[str, tuple[str | None, set[str]]]]:
+    """Facet → value key → (value IRI, practices with it), over every practice or ``iris``."""
+    bound = {"class": IRI(str(ns.dskg.GoodPractice))}
+    result: dict[str, dict[str, tuple[str | None, set[str]]]] = {}
+    for facet, (_, declared) in FACETS.items():
+        members = result[facet] = {}
+        prop = {"property": IRI(str(ns.expand(declared.property)))}
+        bindings = [bound | prop] if iris is None else [bound | prop | {"p": IRI(iri)}
+                                                         for iri in iris]
+        for binding in bindings:
+            for row in store.select(VALUES, binding):
+                if text_of(row, "p") not in practices:
                     continue
                 value = text_of(row, "value")
                 if declared.facet and declared.facet.by_year:
@@ -227,14 +246,91 @@ def write_browse_index(store: Store, ns: Namespaces, path: Path,
                 else:  # the IRI's last segment: short, readable, shareable URLs
                     key, value_iri = value.rstrip("/").rsplit("/", 1)[-1], value
                 members.setdefault(key, (value_iri, set()))[1].add(text_of(row, "p"))
+    return result
+
+
+def write_browse_index(store: Store, ns: Namespaces, path: Path,
+                       frequent: int = FREQUENT_DOCS, previous: Path | None = None,
+                       touched: set[str] | None = None) -> int:
+    """Build ``browse.sqlite``; return the number of practices indexed.
+
+    With ``previous`` (the index of the build this one changes), only the practices
+    among ``touched`` (IRIs; an organisation's practices when it is touched) are read
+    from the store again; every other practice keeps its row and full-text document,
+    and the bitsets are re-encoded for the new numbering."""
+    path.unlink(missing_ok=True)
+    if previous is None:
+        rows = _practices(store, ns, None)
+        facets = _facet_values(store, ns, set(rows), None)
+        connection = sqlite3.connect(path)
+        connection.executescript(SCHEMA_SQL)
+        fresh = list(rows)
+    else:
+        shutil.copyfile(previous, path)
+        connection = sqlite3.connect(path)
+        rows, facets, fresh = _changed(connection, store, ns, touched or set())
+    try:
+        order = sorted(rows, key=lambda iri: (fold(rows[iri].title), iri))
+        number = {iri: index for index, iri in enumerate(order)}
+        newest_last = sorted(order, key=lambda iri: (rows[iri].issued or "", number[iri]))
+        published = {iri: index for index, iri in enumerate(newest_last)}
+        next_doc = max((row.doc for row in rows.values()), default=-1) + 1
+        for iri in sorted(fresh, key=number.__getitem__):
+            rows[iri].doc, next_doc = (number[iri], next_doc) if previous is None else (
+                next_doc, next_doc + 1)
+        connection.execute("DELETE FROM practice")
+        connection.executemany(
+            "INSERT INTO practice VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            ((number[iri], iri, rows[iri].title, rows[iri].issued, rows[iri].description,
+              rows[iri].organisations, rows[iri].words, published[iri], rows[iri].doc)
+             for iri in order))
+        connection.executemany(
+            "INSERT INTO search (rowid, title, description, organisations) VALUES (?, ?, ?, ?)",
+            ((rows[iri].doc, *rows[iri].search) for iri in fresh))
+        position = {rows[iri].doc: number[iri] for iri in order}
+        connection.execute("DELETE FROM term")
+        connection.execute("DELETE FROM setting")
+        _write_terms(connection, len(order), frequent, position)
+        connection.execute("DELETE FROM facet")
+        for facet, members in facets.items():
             connection.executemany("INSERT INTO facet VALUES (?, ?, ?, ?, ?)", (
                 (facet, key, iri, bitset((number[p] for p in practices), len(order)),
                  bitset((published[p] for p in practices), len(order)))
-                for key, (iri, practices) in sorted(members.items())))
+                for key, (iri, practices) in sorted(members.items()) if practices))
         connection.commit()
     finally:
         connection.close()
     return len(order)
+
+
+def _changed(connection: sqlite3.Connection, store: Store, ns: Namespaces, touched: set[str]
+             ) -> tuple[dict[str, _Row], dict, list[str]]:
+    """The previous index's rows and facet members, with the touched practices (and
+    those of touched organisations) read again; their old documents are deleted."""
+    old = connection.execute(
+        "SELECT id, iri, title, issued, description, organisations, words, doc FROM practice"
+    ).fetchall()
+    by_id = [row[1] for row in sorted(old)]
+    linked = {text_of(row, "p") for org in sorted(touched) for row in store.select(
+        LINKED.format(dskg=ns.dskg), {"o": IRI(org)})}
+    fresh_rows = _practices(store, ns, sorted(touched | linked))
+    redo = sorted((touched | linked) & (set(by_id) | set(fresh_rows)))
+    rows = {iri: _Row(title, issued, description, organisations, words, doc)
+            for _, iri, title, issued, description, organisations, words, doc in old
+            if iri not in redo}
+    gone_docs = [(doc,) for _, iri, *_, doc in old if iri in redo]
+    connection.executemany("DELETE FROM search WHERE rowid = ?", gone_docs)
+    rows.update(fresh_rows)
+    facets: dict[str, dict[str, tuple[str | None, set[str]]]] = {}
+    redone = set(redo)
+    for facet, key, iri, by_title, _ in connection.execute(
+            "SELECT facet, value, iri, by_title, by_published FROM facet"):
+        members = {by_id[p] for p in bit_positions(read_bitset(by_title))} - redone
+        facets.setdefault(facet, {})[key] = (iri, members)
+    for facet, values in _facet_values(store, ns, set(fresh_rows), redo).items():
+        for key, (iri, practices) in values.items():
+            facets.setdefault(facet, {}).setdefault(key, (iri, set()))[1].update(practices)
+    return rows, facets, list(fresh_rows)
 
 
 # ---------------------------------------------------------------- reading

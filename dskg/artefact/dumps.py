@@ -26,7 +26,7 @@ from pathlib import Path
 from dskg.artefact.statistics import Statistics, Total
 from dskg.formats import write_jsonld
 from dskg.rdf import IRI, Triple
-from dskg.store import Store, parse_ntriples, serialize_triples
+from dskg.store import Store, ntriples_to, parse_ntriples, serialize_triples
 
 #: File name → (description, media type); the server and the catalogue read this too.
 DUMPS = {
@@ -73,7 +73,7 @@ class _Writer:
         triples = _triple_lines(quads)
         stats = Statistics.of_lines(triples, *self.counted)
         nt = "".join(line + "\n" for line in triples).encode("utf-8")
-        turtle = serialize_triples(parse_ntriples(nt), "turtle", self.prefixes) if nt else b""
+        turtle = ntriples_to(nt, "turtle", self.prefixes) if nt else b""
         out = io.StringIO()
         write_jsonld(parse_ntriples(nt), out, self.prefixes)
         nodes = out.getvalue().encode("utf-8")

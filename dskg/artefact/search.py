@@ -79,6 +79,8 @@ class SearchIndex:
                 for word, anywhere, in_title in connection.execute(
                     "SELECT term, anywhere, in_title FROM term WHERE anywhere IS NOT NULL")}
             settings = dict(connection.execute("SELECT name, value FROM setting"))
+            #: Full-text row → practice number (they differ after incremental builds).
+            self.position = dict(connection.execute("SELECT doc, id FROM practice"))
         finally:
             connection.close()
         self.practices = int(settings["practices"])
@@ -88,7 +90,8 @@ class SearchIndex:
         """Practices an FTS5 query matches anywhere, and in the title, as bitsets."""
         def bits(query: str) -> int:
             rows = connection.execute("SELECT rowid FROM search WHERE search MATCH ?", (query,))
-            return read_bitset(bitset((rowid for (rowid,) in rows), self.practices))
+            return read_bitset(bitset((self.position[rowid] for (rowid,) in rows),
+                                      self.practices))
         return bits(match), bits(f"{{title}} : ({match})")
 
     def term(self, connection: sqlite3.Connection, text: str) -> Term:
@@ -119,8 +122,8 @@ class SearchIndex:
             chunk = ids[start:start + 500]
             marks = ",".join("?" * len(chunk))
             found.update((row[0], row[1:]) for row in connection.execute(
-                "SELECT s.rowid, s.title, s.description, s.organisations, p.words "
-                f"FROM search s JOIN practice p ON p.id = s.rowid WHERE s.rowid IN ({marks})",
+                "SELECT p.id, s.title, s.description, s.organisations, p.words "
+                f"FROM search s JOIN practice p ON p.doc = s.rowid WHERE p.id IN ({marks})",
                 chunk))
         weighted = [(re.compile(r"(?<![^\W_])" + re.escape(term.text)),
                      max(1e-6, math.log((self.practices - term.documents + 0.5)

@@ -87,6 +87,12 @@ def parse_ntriples(data: bytes) -> Iterator[Triple]:
         yield _neutral_triple(ox.Triple(quad.subject, quad.predicate, quad.object))
 
 
+def ntriples_to(data: bytes, name: str, prefixes: dict[str, str] | None = None) -> bytes:
+    """N-Triples rewritten in another of our graph formats, without leaving Oxigraph."""
+    return ox.serialize(ox.parse(data, ox.RdfFormat.N_TRIPLES), format=RDF_FORMATS[name],
+                        prefixes=prefixes) or b""
+
+
 def serialize_triples(triples: Iterable[Triple], name: str,
                       prefixes: dict[str, str] | None = None) -> bytes:
     """Triples in one of our graph formats, written by Oxigraph's serialiser."""
