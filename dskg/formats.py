@@ -94,8 +94,18 @@ def serialize(triples: Iterable[Triple], name: str,
 class _Compactor:
     def __init__(self, prefixes: dict[str, str]):
         self.prefixes = sorted(prefixes.items(), key=lambda item: -len(item[1]))
+        #: Properties, classes and concepts come back on every node: compact them once.
+        self.compacted: dict[str, str] = {}
 
     def iri(self, value: str) -> str:
+        found = self.compacted.get(value)
+        if found is None:
+            found = self.compacted[value] = self._compact(value)
+            if len(self.compacted) > 100_000:
+                self.compacted.clear()
+        return found
+
+    def _compact(self, value: str) -> str:
         for prefix, namespace in self.prefixes:
             if value.startswith(namespace) and len(value) > len(namespace):
                 local = value[len(namespace):]

@@ -113,10 +113,27 @@ def to_rdflib(term: Term) -> _RdflibNode:
     return _RdflibLiteral(term.value, datatype=_RdflibURIRef(term.datatype.value))
 
 
+def nt_term(term: _RdflibNode) -> str:
+    """An rdflib term in N-Triples form (as its neutral form would print)."""
+    if isinstance(term, _RdflibURIRef):
+        return f"<{term}>"
+    if isinstance(term, _RdflibBNode):
+        return f"_:{term}"
+    if isinstance(term, _RdflibLiteral):
+        text = (str(term).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+                .replace("\r", "\\r"))
+        if term.language:
+            return f'"{text}"@{term.language}'
+        if term.datatype is None or str(term.datatype) == XSD + "string":
+            return f'"{text}"'
+        return f'"{text}"^^<{term.datatype}>'
+    raise TypeError(f"not an RDF term: {term!r}")
+
+
 def ntriples_line(triple: tuple[_RdflibNode, _RdflibNode, _RdflibNode]) -> str:
     """One rdflib triple as a line of N-Triples."""
-    s, p, o = (from_rdflib(term) for term in triple)
-    return f"{s} {p} {o} .\n"
+    s, p, o = triple
+    return f"{nt_term(s)} {nt_term(p)} {nt_term(o)} .\n"
 
 
 def neutral_triple(triple: tuple[_RdflibNode, _RdflibNode, _RdflibNode]) -> Triple:

@@ -36,7 +36,7 @@ SELECT ?class ?p ?title ?description ?issued WHERE {
   OPTIONAL { ?p dct:description ?description }
   OPTIONAL { ?p dct:issued ?issued }
 }"""
-VALUES = "SELECT ?class ?property ?p ?value WHERE { ?p a ?class ; ?property ?value }"
+VALUES = "SELECT ?property ?p ?value WHERE { ?p ?property ?value }"
 LINKED = "SELECT ?o ?p WHERE {{ ?p <{dskg}providedBy>|<{dskg}partner> ?o }}"
 ORGANISATIONS = """
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
@@ -157,31 +157,6 @@ def bit_positions(bits: int, skip: int = 0, take: int | None = None,
     return found
 
 
-def _write_terms(connection: sqlite3.Connection, practices: int, frequent: int,
-                 position: dict[int, int]) -> None:
-    """The vocabulary of the full-text table, with bitsets (over practice numbers; the
-    table's rows are ``position``'s keys) for its frequent words, and the average
-    practice length in words (for ranking)."""
-    connection.execute("CREATE VIRTUAL TABLE temp.vocabulary USING fts5vocab(main, search, row)")
-    words = connection.execute("SELECT term, doc, cnt FROM temp.vocabulary").fetchall()
-    rows = []
-    for term, docs, _ in words:
-        anywhere = in_title = None
-        if docs >= frequent:
-            phrase = '"' + term.replace('"', '""') + '"'
-            anywhere = bitset((position[r] for (r,) in connection.execute(
-                "SELECT rowid FROM search WHERE search MATCH ?", (phrase,))), practices)
-            in_title = bitset((position[r] for (r,) in connection.execute(
-                "SELECT rowid FROM search WHERE search MATCH ?", (f"{{title}} : {phrase}",))),
-                practices)
-        rows.append((term, docs, anywhere, in_title))
-    connection.executemany("INSERT INTO term VALUES (?, ?, ?, ?)", rows)
-    length = sum(count for _, _, count in words) / max(1, practices)
-    connection.executemany("INSERT INTO setting VALUES (?, ?)",
-                           [("practices", practices), ("average_length", length)])
-    connection.execute("DROP TABLE temp.vocabulary")
-
-
 @dataclass
 class _Row:
     """What the index keeps of one practice (before it is numbered)."""
@@ -229,13 +204,11 @@ def _practices(store: Store, ns: Namespaces, iris: list[str] | None) -> dict[str
 def _facet_values(store: Store, ns: Namespaces, practices: set[str], iris: list[str] | None
                   ) -> dict[str, dict[str, tuple[str | None, set[str]]]]:
     """Facet → value key → (value IRI, practices with it), over every practice or ``iris``."""
-    bound = {"class": IRI(str(ns.dskg.GoodPractice))}
     result: dict[str, dict[str, tuple[str | None, set[str]]]] = {}
     for facet, (_, declared) in FACETS.items():
         members = result[facet] = {}
         prop = {"property": IRI(str(ns.expand(declared.property)))}
-        bindings = [bound | prop] if iris is None else [bound | prop | {"p": IRI(iri)}
-                                                         for iri in iris]
+        bindings = [prop] if iris is None else [prop | {"p": IRI(iri)} for iri in iris]
         for binding in bindings:
             for row in store.select(VALUES, binding):
                 if text_of(row, "p") not in practices:
@@ -256,81 +229,203 @@ def write_browse_index(store: Store, ns: Namespaces, path: Path,
 
     With ``previous`` (the index of the build this one changes), only the practices
     among ``touched`` (IRIs; an organisation's practices when it is touched) are read
-    from the store again; every other practice keeps its row and full-text document,
-    and the bitsets are re-encoded for the new numbering."""
+    from the store again: every other practice keeps its row and full-text document,
+    and every bitset is renumbered by shifting (the unchanged practices keep their
+    order), then given the bits of the practices read again."""
     path.unlink(missing_ok=True)
-    if previous is None:
-        rows = _practices(store, ns, None)
-        facets = _facet_values(store, ns, set(rows), None)
-        connection = sqlite3.connect(path)
-        connection.executescript(SCHEMA_SQL)
-        fresh = list(rows)
-    else:
+    if previous is not None:
         shutil.copyfile(previous, path)
-        connection = sqlite3.connect(path)
-        rows, facets, fresh = _changed(connection, store, ns, touched or set())
+    connection = sqlite3.connect(path)
     try:
-        order = sorted(rows, key=lambda iri: (fold(rows[iri].title), iri))
-        number = {iri: index for index, iri in enumerate(order)}
-        newest_last = sorted(order, key=lambda iri: (rows[iri].issued or "", number[iri]))
-        published = {iri: index for index, iri in enumerate(newest_last)}
-        next_doc = max((row.doc for row in rows.values()), default=-1) + 1
-        for iri in sorted(fresh, key=number.__getitem__):
-            rows[iri].doc, next_doc = (number[iri], next_doc) if previous is None else (
-                next_doc, next_doc + 1)
-        connection.execute("DELETE FROM practice")
-        connection.executemany(
-            "INSERT INTO practice VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            ((number[iri], iri, rows[iri].title, rows[iri].issued, rows[iri].description,
-              rows[iri].organisations, rows[iri].words, published[iri], rows[iri].doc)
-             for iri in order))
-        connection.executemany(
-            "INSERT INTO search (rowid, title, description, organisations) VALUES (?, ?, ?, ?)",
-            ((rows[iri].doc, *rows[iri].search) for iri in fresh))
-        position = {rows[iri].doc: number[iri] for iri in order}
-        connection.execute("DELETE FROM term")
-        connection.execute("DELETE FROM setting")
-        _write_terms(connection, len(order), frequent, position)
-        connection.execute("DELETE FROM facet")
-        for facet, members in facets.items():
-            connection.executemany("INSERT INTO facet VALUES (?, ?, ?, ?, ?)", (
-                (facet, key, iri, bitset((number[p] for p in practices), len(order)),
-                 bitset((published[p] for p in practices), len(order)))
-                for key, (iri, practices) in sorted(members.items()) if practices))
+        if previous is None:
+            connection.executescript(SCHEMA_SQL)
+            count = _write_all(connection, store, ns, frequent)
+        else:
+            count = _write_changes(connection, store, ns, frequent, touched or set())
         connection.commit()
     finally:
         connection.close()
+    return count
+
+
+def _numbering(rows: dict[str, _Row]) -> tuple[list[str], dict[str, int], dict[str, int]]:
+    """Practices in title order, their numbers, and their ranks by publication date."""
+    order = sorted(rows, key=lambda iri: (fold(rows[iri].title), iri))
+    number = {iri: index for index, iri in enumerate(order)}
+    newest_last = sorted(order, key=lambda iri: (rows[iri].issued or "", number[iri]))
+    return order, number, {iri: index for index, iri in enumerate(newest_last)}
+
+
+def _insert_practices(connection: sqlite3.Connection, rows: dict[str, _Row],
+                      order: list[str], number: dict[str, int], published: dict[str, int],
+                      fresh: list[str]) -> None:
+    connection.executemany(
+        "INSERT INTO practice VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        ((number[iri], iri, rows[iri].title, rows[iri].issued, rows[iri].description,
+          rows[iri].organisations, rows[iri].words, published[iri], rows[iri].doc)
+         for iri in order))
+    connection.executemany(
+        "INSERT INTO search (rowid, title, description, organisations) VALUES (?, ?, ?, ?)",
+        ((rows[iri].doc, *rows[iri].search) for iri in fresh))
+
+
+def _write_all(connection: sqlite3.Connection, store: Store, ns: Namespaces,
+               frequent: int) -> int:
+    rows = _practices(store, ns, None)
+    order, number, published = _numbering(rows)
+    for iri in order:
+        rows[iri].doc = number[iri]
+    _insert_practices(connection, rows, order, number, published, order)
+    vocabulary = _vocabulary(connection)
+    position = {rows[iri].doc: number[iri] for iri in order}
+    terms = []
+    for term, docs in vocabulary.items():
+        anywhere = in_title = None
+        if docs >= frequent:
+            anywhere, in_title = (bitset(bits, len(order))
+                                  for bits in _matches(connection, term, position))
+        terms.append((term, docs, anywhere, in_title))
+    connection.executemany("INSERT INTO term VALUES (?, ?, ?, ?)", terms)
+    _write_settings(connection, len(order))
+    for facet, members in _facet_values(store, ns, set(rows), None).items():
+        connection.executemany("INSERT INTO facet VALUES (?, ?, ?, ?, ?)", (
+            (facet, key, iri, bitset((number[p] for p in practices), len(order)),
+             bitset((published[p] for p in practices), len(order)))
+            for key, (iri, practices) in sorted(members.items())))
     return len(order)
 
 
-def _changed(connection: sqlite3.Connection, store: Store, ns: Namespaces, touched: set[str]
-             ) -> tuple[dict[str, _Row], dict, list[str]]:
-    """The previous index's rows and facet members, with the touched practices (and
-    those of touched organisations) read again; their old documents are deleted."""
+def _vocabulary(connection: sqlite3.Connection, terms: list[str] | None = None
+                ) -> dict[str, int]:
+    """Words of the full-text table (all, or ``terms``) with how many documents hold them."""
+    connection.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.vocabulary "
+                       "USING fts5vocab(main, search, row)")
+    if terms is None:
+        return dict(connection.execute("SELECT term, doc FROM temp.vocabulary"))
+    return {term: docs for word in terms for term, docs in connection.execute(
+        "SELECT term, doc FROM temp.vocabulary WHERE term = ?", (word,))}
+
+
+def _matches(connection: sqlite3.Connection, term: str, position: dict[int, int],
+             docs: list[int] | None = None) -> tuple[list[int], list[int]]:
+    """Numbers of the practices holding ``term`` anywhere, and in the title (among the
+    documents ``docs`` if given)."""
+    phrase = '"' + term.replace('"', '""') + '"'
+    restrict = "" if docs is None else f" AND rowid IN ({','.join(map(str, docs))})"
+    return tuple([position[r] for (r,) in connection.execute(  # type: ignore[return-value]
+        f"SELECT rowid FROM search WHERE search MATCH ?{restrict}", (query,))]
+        for query in (phrase, f"{{title}} : {phrase}"))
+
+
+def _write_settings(connection: sqlite3.Connection, practices: int) -> None:
+    """The number of practices, and their average length in words (for ranking)."""
+    tokens = connection.execute("SELECT SUM(cnt) FROM temp.vocabulary").fetchone()[0] or 0
+    connection.execute("DELETE FROM setting")
+    connection.executemany("INSERT INTO setting VALUES (?, ?)", [
+        ("practices", practices), ("average_length", tokens / max(1, practices))])
+
+
+def renumber(bits: int, removed: list[int], added: list[int]) -> int:
+    """A bitset over the old numbering moved to the new one, where ``removed`` (old
+    numbers) left and ``added`` (new numbers) came in and the others kept their order:
+    each removal and insertion is two shifts of the whole number."""
+    for position in sorted(removed, reverse=True):
+        bits = (bits & ((1 << position) - 1)) | ((bits >> (position + 1)) << position)
+    for position in sorted(added):
+        bits = (bits & ((1 << position) - 1)) | ((bits >> position) << (position + 1))
+    return bits
+
+
+def _write_changes(connection: sqlite3.Connection, store: Store, ns: Namespaces,
+                   frequent: int, touched: set[str]) -> int:
     old = connection.execute(
-        "SELECT id, iri, title, issued, description, organisations, words, doc FROM practice"
-    ).fetchall()
-    by_id = [row[1] for row in sorted(old)]
-    linked = {text_of(row, "p") for org in sorted(touched) for row in store.select(
+        "SELECT id, iri, title, issued, description, organisations, words, doc, published "
+        "FROM practice").fetchall()
+    known = {row[1] for row in old}
+    linked = {text_of(row, "p") for org in sorted(touched - known) for row in store.select(
         LINKED.format(dskg=ns.dskg), {"o": IRI(org)})}
     fresh_rows = _practices(store, ns, sorted(touched | linked))
-    redo = sorted((touched | linked) & (set(by_id) | set(fresh_rows)))
+    redo = (touched | linked) & (known | set(fresh_rows))
+    gone = [row for row in old if row[1] in redo]
     rows = {iri: _Row(title, issued, description, organisations, words, doc)
-            for _, iri, title, issued, description, organisations, words, doc in old
+            for _, iri, title, issued, description, organisations, words, doc, _ in old
             if iri not in redo}
-    gone_docs = [(doc,) for _, iri, *_, doc in old if iri in redo]
-    connection.executemany("DELETE FROM search WHERE rowid = ?", gone_docs)
+    words: set[str] = set()
+    for texts in connection.execute(
+            "SELECT title, description, organisations FROM search WHERE rowid IN "
+            f"({','.join(str(row[7]) for row in gone)})") if gone else ():
+        words.update(w for text in texts for w in WORD.findall(text or ""))
+    connection.executemany("DELETE FROM search WHERE rowid = ?", [(row[7],) for row in gone])
+    next_doc = max((row[7] for row in old), default=-1) + 1
     rows.update(fresh_rows)
-    facets: dict[str, dict[str, tuple[str | None, set[str]]]] = {}
-    redone = set(redo)
-    for facet, key, iri, by_title, _ in connection.execute(
-            "SELECT facet, value, iri, by_title, by_published FROM facet"):
-        members = {by_id[p] for p in bit_positions(read_bitset(by_title))} - redone
-        facets.setdefault(facet, {})[key] = (iri, members)
-    for facet, values in _facet_values(store, ns, set(fresh_rows), redo).items():
-        for key, (iri, practices) in values.items():
-            facets.setdefault(facet, {}).setdefault(key, (iri, set()))[1].update(practices)
-    return rows, facets, list(fresh_rows)
+    order, number, published = _numbering(rows)
+    for doc, iri in enumerate(sorted(fresh_rows, key=number.__getitem__), start=next_doc):
+        rows[iri].doc = doc
+        words.update(w for text in rows[iri].search for w in WORD.findall(text))
+    connection.execute("DELETE FROM practice")
+    _insert_practices(connection, rows, order, number, published, list(fresh_rows))
+    size = len(order)
+    removed = [row[0] for row in gone]
+    removed_published = [row[8] for row in gone]
+    added = [number[iri] for iri in fresh_rows]
+    added_published = [published[iri] for iri in fresh_rows]
+    position = {rows[iri].doc: number[iri] for iri in order}
+    new_docs = [rows[iri].doc for iri in fresh_rows]
+    counts = _vocabulary(connection, sorted(words))
+    old_frequent = {term: (docs, anywhere, in_title) for term, docs, anywhere, in_title in
+                    connection.execute("SELECT term, docs, anywhere, in_title FROM term "
+                                       "WHERE anywhere IS NOT NULL")}
+    terms = [(term, docs, *(renumber(read_bitset(bits), removed, added).to_bytes(
+        (size + 7) // 8, "little") for bits in (anywhere, in_title)))
+             for term, (docs, anywhere, in_title) in old_frequent.items() if term not in words]
+    for term in sorted(words):
+        docs = counts.get(term, 0)
+        if not docs:
+            continue
+        anywhere = in_title = None
+        if docs >= frequent and term in old_frequent:
+            found = _matches(connection, term, position, new_docs)
+            anywhere, in_title = (_with(renumber(read_bitset(bits), removed, added), new, size)
+                                  for bits, new in zip(old_frequent[term][1:], found))
+        elif docs >= frequent:
+            anywhere, in_title = (bitset(bits, size)
+                                  for bits in _matches(connection, term, position))
+        terms.append((term, docs, anywhere, in_title))
+    connection.executemany("DELETE FROM term WHERE term = ?",
+                           [(term,) for term in sorted(words | set(old_frequent))])
+    connection.executemany("INSERT INTO term VALUES (?, ?, ?, ?)", terms)
+    _write_settings(connection, size)
+    facets = _facet_values(store, ns, set(fresh_rows), sorted(fresh_rows))
+    updated = []
+    for facet, key, iri, by_title, by_published in connection.execute(
+            "SELECT facet, value, iri, by_title, by_published FROM facet").fetchall():
+        value_iri, practices = facets.get(facet, {}).pop(key, (iri, set()))
+        updated.append((facet, key, value_iri,
+                        renumber(read_bitset(by_title), removed, added)
+                        | _bits(number[p] for p in practices),
+                        renumber(read_bitset(by_published), removed_published, added_published)
+                        | _bits(published[p] for p in practices)))
+    for facet, members in facets.items():
+        for key, (value_iri, practices) in members.items():
+            updated.append((facet, key, value_iri, _bits(number[p] for p in practices),
+                            _bits(published[p] for p in practices)))
+    connection.execute("DELETE FROM facet")
+    connection.executemany("INSERT INTO facet VALUES (?, ?, ?, ?, ?)", (
+        (facet, key, iri, by_title.to_bytes((size + 7) // 8, "little"),
+         by_published.to_bytes((size + 7) // 8, "little"))
+        for facet, key, iri, by_title, by_published in sorted(updated) if by_title))
+    return size
+
+
+def _bits(positions) -> int:
+    bits = 0
+    for position in positions:
+        bits |= 1 << position
+    return bits
+
+
+def _with(bits: int, positions: list[int], size: int) -> bytes:
+    return (bits | _bits(positions)).to_bytes((size + 7) // 8, "little")
 
 
 # ---------------------------------------------------------------- reading

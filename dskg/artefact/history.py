@@ -23,9 +23,8 @@ from pathlib import Path
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, FOAF, PROV, RDF, SKOS, XSD
 
-from dskg.formats import serialize
 from dskg.namespaces import Namespaces
-from dskg.rdf import IRI, Triple, from_rdflib
+from dskg.rdf import Triple, from_rdflib, nt_term
 from dskg.vocab import fold
 
 AS = Namespace("https://www.w3.org/ns/activitystreams#")
@@ -77,18 +76,17 @@ def version_iri(ns: Namespaces, entity: str, stamp: str) -> URIRef:
     return ns.iri(f"set/ldes/version/{local.removeprefix('id/')}/{stamp}")
 
 
-def member_triples(ns: Namespaces, change: Change, when: datetime) -> list[Triple]:
-    """The version object of one change.
+def member_lines(ns: Namespaces, change: Change, when: datetime) -> str:
+    """The version object of one change, as N-Triples.
 
-    Written through the store's serialiser rather than an rdflib graph: the first
-    build of a large graph creates one member per entity (100k practices: 2 million
-    statements).
+    Written as text rather than through a graph: the first build of a large graph
+    creates one member per entity (100k practices: 2 million statements).
     """
-    version = IRI(str(version_iri(ns, change.entity, when.strftime("%Y%m%dT%H%M%S%fZ"))))
+    version = f"<{version_iri(ns, change.entity, when.strftime('%Y%m%dT%H%M%S%fZ'))}>"
     header = [(RDF.type, change.kind), (DCTERMS.isVersionOf, URIRef(change.entity)),
               (PROV.generatedAtTime, Literal(when.isoformat(), datatype=XSD.dateTime))]
-    return [Triple(version, from_rdflib(p), from_rdflib(o))  # type: ignore[arg-type]
-            for p, o in header + [(p, o) for _, p, o in change.triples]]
+    return "".join(f"{version} {nt_term(p)} {nt_term(o)} .\n"
+                   for p, o in header + [(p, o) for _, p, o in change.triples])
 
 
 def identity_keys(triples: list[tuple]) -> set[str]:
@@ -163,11 +161,10 @@ class History:
         for start in range(0, len(found), FRAGMENT_SIZE):
             number = len(index) + 1
             batch = found[start:start + FRAGMENT_SIZE]
-            triples = [triple for change in batch
-                       for triple in member_triples(ns, change, when)]
+            text = "".join(member_lines(ns, change, when) for change in batch)
             path = self.fragment_path(number)
             temporary = path.with_suffix(f".{os.getpid()}.tmp")
-            temporary.write_bytes(serialize(triples, "ntriples"))
+            temporary.write_text(text, encoding="utf-8")
             os.replace(temporary, path)
             index.append({"number": number, "time": when.isoformat(), "members": len(batch)})
             for change in batch:
