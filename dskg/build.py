@@ -421,7 +421,7 @@ def _prepare_changes(context: _Context, previous: Layout, ledger: Ledger, starte
         redo = MappedGraph(curation=mapped.curation, parts=mapped.parts,
                            practices=mapped.practices)
         redo.units = {iri: unit for iri, unit in mapped.units.items()
-                      if iri not in old or old[str(iri)].digest != digests_now[iri]}
+                      if str(iri) not in old or old[str(iri)].digest != digests_now[iri]}
         shapes = load_shapes(config.shapes_dir, ns)
         vocabularies = merged([g for _, g in vocabulary_graphs(vocab)])
         new_findings = validate_mapped(redo, vocabularies, shapes, ns, rest=set())
