@@ -18,11 +18,14 @@ reported and left out; it never stops the other entries.
 """
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import logging
 import shutil
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -299,9 +302,27 @@ class _Context:
         return records, nodes, warnings
 
 
+@contextmanager
+def few_collections() -> Iterator[None]:
+    """Collect cyclic garbage rarely while a build allocates millions of objects that
+    live to its end: each full collection walks all of them (parse and map of 20k
+    practices: 10.7 s with Python's thresholds, 8.0 s with these)."""
+    before = gc.get_threshold()
+    gc.set_threshold(100_000, 50, 1000)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
+
+
 def prepare(config: Config, incremental: bool = False) -> Prepared:
     """Parse, map, validate and quarantine; nothing is written but new slugs in memory.
     With ``incremental``, only what changed since the served build, when it can."""
+    with few_collections():
+        return _prepare(config, incremental)
+
+
+def _prepare(config: Config, incremental: bool) -> Prepared:
     started, timings = datetime.now(UTC), dict[str, float]()
     with stage("parse", timings):
         context = _Context.load(config)
@@ -614,7 +635,8 @@ def build(config: Config, strict: bool = False, allow_empty: bool = False,
                                    f"{config.data_dir} is a publishable practice")
     build_dir = new_build_dir(config.var_dir)
     try:
-        history, changes = _write(prepared, build_dir)
+        with few_collections():
+            history, changes = _write(prepared, build_dir)
     except BaseException:
         shutil.rmtree(build_dir, ignore_errors=True)
         raise

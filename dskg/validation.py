@@ -9,6 +9,7 @@ inherit the graphs instead of receiving copies.
 """
 from __future__ import annotations
 
+import gc
 import os
 import re
 from concurrent.futures import ProcessPoolExecutor
@@ -255,12 +256,19 @@ def _run(batch_count: int, processes: int | None, rest: bool = True) -> list[Fin
             findings += _validate_batch(index)
             progress.advance()
         return findings
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=get_context("fork"),
-                               initializer=exit_with_parent, initargs=(os.getpid(),))
-    with pool:
-        for found in pool.map(_validate_batch, indexes):
-            findings += found
-            progress.advance()
+    # The workers inherit every record and unit of the build. Frozen, the collector
+    # never walks them, in the workers (where walking would also copy their pages)
+    # nor here: validation of 20k practices went from 33 s to 26 s.
+    gc.freeze()
+    try:
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=get_context("fork"),
+                                   initializer=exit_with_parent, initargs=(os.getpid(),))
+        with pool:
+            for found in pool.map(_validate_batch, indexes):
+                findings += found
+                progress.advance()
+    finally:
+        gc.unfreeze()
     return findings
 
 
