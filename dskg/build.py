@@ -667,12 +667,11 @@ def _write(prepared: Prepared, build_dir: Path) -> tuple[History, StreamChanges]
         log.info("store written: %d named graphs", len(graphs))
     with stage("dumps", timings):
         store = open_store(layout.store)
-        sizes, total = write_dumps(store, layout.dumps, ns.prefixes(),
-                                   (str(ns.dskg.GoodPractice), str(ns.dskg.country)),
-                                   None if changes is None else changes.previous.dumps,
-                                   subjects)
+        dumps = write_dumps(store, layout.dumps, ns.prefixes(),
+                            (str(ns.dskg.GoodPractice), str(ns.dskg.country)),
+                            None if changes is None else changes.previous.dumps, subjects)
         log.info("dumps written: %s", ", ".join(f"{name} {size:,} bytes"
-                                                 for name, size in sizes.items()))
+                                                 for name, size in dumps.sizes.items()))
     with stage("indexes", timings):
         indexes = write_indexes(store, ns, layout.indexes,
                                 None if changes is None else changes.previous.indexes,
@@ -696,15 +695,15 @@ def _write(prepared: Prepared, build_dir: Path) -> tuple[History, StreamChanges]
         first_issued = (datetime.fromisoformat(stream.index[0]["time"]) if stream.index
                         else finished)
         write_metadata(layout, {
-            "catalog": catalog_graph(config, store, layout.dumps, finished, first_issued, total,
+            "catalog": catalog_graph(config, store, dumps, finished, first_issued,
                                      [node.catalog for node in _all_nodes(prepared)]),
-            "void": void_graph(config, total, _examples(indexes))})
+            "void": void_graph(config, dumps.total, _examples(indexes))})
         log.info("change stream: %d fragments; catalogue and VoID written", len(stream.index))
         del store
     prepared.registry.save()
     with stage("ledger", timings):
         published = _write_ledger(prepared, layout)
-    report = prepared.report() | {"published": published, "dumps": sizes,
+    report = prepared.report() | {"published": published, "dumps": dumps.sizes,
                                   "counts": indexes["counts"], "triples": indexes["triples"],
                                   "graphs": graphs}
     write_report(layout, report)

@@ -8,7 +8,6 @@ into it: a catalogue holding the checksums of dumps cannot itself be in them.
 """
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from datetime import datetime
 from functools import lru_cache
@@ -18,13 +17,12 @@ from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, OWL, RDF, RDFS, SKOS, XSD
 from rdflib.term import Node
 
-from dskg.artefact.dumps import DUMPS
-from dskg.artefact.statistics import Total
+from dskg.artefact.dumps import DUMPS, Written
 from dskg.config import Config
 from dskg.fields import FIELDS
 from dskg.namespaces import Namespaces
-from dskg.rdf import IRI
-from dskg.store import Store, text_of
+from dskg.rdf import IRI, to_rdflib
+from dskg.store import Store, parse_triples, text_of
 
 EU = "http://publications.europa.eu/resource/authority/"
 IANA = "http://www.iana.org/assignments/media-types/"
@@ -43,14 +41,6 @@ FILE_TYPES = {
 EXACT_MATCHES = """
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 SELECT ?c ?eu WHERE { ?c skos:exactMatch ?eu }"""
-
-
-def sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _date_bounds(dates: list[str]) -> tuple[str, str] | None:
@@ -89,13 +79,22 @@ SELECT ?eu ?label WHERE {
 }"""
 
 
+#: What the catalogue reads of the authority tables: schemes, titles and labels.
+TABLE_PREDICATES = {str(p) for p in (SKOS.inScheme, SKOS.prefLabel, DCTERMS.title, RDFS.label)}
+
+
 @lru_cache(maxsize=1)
 def authority_tables() -> Graph:
-    """The EU authority tables copied into ontology/reference (see its README)."""
+    """The schemes and labels of the EU authority tables copied into ontology/reference
+    (see its README)."""
     tables = Graph()
     for path in sorted(REFERENCE_TABLES.iterdir()):
         if path.suffix in (".rdf", ".ttl"):
-            tables.parse(path, format="xml" if path.suffix == ".rdf" else "turtle")
+            for triple in parse_triples(path.read_bytes(),
+                                        "rdfxml" if path.suffix == ".rdf" else "turtle"):
+                if triple.predicate.value in TABLE_PREDICATES:
+                    tables.add((to_rdflib(triple.subject), to_rdflib(triple.predicate),
+                                to_rdflib(triple.object)))
     return tables
 
 
@@ -152,9 +151,8 @@ def _type_linked_nodes(g: Graph) -> None:
                 g.add((value, RDF.type, rdf_type))
 
 
-def catalog_graph(config: Config, store: Store, dumps_dir: Path, built: datetime,
-                  issued: datetime, total: Total,
-                  members: Sequence[dict[str, str]] = ()) -> Graph:
+def catalog_graph(config: Config, store: Store, dumps: Written, built: datetime,
+                  issued: datetime, members: Sequence[dict[str, str]] = ()) -> Graph:
     """The catalogue, dataset, distributions, data service and their agents; the
     catalogues of the nodes this one aggregates (``members``: each one's IRI and
     statements) are listed as its member catalogues (``dcat:catalog``)."""
@@ -206,11 +204,11 @@ def catalog_graph(config: Config, store: Store, dumps_dir: Path, built: datetime
                         (RDFS.seeAlso, ns.iri(".well-known/void")),
                         (DCTERMS.identifier, Literal(str(dataset)))):
         g.add((dataset, prop, value))
-    for country in sorted(total.countries):
+    for country in sorted(dumps.total.countries):
         for row in store.select(EXACT_MATCHES, {"c": IRI(country)}):
             if text_of(row, "eu").startswith(EU + "country/"):
                 g.add((dataset, DCTERMS.spatial, URIRef(text_of(row, "eu"))))
-    bounds = _date_bounds(total.dates)
+    bounds = _date_bounds(dumps.total.dates)
     if bounds:
         period = BNode()
         g.add((dataset, DCTERMS.temporal, period))
@@ -225,7 +223,6 @@ def catalog_graph(config: Config, store: Store, dumps_dir: Path, built: datetime
     g.add((contact, VCARD.hasEmail, URIRef("mailto:" + config.contact_email)))
 
     for name, (label, media) in DUMPS.items():
-        path = dumps_dir / name
         distribution = ns.iri(f"set/practices/distribution/{name.replace('.', '-')}")
         download = ns.iri(f"set/dumps/{name}")
         file_type, compression = FILE_TYPES[name]
@@ -237,7 +234,7 @@ def catalog_graph(config: Config, store: Store, dumps_dir: Path, built: datetime
                             (DCTERMS.format, URIRef(EU + "file-type/" + file_type)),
                             (DCTERMS.license, licence), (DCTERMS.issued, first),
                             (DCTERMS.modified, modified),
-                            (DCAT.byteSize, Literal(path.stat().st_size,
+                            (DCAT.byteSize, Literal(dumps.sizes[name],
                                                     datatype=XSD.nonNegativeInteger))):
             g.add((distribution, prop, value))
         if compression:
@@ -246,7 +243,8 @@ def catalog_graph(config: Config, store: Store, dumps_dir: Path, built: datetime
         g.add((distribution, SPDX.checksum, checksum))
         g.add((checksum, RDF.type, SPDX.Checksum))
         g.add((checksum, SPDX.algorithm, SHA256))
-        g.add((checksum, SPDX.checksumValue, Literal(sha256(path), datatype=XSD.hexBinary)))
+        g.add((checksum, SPDX.checksumValue, Literal(dumps.checksums[name],
+                                                     datatype=XSD.hexBinary)))
 
     g.add((service, RDF.type, DCAT.DataService))
     text(service, DCTERMS.title, "SPARQL 1.1 endpoint of the Digital Skills Knowledge Graph")

@@ -121,7 +121,7 @@ def table_rows(path: Path) -> dict[str, list]:
                 for table in ("facet", "term", "setting")} | {
             "practice": connection.execute(
                 "SELECT id, iri, title, issued, description, organisations, words, published "
-                "FROM practice ORDER BY id").fetchall(),
+                "FROM practice p JOIN practice_text t ON t.doc = p.doc ORDER BY id").fetchall(),
             "search": connection.execute(
                 "SELECT p.iri, s.title, s.description, s.organisations FROM search s "
                 "JOIN practice p ON p.doc = s.rowid ORDER BY p.id").fetchall(),

@@ -50,9 +50,9 @@ SELECT ?class ?p ?name WHERE {{
 
 SCHEMA_SQL = """
 CREATE TABLE practice (id INTEGER PRIMARY KEY, iri TEXT NOT NULL UNIQUE, title TEXT NOT NULL,
-                       issued TEXT, description TEXT, organisations TEXT,
-                       words INTEGER NOT NULL, published INTEGER NOT NULL,
+                       issued TEXT, words INTEGER NOT NULL, published INTEGER NOT NULL,
                        doc INTEGER NOT NULL UNIQUE);
+CREATE TABLE practice_text (doc INTEGER PRIMARY KEY, description TEXT, organisations TEXT);
 CREATE TABLE facet (facet TEXT NOT NULL, value TEXT NOT NULL, iri TEXT,
                     by_title BLOB NOT NULL, by_published BLOB NOT NULL,
                     PRIMARY KEY (facet, value)) WITHOUT ROWID;
@@ -271,10 +271,11 @@ def _insert_practices(connection: sqlite3.Connection, rows: dict[str, _Row],
                       order: list[str], number: dict[str, int], published: dict[str, int],
                       fresh: list[str]) -> None:
     connection.executemany(
-        "INSERT INTO practice VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        ((number[iri], iri, rows[iri].title, rows[iri].issued, rows[iri].description,
-          rows[iri].organisations, rows[iri].words, published[iri], rows[iri].doc)
-         for iri in order))
+        "INSERT INTO practice VALUES (?, ?, ?, ?, ?, ?, ?)",
+        ((number[iri], iri, rows[iri].title, rows[iri].issued, rows[iri].words,
+          published[iri], rows[iri].doc) for iri in order))
+    connection.executemany("INSERT INTO practice_text VALUES (?, ?, ?)", (
+        (rows[iri].doc, rows[iri].description, rows[iri].organisations) for iri in fresh))
     connection.executemany(
         "INSERT INTO search (rowid, title, description, organisations) VALUES (?, ?, ?, ?)",
         ((rows[iri].doc, *rows[iri].search) for iri in fresh))
@@ -350,8 +351,7 @@ def renumber(bits: int, removed: list[int], added: list[int]) -> int:
 def _write_changes(connection: sqlite3.Connection, store: Store, ns: Namespaces,
                    frequent: int, touched: set[str]) -> int:
     old = connection.execute(
-        "SELECT id, iri, title, issued, description, organisations, words, doc, published "
-        "FROM practice").fetchall()
+        "SELECT id, iri, title, issued, '', '', words, doc, published FROM practice").fetchall()
     known = {row[1] for row in old}
     linked = {text_of(row, "p") for org in sorted(touched - known) for row in store.select(
         LINKED.format(dskg=ns.dskg), {"o": IRI(org)})}
@@ -366,7 +366,9 @@ def _write_changes(connection: sqlite3.Connection, store: Store, ns: Namespaces,
             "SELECT title, description, organisations FROM search WHERE rowid IN "
             f"({','.join(str(row[7]) for row in gone)})") if gone else ():
         words.update(w for text in texts for w in WORD.findall(text or ""))
-    connection.executemany("DELETE FROM search WHERE rowid = ?", [(row[7],) for row in gone])
+    for table in ("search", "practice_text"):
+        connection.executemany(f"DELETE FROM {table} WHERE rowid = ?",
+                               [(row[7],) for row in gone])
     next_doc = max((row[7] for row in old), default=-1) + 1
     rows.update(fresh_rows)
     order, number, published = _numbering(rows)

@@ -16,12 +16,15 @@ for byte.
 from __future__ import annotations
 
 import gzip
+import hashlib
 import io
 import json
 import zlib
 from collections.abc import Iterable, Iterator
 from contextlib import ExitStack
+from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from dskg.artefact.statistics import Statistics, Total
 from dskg.formats import write_jsonld
@@ -87,10 +90,20 @@ class _Writer:
         }, stats
 
 
+@dataclass
+class Written:
+    """What the catalogue and VoID say about the dumps: each file's size and SHA-256
+    (computed while writing), and the counts of the graph."""
+
+    sizes: dict[str, int]
+    checksums: dict[str, str]
+    total: Total
+
+
 def write_dumps(store: Store, directory: Path, prefixes: dict[str, str],
                 counted: tuple[str, str], previous: Path | None = None,
-                subjects: Iterable[str] = ()) -> tuple[dict[str, int], Total]:
-    """Write every dump into ``directory``; return each file's size in bytes and the
+                subjects: Iterable[str] = ()) -> Written:
+    """Write every dump into ``directory``; return their sizes and checksums and the
     counts of the graph (``counted``: the practice class and the country property).
 
     With ``previous`` (the dumps folder of the build this one changes), only the
@@ -101,7 +114,8 @@ def write_dumps(store: Store, directory: Path, prefixes: dict[str, str],
     index["statistics"] = []
     segment_stats = []
     with ExitStack() as files:
-        outs = {name: files.enter_context((directory / name).open("wb")) for name in DUMPS}
+        outs = {name: _Hashed(files.enter_context((directory / name).open("wb")))
+                for name in DUMPS}
         objects = files.enter_context((directory / OBJECTS).open("wb"))
         positions = {name: outs[name].write(writer.heads[name]) for name in DUMPS}
         for data, stats in _segments(store, writer, previous, set(subjects), files):
@@ -116,8 +130,21 @@ def write_dumps(store: Store, directory: Path, prefixes: dict[str, str],
             segment_stats.append(stats)
         outs["dskg.jsonld"].write(writer.jsonld_foot)
     (directory / SEGMENT_INDEX).write_text(json.dumps(index))
-    return ({name: (directory / name).stat().st_size for name in DUMPS},
-            Statistics.total(segment_stats))
+    return Written({name: out.size for name, out in outs.items()},
+                   {name: out.sha256.hexdigest() for name, out in outs.items()},
+                   Statistics.total(segment_stats))
+
+
+class _Hashed:
+    """A file being written, with the size and SHA-256 of what went in."""
+
+    def __init__(self, out: BinaryIO):
+        self.out, self.sha256, self.size = out, hashlib.sha256(), 0
+
+    def write(self, data: bytes) -> int:
+        self.sha256.update(data)
+        self.size += len(data)
+        return self.out.write(data)
 
 
 def _segments(store: Store, writer: _Writer, previous: Path | None, subjects: set[str],

@@ -149,8 +149,8 @@ class SearchIndex:
             listing = self._listing(connection, terms, offset, limit, ranked)
             marks = ",".join("?" * len(listing.ids))
             found = {row[0]: row[1:] for row in connection.execute(
-                "SELECT id, iri, title, description, organisations FROM practice "
-                f"WHERE id IN ({marks})", listing.ids)}
+                "SELECT p.id, p.iri, p.title, t.description, t.organisations FROM practice p "
+                f"JOIN practice_text t ON t.doc = p.doc WHERE p.id IN ({marks})", listing.ids)}
             listing.rows = [found[i] for i in listing.ids]
             return listing
         finally:

@@ -25,7 +25,13 @@ from dskg.store.interface import (
     text_of,
 )
 from dskg.store.memory import MemoryStore
-from dskg.store.oxigraph import OxigraphStore, ntriples_to, parse_ntriples, serialize_triples
+from dskg.store.oxigraph import (
+    OxigraphStore,
+    ntriples_to,
+    parse_ntriples,
+    parse_triples,
+    serialize_triples,
+)
 
 
 def open_store(path: Path) -> Store:
@@ -47,4 +53,5 @@ def copy_store(source: Path, target: Path) -> OxigraphStore:
 
 __all__ = ["Bindings", "MemoryStore", "Queryable", "QueryResult", "QuerySyntaxError", "Row",
            "Store", "StoreError", "copy_store", "create_store", "iri_of", "open_store",
-           "ntriples_to", "parse_ntriples", "serialize_triples", "term_of", "text_of"]
+           "ntriples_to", "parse_ntriples", "parse_triples", "serialize_triples", "term_of",
+           "text_of"]
