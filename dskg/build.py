@@ -26,7 +26,7 @@ import shutil
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -53,6 +53,7 @@ from dskg.curation import Curation, load_curation
 from dskg.errors import DskgError
 from dskg.fields import PAGE_FIELDS, Field
 from dskg.harvest.cache import cache_path
+from dskg.ingest.dates import PartialDate
 from dskg.ingest.records import (
     STATUS_DUPLICATE,
     STATUS_OK,
@@ -131,6 +132,9 @@ class Changes:
     part_subjects: set[str]
     #: Nodes (``ldes`` sources) whose cache changed or went, by input key.
     node_inputs: set[str]
+    #: Practices of the inputs read again whose records did not change: not mapped or
+    #: validated again, with their records (for the sources of their findings).
+    kept: list[tuple[UnitRow, PracticeRecord]] = field(default_factory=list)
 
 
 @dataclass
@@ -193,7 +197,8 @@ class Prepared:
             return f"full ({self.full_because})"
         return (f"incremental: {len(self.changes.reread)} of the inputs read again, "
                 f"{len(self.changes.lost)} gone; {len(self.changes.added)} practices "
-                f"written, {len(self.changes.removed - self.changes.added)} withdrawn")
+                f"written, {len(self.changes.removed - self.changes.added)} withdrawn, "
+                f"{len(self.changes.kept)} read again unchanged")
 
     def report(self, entries: bool = False) -> dict:
         """The build report; ``entries`` adds every record read (``dskg validate``)."""
@@ -252,6 +257,20 @@ def merged(graphs: list[Graph]) -> Graph:
         for triple in graph:
             union.add(triple)
     return union
+
+
+def record_digest(record: PracticeRecord) -> str:
+    """Everything mapping reads of a record (vocabularies, curation and source
+    declarations are in the ledger's fingerprint): the same digest, the same unit."""
+    def text(value: Any) -> str:
+        return value.iso if isinstance(value, PartialDate) else str(value)
+    data = (record.source, record.entry, record.item, record.url, record.title,
+            text(record.published), record.body, record.language,
+            sorted(record.translations.items()), record.status,
+            sorted((name, [text(v) for v in values]) for name, values in record.values.items()),
+            [(o.source, o.entry, o.item, o.url, o.title, text(o.published))
+             for o in record.also_from])
+    return hashlib.sha256(repr(data).encode("utf-8")).hexdigest()
 
 
 def unit_digest(unit: Unit) -> str:
@@ -426,16 +445,26 @@ def _prepare_changes(context: _Context, previous: Layout, ledger: Ledger, starte
         log.info("incremental: %d of %d inputs changed, %d gone; %d entries read again",
                  len(reread), len(by_key), len(lost), len(records))
     with stage("map", timings):
-        taken = ledger.published_slugs(exclude=reread | lost)
+        old_units = ledger.units(reread | lost)
+        by_record = {(row.input, row.record): row for row in old_units}
+        kept: dict[str, tuple[UnitRow, PracticeRecord]] = {}
         for record in records:
-            if record.ok and record.title:
+            row = by_record.get((record_inputs[id(record)], record_digest(record))) \
+                if record.ok else None
+            if row is not None:
+                kept[row.iri] = (row, record)
+        taken = ledger.published_slugs(exclude=reread | lost) | {
+            row.slug for row, _ in kept.values() if row.published}
+        kept_records = {id(record) for _, record in kept.values()}
+        for record in records:
+            if record.ok and record.title and id(record) not in kept_records:
                 slug = context.registry.find("practice", *practice_keys(record))
                 if slug in taken:
                     raise FullBuildNeeded(f"{record.location} now has a key of the practice "
-                                          f"{slug!r} of an unchanged input")
+                                          f"{slug!r} of another entry")
         mapped = map_records(records, context.curation, context.registry, vocab,
-                             sources=context.sources, taken=taken)
-        old_units = ledger.units(reread | lost)
+                             sources=context.sources, taken=taken,
+                             kept={id(record): URIRef(iri) for iri, (_, record) in kept.items()})
     with stage("validate", timings):
         old = {row.iri: row for row in old_units}
         digests_now = {iri: unit_digest(unit) for iri, unit in mapped.units.items()}
@@ -446,26 +475,34 @@ def _prepare_changes(context: _Context, previous: Layout, ledger: Ledger, starte
         shapes = load_shapes(config.shapes_dir, ns)
         vocabularies = merged([g for _, g in vocabulary_graphs(vocab)])
         new_findings = validate_mapped(redo, vocabularies, shapes, ns, rest=set())
-        kept = [_finding(f, mapped) for iri, unit in mapped.units.items()
-                if iri not in redo.units for f in old[str(iri)].findings]
+        sourced = dict(mapped.practices) | {URIRef(iri): record
+                                            for iri, (_, record) in kept.items()}
+        carried = [with_source(Finding.from_dict(f), sourced) for iri, unit in
+                   mapped.units.items() if iri not in redo.units
+                   for f in old[str(iri)].findings]
+        carried += [with_source(Finding.from_dict(f), sourced) for row, _ in kept.values()
+                    for f in row.findings]
         mapped_records = dict(mapped.practices)
         parts = {iri: unit.parts for iri, unit in mapped.units.items()}
         quarantined_now = quarantine(mapped, new_findings)
+        published_kept = {iri for iri, (row, _) in kept.items() if row.published}
         was = {row.slug for row in old_units if row.published}
-        now = {str(iri).rsplit("/", 1)[-1] for iri in mapped.units}
+        now = {str(iri).rsplit("/", 1)[-1] for iri in [*mapped.units, *published_kept]}
         if moved := set(context.curation.practices) & (was ^ now):
             raise FullBuildNeeded("a practice with curation was published or withdrawn: "
                                   + ", ".join(sorted(moved)))
         added = {str(iri) for iri in redo.units if iri in mapped.units}
-        removed = {row.iri for row in old_units if row.published} - (
+        removed = {row.iri for row in old_units if row.published} - published_kept - (
             {str(iri) for iri in mapped.units} - added)
-        uses = ledger.part_uses()
+        before = ledger.part_uses()
+        uses = before.copy()
         for row in old_units:
             if row.published:
                 uses.subtract(part_key(key) for key in row.parts)
+        for iri in published_kept:
+            uses.update(part_key(key) for key in kept[iri][0].parts)
         for unit in mapped.units.values():
             uses.update(unit.parts)
-        before = ledger.part_uses()
         changed_parts = {key for key in set(uses) | set(before)
                          if (uses[key] > 0) != (before[key] > 0)}
         uses = +uses
@@ -478,10 +515,12 @@ def _prepare_changes(context: _Context, previous: Layout, ledger: Ledger, starte
         if any(f.is_violation for f in rest):
             raise FullBuildNeeded("a changed organisation or source fails validation")
         findings = [Finding.from_dict(f) for f in ledger.carried_findings(
-            reread | lost, part_subjects)] + kept + [
-            _finding(f, mapped) for f in new_findings] + rest
+            reread | lost, part_subjects)] + carried + [
+            with_source(f, sourced) for f in new_findings] + rest
         quarantined = _quarantined(findings)
         _log_findings(findings, quarantined_now)
+        log.info("%d practices read again unchanged, %d mapped, %d validated", len(kept),
+                 len(mapped_records), len(redo.units))
     origins = {}
     for key, (_, origin, _) in known.items():
         if key not in reread and key not in lost and origin:
@@ -496,6 +535,7 @@ def _prepare_changes(context: _Context, previous: Layout, ledger: Ledger, starte
                       digests={k: digests[k] for k in reread}, old_units=old_units,
                       removed=removed, added=added, part_uses=uses,
                       part_subjects=part_subjects,
+                      kept=[(row, record) for row, record in kept.values()],
                       node_inputs={k for k in reread | lost if k.startswith("harvest:")})
     return Prepared(config=config, vocab=vocab, registry=context.registry, records=records,
                     mapped=mapped, findings=findings, quarantined=quarantined,
@@ -514,11 +554,6 @@ def _sharing_inputs(records: list[PracticeRecord], ledger: Ledger, done: set[str
             for key in identity_keys(record)}
     keys |= ledger.identity_keys_of(done)
     return ledger.inputs_with_identity(keys) - done
-
-
-def _finding(found: Finding | dict, mapped: MappedGraph) -> Finding:
-    finding = found if isinstance(found, Finding) else Finding.from_dict(found)
-    return with_source(finding, mapped)
 
 
 def _validate_parts(context: _Context, subjects: set[str], uses: Counter[PartKey],
@@ -875,7 +910,10 @@ def _write_ledger(prepared: Prepared, layout: Layout) -> int:
             rows.append(UnitRow(str(iri), prepared.record_inputs[id(record)],
                                 str(iri).rsplit("/", 1)[-1], prepared.digests[iri],
                                 [list(k) for k in prepared.unit_parts.get(iri, [])],
-                                by_focus.pop(str(iri), []), iri in prepared.mapped.units))
+                                by_focus.pop(str(iri), []), iri in prepared.mapped.units,
+                                record_digest(record)))
+        for row, _ in [] if changes is None else changes.kept:
+            rows.append(replace(row, findings=by_focus.pop(row.iri, [])))
         ledger.add_units(rows)
         if changes is None:
             rest = [f for focus, found in by_focus.items() for f in found]

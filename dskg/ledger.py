@@ -34,7 +34,7 @@ CREATE INDEX identity_key ON identity (key);
 CREATE INDEX identity_input ON identity (input);
 CREATE TABLE unit (iri TEXT PRIMARY KEY, input TEXT NOT NULL, slug TEXT NOT NULL,
                    digest TEXT NOT NULL, parts TEXT NOT NULL, findings TEXT NOT NULL,
-                   published INTEGER NOT NULL) WITHOUT ROWID;
+                   published INTEGER NOT NULL, record TEXT NOT NULL) WITHOUT ROWID;
 CREATE INDEX unit_input ON unit (input);
 CREATE TABLE finding (focus TEXT NOT NULL, body TEXT NOT NULL);
 """
@@ -42,7 +42,7 @@ CREATE TABLE finding (focus TEXT NOT NULL, body TEXT NOT NULL);
 FINGERPRINTED = ("ontology_dir", "shapes_dir")
 #: The form of the artefacts an incremental build changes in place (ledger, dump
 #: segments, browse index); a build of another form is rebuilt in full.
-ARTEFACT_FORM = 2
+ARTEFACT_FORM = 3
 
 
 def digest_bytes(data: bytes) -> str:
@@ -86,6 +86,8 @@ class UnitRow:
     parts: list[list[str]]
     findings: list[dict]
     published: bool
+    #: Digest of what mapping read of its record (:func:`dskg.build.record_digest`).
+    record: str = ""
 
 
 class Ledger:
@@ -138,16 +140,16 @@ class Ledger:
 
     def units(self, inputs: Iterable[str] | None = None) -> list[UnitRow]:
         """Every practice, or those of some inputs."""
-        query = "SELECT iri, input, slug, digest, parts, findings, published FROM unit"
+        query = "SELECT iri, input, slug, digest, parts, findings, published, record FROM unit"
         if inputs is None:
             cursors = [self.connection.execute(query)]
         else:
             cursors = [self.connection.execute(query + " WHERE input = ?", (key,))
                        for key in inputs]
         return [UnitRow(iri, key, slug, digest, json.loads(parts), json.loads(findings),
-                        bool(published))
+                        bool(published), record)
                 for cursor in cursors
-                for iri, key, slug, digest, parts, findings, published in cursor]
+                for iri, key, slug, digest, parts, findings, published, record in cursor]
 
     def published_slugs(self, exclude: set[str]) -> set[str]:
         return {slug for slug, key in self.connection.execute(
@@ -212,10 +214,12 @@ class Ledger:
         self.connection.executemany("INSERT INTO identity VALUES (?, ?)", identities)
 
     def add_units(self, rows: Iterable[UnitRow]) -> None:
-        self.connection.executemany("INSERT OR REPLACE INTO unit VALUES (?, ?, ?, ?, ?, ?, ?)", (
-            (row.iri, row.input, row.slug, row.digest, json.dumps(row.parts, ensure_ascii=False),
-             json.dumps(row.findings, ensure_ascii=False), int(row.published))
-            for row in rows))
+        self.connection.executemany(
+            "INSERT OR REPLACE INTO unit VALUES (?, ?, ?, ?, ?, ?, ?, ?)", (
+                (row.iri, row.input, row.slug, row.digest,
+                 json.dumps(row.parts, ensure_ascii=False),
+                 json.dumps(row.findings, ensure_ascii=False), int(row.published), row.record)
+                for row in rows))
 
     def replace_findings(self, focuses: Iterable[str], findings: Iterable[dict]) -> None:
         """Findings on other resources: those about ``focuses`` replaced by ``findings``."""

@@ -170,13 +170,18 @@ class Mapper:
         self.sources: set[str] = set()
         self.unit: Unit | None = None
         self.taken: Container[str] = ()
+        self.kept: dict[int, URIRef] = {}
 
-    def run(self, records: list[PracticeRecord], taken: Container[str] = ()) -> MappedGraph:
+    def run(self, records: list[PracticeRecord], taken: Container[str] = (),
+            kept: dict[int, URIRef] | None = None) -> MappedGraph:
         """Map the ``ok`` records; ``taken`` holds slugs of practices published without
-        being redone here (an incremental build's unchanged practices)."""
+        being redone here (an incremental build's unchanged practices), ``kept`` the
+        IRI of each record (by ``id``) that is not mapped again because nothing it
+        says changed."""
         self._register_curated_names()
-        self.taken = taken
-        publishable = sorted((r for r in records if r.ok), key=publication_order)
+        self.taken, self.kept = taken, kept or {}
+        publishable = sorted((r for r in records if r.ok and id(r) not in self.kept),
+                             key=publication_order)
         progress = Progress("mapped practices", len(publishable))
         for record in publishable:
             self._practice(record, taken)
@@ -190,6 +195,7 @@ class Mapper:
         """Practices whose entries now count as part of another practice: a key of an
         entry (its title, origin, post id…) still names a slug no practice has now."""
         iri_of = {id(record): iri for iri, record in self.result.practices.items()}
+        iri_of.update(self.kept)
         for record in records:
             into = iri_of.get(id(record.same_as if record.same_as is not None else record))
             if into is None or record.title is None:
@@ -470,8 +476,10 @@ def practice_keys(record: PracticeRecord) -> list[str]:
 
 def map_records(records: list[PracticeRecord], curation: Curation, registry: SlugRegistry,
                 vocab: Vocabularies, default_language: str = "en",
-                sources: Sequence[Source] = (), taken: Container[str] = ()) -> MappedGraph:
+                sources: Sequence[Source] = (), taken: Container[str] = (),
+                kept: dict[int, URIRef] | None = None) -> MappedGraph:
     """The RDF of the ``ok`` records plus curation, minting slugs through ``registry``
-    (never one of ``taken``)."""
-    return Mapper(vocab, registry, curation, default_language, sources).run(records, taken)
+    (never one of ``taken``), but for the records ``kept`` (see :meth:`Mapper.run`)."""
+    return Mapper(vocab, registry, curation, default_language, sources).run(
+        records, taken, kept)
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import gc
 import os
 import re
+from collections.abc import Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
@@ -27,6 +28,7 @@ from rdflib.plugins.sparql.processor import SPARQLProcessor
 from rdflib.query import Processor
 from rdflib.term import Node
 
+from dskg.ingest.records import PracticeRecord
 from dskg.lifeline import exit_with_parent
 from dskg.mapping import MappedGraph
 from dskg.namespaces import Namespaces
@@ -241,7 +243,7 @@ def validate_mapped(mapped: MappedGraph, vocabularies: Graph, shapes: Graph,
         findings = _run(len(_JOB.batches), processes, bool(rest_list))
     finally:
         _JOB = None
-    return _dedupe([with_source(f, mapped) for f in findings])
+    return _dedupe([with_source(f, mapped.practices) for f in findings])
 
 
 def _run(batch_count: int, processes: int | None, rest: bool = True) -> list[Finding]:
@@ -272,8 +274,9 @@ def _run(batch_count: int, processes: int | None, rest: bool = True) -> list[Fin
     return findings
 
 
-def with_source(finding: Finding, mapped: MappedGraph) -> Finding:
-    record = mapped.practices.get(URIRef(finding.focus)) if finding.focus else None
+def with_source(finding: Finding, practices: Mapping[URIRef, PracticeRecord]) -> Finding:
+    """The finding with the source entry of its practice, if it is about one."""
+    record = practices.get(URIRef(finding.focus)) if finding.focus else None
     if record is None:
         return finding
     return Finding(finding.severity, finding.focus, finding.path, finding.message,

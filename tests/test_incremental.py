@@ -96,9 +96,10 @@ def quads(config: Config) -> set[str]:
 def test_the_edit_was_built_incrementally_and_the_other_fully(both):
     incremental, full = (report(config)["mode"] for config in both)
     # Of four pages, one is unchanged; of the practices read again, only the retitled
-    # and the new one are written (and validated), and one is withdrawn.
+    # and the new one are mapped, validated and written, one is withdrawn, and the
+    # three whose entries did not change are neither mapped nor validated again.
     assert incremental == ("incremental: 3 of the inputs read again, 0 gone; 2 practices "
-                           "written, 1 withdrawn"), incremental
+                           "written, 1 withdrawn, 3 read again unchanged"), incremental
     assert full.startswith("full (asked for)")
     timings = report(both[0])["timings"]
     assert set(timings) >= {"parse", "map", "validate", "load", "dumps", "indexes", "history"}
