@@ -58,14 +58,20 @@ class SlugRegistry:
         number = 1
         try:
             with path.open(newline="", encoding="utf-8") as handle:
-                for number, row in enumerate(csv.DictReader(handle), start=2):
-                    if not row.get("kind") or not row.get("slug") or not row.get("key"):
+                rows = csv.reader(handle)
+                header = next(rows, [])
+                columns = [header.index(name) if name in header else -1 for name in FIELDS]
+                for number, row in enumerate(rows, start=2):
+                    if not row:
+                        continue
+                    kind, slug, key = (row[i] if 0 <= i < len(row) else "" for i in columns)
+                    if not kind or not slug or not key:
                         raise RegistryError(f"{path}, row {number}: a row needs kind, slug "
                                             "and key")
-                    if not SLUG.fullmatch(row["slug"]):
-                        raise RegistryError(f"{path}, row {number}: {row['slug']!r} is not a "
+                    if not SLUG.fullmatch(slug):
+                        raise RegistryError(f"{path}, row {number}: {slug!r} is not a "
                                             "slug (lowercase letters, digits and hyphens)")
-                    registry._remember(row["kind"], row["slug"], row["key"])
+                    registry._remember(kind, slug, key)
         except (UnicodeDecodeError, csv.Error) as error:
             raise RegistryError(f"{path}, row {number}: cannot be read ({error})") from None
         return registry

@@ -203,17 +203,20 @@ class History:
         for entity, triples in descriptions.items():
             for key in identity_keys(triples):
                 by_key.setdefault(key, set()).add(entity)
-        fragments: dict[int, Graph] = {}
+        fragments: dict[int, list[str]] = {}
         for change in deleted:
             last = gone[change.entity]["last"]
             if not last:
                 continue
             version, number = last
             if number not in fragments:
-                fragments[number] = Graph().parse(self.fragment_path(number), format="nt")
-            last_version = Graph()
-            for triple in fragments[number].triples((URIRef(version), None, None)):
-                last_version.add(triple)
+                fragments[number] = self.fragment_path(number).read_text(
+                    encoding="utf-8").splitlines(keepends=True)
+            # A version's statements are the lines it is the subject of: parse only those
+            # of a fragment of up to 1,000 versions.
+            last_version = Graph().parse(data="".join(
+                line for line in fragments[number] if line.startswith(f"<{version}> ")),
+                format="nt")
             gone[change.entity]["statements"] = last_version.serialize(
                 format="nt", encoding="utf-8").decode("utf-8")
             into = set().union(*(by_key.get(key, set())
