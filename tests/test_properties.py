@@ -95,10 +95,13 @@ line = st.text(st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp")), min
     lambda text: len(text) > 2 and not text.lower().startswith("by ")
     and section_of(text) is None and heading_key(text) not in PAGE_CHROME)
 entry = st.fixed_dictionaries({
-    "title": line,
+    "title": line.map(lambda text: "Practice " + text),
     "body": st.lists(line.map(lambda text: "Text: " + text), min_size=1, max_size=4),
+    # A last section value that is the next entry's title is the title written above
+    # its tag line (as pages do): ambiguous by the format, so never generated.
     "sections": st.lists(st.tuples(st.sampled_from(
-        [f for f in PAGE_FIELDS if f.kind != "date"]), st.lists(line, max_size=3)),
+        [f for f in PAGE_FIELDS if f.kind != "date"]),
+        st.lists(line.filter(lambda text: not text.startswith("Practice ")), max_size=3)),
         max_size=4, unique_by=lambda pair: pair[0].name),
 })
 
