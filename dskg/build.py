@@ -23,6 +23,7 @@ import hashlib
 import json
 import logging
 import shutil
+import sqlite3
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -365,6 +366,10 @@ def _prepare(config: Config, incremental: bool) -> Prepared:
 def _why_full(context: _Context, ledger: Ledger | None) -> str | None:
     if ledger is None:
         return "no previous build with a ledger"
+    try:
+        ledger.setting("fingerprint")
+    except sqlite3.Error as error:
+        return f"the ledger of the served build cannot be read ({error})"
     if ledger.setting("fingerprint") != context.fingerprint:
         return ("the ontology, shapes, curation, source declarations, base or dskg "
                 "version changed")

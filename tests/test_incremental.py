@@ -232,3 +232,12 @@ def quads_of(build: Path) -> set[str]:
     store = ox.Store.read_only(str(Layout(build).store))
     return {str(q) for q in store.quads_for_pattern(None, None, None, None)
             if q.graph_name.value != BUILD_GRAPH and not isinstance(q.subject, ox.BlankNode)}
+
+
+def test_an_unreadable_ledger_makes_a_full_build(tmp_path):
+    config = make_project(tmp_path)
+    build(config)
+    current(config).ledger.write_bytes(b"not a database")
+    build(config)
+    assert report(config)["mode"].startswith(
+        "full (the ledger of the served build cannot be read"), report(config)["mode"]
