@@ -3,10 +3,10 @@
 Generates N synthetic practices as a paginated listing (pages of 1,000 entries, as a
 WordPress archive is paginated), builds it in full (``dskg build --full``), edits K
 practices on K different pages (a new title and a new last sentence), builds again
-(incremental, the default), and for comparison builds the edited project in full in
-a copy of the first state. Each build runs in a process of its own; peak memory is
+(incremental, the default; three times, each from a copy of the first state), and
+for comparison builds the edited project in full in a copy of the first state. Each build runs in a process of its own; peak memory is
 the proportional set size (PSS) of the build's whole process tree (the build and its
-validation workers), sampled every 50 ms, so pages that forked workers share are
+validation workers), sampled every second, so pages that forked workers share are
 counted once.
 
     .venv/bin/python bench/incremental_bench.py 100000 10
@@ -29,6 +29,14 @@ sys.path.insert(0, str(HERE))
 from generate import generate_pages  # noqa: E402
 
 PER_PAGE = 1000
+#: The kernel walks a process's page tables to report its PSS: tens of milliseconds for
+#: a 3 GB build, so sampling every 50 ms took most of a core from the build it measured
+#: (full build 290 s -> 400 s). Memory climbs over seconds; one sample a second finds
+#: the peak.
+SAMPLE_SECONDS = 1.0
+#: Incremental builds of the same edit, each from a copy of the first state: a few
+#: seconds of noise on this machine is a large part of 15.
+RUNS = 3
 
 
 def tree_pss(pid: int) -> int:
@@ -59,7 +67,7 @@ def run_build(folder: Path, *flags: str) -> tuple[float, int, dict]:
     peak = 0
     while process.poll() is None:
         peak = max(peak, tree_pss(process.pid))
-        time.sleep(0.05)
+        time.sleep(SAMPLE_SECONDS)
     elapsed = time.perf_counter() - start
     if process.returncode != 0:
         raise SystemExit(process.stderr.read().decode())
@@ -106,9 +114,14 @@ def main(size: int, changes: int) -> None:
             (sources / f"page-{number:03d}.txt").write_text(page, encoding="utf-8")
         print(row("full, first", run_build(first, "--full")), flush=True)
         shutil.copytree(first, second, symlinks=True)
-        edit(first, changes)
         edit(second, changes)
-        print(row(f"incremental, {changes} changed", run_build(first)), flush=True)
+        for attempt in range(1, RUNS + 1):
+            again = Path(tmp) / f"incremental-{attempt}"
+            shutil.copytree(first, again, symlinks=True)
+            edit(again, changes)
+            print(row(f"incremental, {changes} changed (run {attempt})", run_build(again)),
+                  flush=True)
+            shutil.rmtree(again)
         print(row(f"full, {changes} changed", run_build(second, "--full")), flush=True)
 
 
