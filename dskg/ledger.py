@@ -138,18 +138,14 @@ class Ledger:
         return {item for key in keys for (item,) in self.connection.execute(
             "SELECT input FROM identity WHERE key = ?", (key,))}
 
-    def units(self, inputs: Iterable[str] | None = None) -> list[UnitRow]:
-        """Every practice, or those of some inputs."""
-        query = "SELECT iri, input, slug, digest, parts, findings, published, record FROM unit"
-        if inputs is None:
-            cursors = [self.connection.execute(query)]
-        else:
-            cursors = [self.connection.execute(query + " WHERE input = ?", (key,))
-                       for key in inputs]
+    def units(self, inputs: Iterable[str]) -> list[UnitRow]:
+        """The practices of some inputs."""
+        query = ("SELECT iri, input, slug, digest, parts, findings, published, record FROM unit "
+                 "WHERE input = ?")
         return [UnitRow(iri, key, slug, digest, json.loads(parts), json.loads(findings),
                         bool(published), record)
-                for cursor in cursors
-                for iri, key, slug, digest, parts, findings, published, record in cursor]
+                for item in inputs for iri, key, slug, digest, parts, findings, published, record
+                in self.connection.execute(query, (item,))]
 
     def published_slugs(self, exclude: set[str]) -> set[str]:
         return {slug for slug, key in self.connection.execute(

@@ -95,12 +95,6 @@ class MappedGraph:
             if URIRef(key[1]) not in withheld:
                 yield from (t for t in self.parts[key] if t[2] not in withheld)
 
-    def data_graph(self) -> Graph:
-        graph = Graph()
-        for triple in self.data():
-            graph.add(triple)
-        return graph
-
     def statements(self) -> int:
         return sum(len(u.triples) for u in self.units.values()) + sum(
             len(self.parts[key]) for key in self.used_parts())
