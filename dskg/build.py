@@ -695,7 +695,9 @@ def _write(prepared: Prepared, build_dir: Path) -> tuple[History, StreamChanges]
     ns = Namespaces.of(config)
     finished = datetime.now(UTC)
     layout = Layout(build_dir)
-    mapper = Mapper(prepared.vocab, prepared.registry, Curation(),
+    # Recomputes parts an incremental build did not map again (a curated organisation's
+    # other names are alternative labels: the curation must be the build's).
+    mapper = Mapper(prepared.vocab, prepared.registry, load_curation(config.data_dir / "curation"),
                     sources=load_sources(config.data_dir))
     with stage("load", timings):
         if changes is None:

@@ -43,6 +43,8 @@ Malta
 Organisation providing the good practice
 
 Malta Libraries Coding Network
+
+Global Libraries Bulgarian Foundation
 """
 
 
@@ -67,8 +69,12 @@ def both(tmp_path_factory) -> tuple[Config, Config]:
     first = make_project(folder / "a", pages=[ROOT / "data" / "sources" /
                                               "good-practices-listing.txt",
                                               ROOT / "tests" / "pages" / "listing-page-2.txt"])
+    # Unchanged by the edit: a practice naming a curated organisation by one of its other
+    # names; the edit's new practice names it by another, so the organisation's parts
+    # change while one of them comes from a practice that is not read again.
     (first.data_dir / "sources" / "estonia.txt").write_text(
-        NEW_PAGE.replace("Malta", "Estonia").replace("Maltese", "Estonian"), encoding="utf-8")
+        NEW_PAGE.replace("Malta", "Estonia").replace("Maltese", "Estonian").replace(
+            "Global Libraries Bulgarian Foundation", "GLBF"), encoding="utf-8")
     build(first)
     shutil.copytree(folder / "a", folder / "b", symlinks=True)
     second = Config(base=BASE, data_dir=folder / "b" / "data", var_dir=folder / "b" / "var",
