@@ -27,6 +27,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 from generate import generate_pages  # noqa: E402
+from processes import tree_pss  # noqa: E402
 
 PER_PAGE = 1000
 #: The kernel walks a process's page tables to report its PSS: tens of milliseconds for
@@ -37,25 +38,6 @@ SAMPLE_SECONDS = 1.0
 #: Incremental builds of the same edit, each from a copy of the first state: a few
 #: seconds of noise on this machine is a large part of 15.
 RUNS = 3
-
-
-def tree_pss(pid: int) -> int:
-    """Proportional set size in bytes of a process and all its descendants."""
-    total, stack = 0, [pid]
-    while stack:
-        current = stack.pop()
-        try:
-            with open(f"/proc/{current}/smaps_rollup") as rollup:
-                for line in rollup:
-                    if line.startswith("Pss:"):
-                        total += int(line.split()[1]) * 1024
-                        break
-            for task in os.listdir(f"/proc/{current}/task"):
-                with open(f"/proc/{current}/task/{task}/children") as children:
-                    stack.extend(int(c) for c in children.read().split())
-        except (FileNotFoundError, ProcessLookupError):
-            continue
-    return total
 
 
 def run_build(folder: Path, *flags: str) -> tuple[float, int, dict]:

@@ -367,10 +367,10 @@ def _why_full(context: _Context, ledger: Ledger | None) -> str | None:
     if ledger is None:
         return "no previous build with a ledger"
     try:
-        ledger.setting("fingerprint")
+        recorded = ledger.setting("fingerprint")
     except sqlite3.Error as error:
         return f"the ledger of the served build cannot be read ({error})"
-    if ledger.setting("fingerprint") != context.fingerprint:
+    if recorded != context.fingerprint:
         return ("the ontology, shapes, curation, source declarations, base or dskg "
                 "version changed")
     if ledger.setting("registry") != digest_file(context.config.data_dir / REGISTRY_FILE):

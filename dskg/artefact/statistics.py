@@ -25,7 +25,7 @@ DIGEST = 8
 
 
 @dataclass
-class Statistics:
+class _Counts:
     """Counts over the union of the graphs (distinct triples), as VoID states them."""
 
     triples: int = 0
@@ -38,6 +38,12 @@ class Statistics:
     countries: set[str] = field(default_factory=set)
     #: Earliest and latest start or end date of a practice (lexical forms).
     dates: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Statistics(_Counts):
+    """The counts of one segment, with the digests of its distinct objects."""
+
     objects: bytes = b""
 
     @classmethod
@@ -107,15 +113,7 @@ class Statistics:
 
 
 @dataclass
-class Total:
-    """The counts of a whole build."""
+class Total(_Counts):
+    """The counts of a whole build: distinct objects counted across segments."""
 
-    triples: int = 0
-    subjects: int = 0
-    iri_subjects: int = 0
     objects: int = 0
-    properties: Counter[str] = field(default_factory=Counter)
-    classes: Counter[str] = field(default_factory=Counter)
-    links: Counter[str] = field(default_factory=Counter)
-    countries: set[str] = field(default_factory=set)
-    dates: list[str] = field(default_factory=list)
