@@ -1,4 +1,4 @@
-"""The ``dskg`` command: ingest, validate, build, serve, query."""
+"""The ``dskg`` command: ingest, validate, build, serve, publish, query."""
 from __future__ import annotations
 
 import argparse
@@ -95,6 +95,21 @@ def make_parser() -> argparse.ArgumentParser:
     serve.add_argument("--result-limit", type=int, help="row cap (DSKG_RESULT_LIMIT)")
     serve.add_argument("--public-url", help="external URL when behind a proxy (DSKG_PUBLIC_URL)")
 
+    publish = commands.add_parser(
+        "publish", help="load a build into the external SPARQL store and switch to it",
+        description="Load a finished build (default: the current one) into the external "
+        "store (DSKG_STORE_ENDPOINT, DSKG_STORE_UPDATE, DSKG_STORE_GRAPH_STORE, "
+        "DSKG_STORE_USER, DSKG_STORE_PASSWORD, DSKG_STORE_KIND) under graph names of its "
+        "own, check every graph's size, switch the store's published build in one update, "
+        "and drop the previous build's graphs once servers moved on (DSKG_PUBLISH_GRACE "
+        "seconds). A publish that fails or is stopped leaves the served build as it was.",
+        epilog="example: DSKG_STORE_ENDPOINT=http://127.0.0.1:8890/sparql "
+        "DSKG_STORE_UPDATE=http://127.0.0.1:8890/sparql-auth DSKG_STORE_KIND=virtuoso "
+        "DSKG_STORE_USER=dba DSKG_STORE_PASSWORD=… dskg publish")
+    publish.add_argument("build_dir", nargs="?", type=Path, metavar="BUILD",
+                         help="the build folder (default: var/current)")
+    _common(publish)
+
     query = commands.add_parser("query", help="run a SPARQL query against an endpoint")
     query.add_argument("query", nargs="?", help="the query text (or use --file)")
     query.add_argument("--file", type=Path, help="read the query from a .rq file")
@@ -113,7 +128,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     configure_logging(config.log_level)
     handler = {"ingest": cmd_ingest, "harvest": cmd_harvest, "validate": cmd_validate,
-               "build": cmd_build, "serve": cmd_serve, "query": cmd_query}[args.command]
+               "build": cmd_build, "serve": cmd_serve, "publish": cmd_publish,
+               "query": cmd_query}[args.command]
     try:
         return handler(args, config)
     except DskgError as error:
@@ -334,6 +350,23 @@ def cmd_serve(args: argparse.Namespace, config: Config) -> int:
               file=sys.stderr)
         return 1
     return next(iter(found)).load()(config)
+
+
+def cmd_publish(args: argparse.Namespace, config: Config) -> int:
+    from dskg.publish import publish
+
+    if not config.external_store:
+        return fail("publish", "no external store is configured (set DSKG_STORE_ENDPOINT "
+                    "and DSKG_STORE_UPDATE)", code=2)
+    done = publish(config, args.build_dir)
+    timings = ", ".join(f"{k} {v:.1f}s" for k, v in done.timings.items())
+    if done.previous == done.build:
+        print(f"build {done.build} was already published; nothing to do")
+    else:
+        print(f"published build {done.build} ({sum(done.statements.values())} statements "
+              f"in {len(done.statements)} graphs, {done.loader}; {timings}); "
+              f"it replaced {done.previous or 'nothing'}")
+    return 0
 
 
 def cmd_query(args: argparse.Namespace, config: Config) -> int:

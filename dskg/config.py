@@ -74,6 +74,24 @@ class Config:
     page_size: int = 50
     #: The most matches one search ranks by relevance (each one is scored by BM25).
     search_ranked: int = 1000
+    #: An external SPARQL 1.1 store to serve from instead of each build's embedded
+    #: one (README, "On an external store"): its query endpoint (empty: embedded), its
+    #: SPARQL Update and Graph Store Protocol endpoints (for ``dskg publish``), the
+    #: account that may change it, and its kind (virtuoso, oxigraph or generic).
+    store_endpoint: str = ""
+    store_update: str = ""
+    store_graph_store: str = ""
+    store_user: str = ""
+    store_password: str = field(default="", repr=False)
+    store_kind: str = "generic"
+    #: Virtuoso on this machine: its SQL port (``host:port``) for the bulk loader, and
+    #: a folder it may read (its ``DirsAllowed``) where publish writes the load file.
+    store_isql: str = ""
+    store_load_dir: str = ""
+    #: Seconds ``dskg publish`` waits after the switch before dropping the previous
+    #: build's graphs, so servers still on it finish (negative: twice the time servers
+    #: take to follow, plus the query time limit).
+    publish_grace: float = -1.0
     public_url: str = ""
     sparql_endpoint: str = ""
     proxies: int = 0
@@ -98,6 +116,17 @@ class Config:
     def publisher(self) -> str:
         """IRI of the publisher: configured, or one minted under the base."""
         return self.publisher_iri or self.base + "id/organisation/dskg-publisher"
+
+    @property
+    def external_store(self) -> bool:
+        return bool(self.store_endpoint)
+
+    @property
+    def grace(self) -> float:
+        """How long the previous build's graphs stay in an external store after a publish."""
+        if self.publish_grace >= 0:
+            return self.publish_grace
+        return 2 * self.follow_builds + self.query_timeout
 
     @property
     def current_build(self) -> Path:

@@ -2,7 +2,8 @@
 
 ``create_app`` serves the build it is given (under ``dskg serve``, the build the whole
 server serves) or else the target of ``var/current``. Each gunicorn worker opens the
-store read-only and starts its own SPARQL evaluators (:mod:`server.querypool`).
+store read-only and starts its own SPARQL evaluators (:mod:`server.querypool`); with an
+external store configured, every query goes there instead (:mod:`server.external`).
 """
 from __future__ import annotations
 
@@ -21,10 +22,12 @@ from dskg.artefact.history import History
 from dskg.artefact.search import SearchIndex
 from dskg.config import Config
 from dskg.namespaces import Namespaces
+from dskg.store.remote import Endpoints, RemoteStore
 from server import browse, errors, graph, metadata, metrics, pages, resources, search, sparql
 from server.admission import Admission
 from server.describe import Describer
 from server.endpoint import SparqlEndpoint
+from server.external import StoreQueries
 from server.graphstore import SiteStore
 from server.headers import EVERY_RESPONSE, PREFLIGHT
 from server.logs import RequestLog
@@ -37,15 +40,13 @@ def create_app(config: Config | None = None, build_dir: Path | None = None) -> F
     config = config or Config.from_env()
     build = Build.open(build_dir or config.current_build)
     ns = Namespaces.of(config)
-    admission = Admission(_run_dir(config), config.heavy_queries, config.client_heavy,
-                          retry_after=config.query_timeout)
-    pool = QueryPool(build.layout.store, config, admission, ns.prefixes())
-    store = SiteStore(build.open_store(), pool)
+    store = _graph(config, build, ns)
     meta = build.metadata(config.base)
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = config.max_body
     app.extensions["dskg"] = Site(
-        config=config, ns=ns, build=build, store=store, describer=Describer(store),
+        config=config, ns=ns, build=build, store=store,
+        describer=Describer(store, ordered=not store.stable_order),
         meta=meta, meta_describer=Describer(meta),
         history=History(config.var_dir / "history"),
         facet_index=FacetIndex(build.open_browse),
@@ -78,6 +79,18 @@ def create_app(config: Config | None = None, build_dir: Path | None = None) -> F
         app.register_blueprint(module.blueprint)
     app.jinja_env.globals.update(version=__version__)
     return app
+
+
+def _graph(config: Config, build: Build, ns: Namespaces) -> SiteStore:
+    """The build's graph: in its own embedded store, with a pool of evaluator processes
+    for visitors' queries, or in the external store it was published to."""
+    if config.external_store:
+        remote = RemoteStore(Endpoints.from_config(config), build.id, build.graph_names)
+        return SiteStore(remote, StoreQueries(remote, config))
+    admission = Admission(_run_dir(config), config.heavy_queries, config.client_heavy,
+                          retry_after=config.query_timeout)
+    pool = QueryPool(build.layout.store, config, admission, ns.prefixes())
+    return SiteStore(build.open_store(), pool)
 
 
 def _run_dir(config: Config) -> Path:

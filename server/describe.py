@@ -67,8 +67,11 @@ class Description:
 class Describer:
     """Builds descriptions from a store, remembering labels (the store never changes)."""
 
-    def __init__(self, store: Queryable):
+    def __init__(self, store: Queryable, ordered: bool = False):
+        """``ordered``: page incoming links with ORDER BY (a store whose answers come in
+        no stable order); the embedded store's own order is stable and cheaper."""
         self.store = store
+        self.incoming = "incoming_ordered" if ordered else "incoming"
         self.labels = lru_cache(maxsize=200_000)(self._labels)
 
     def exists(self, iri: str) -> bool:
@@ -91,7 +94,7 @@ class Describer:
         counted = self.store.select(query("incoming_count"), {"this": this})
         description.incoming_total = int(text_of(counted[0], "n")) if counted else 0
         offset = (page - 1) * page_size
-        rows = self.store.select(paged("incoming", page_size, offset), {"this": this})
+        rows = self.store.select(paged(self.incoming, page_size, offset), {"this": this})
         description.incoming = [(subject, iri_of(row, "p")) for row in rows
                                 if isinstance(subject := term_of(row, "s"), (IRI, BlankNode))]
         linked = {iri}

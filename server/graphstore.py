@@ -1,11 +1,12 @@
 """The graph as the site's views reach it: the build's store for our own queries, and
-the evaluator pool for visitors' queries (which must run where they can be stopped).
+a runner for visitors' queries: the evaluator pool (which runs them where they can be
+stopped) on the embedded store, the external store's own limits otherwise.
 """
 from __future__ import annotations
 
 from typing import Protocol
 
-from dskg.store import Bindings, Row, Store
+from dskg.store import Bindings, Queryable, Row
 from server.query_runner import QueryRequest, QueryResponse
 
 
@@ -18,8 +19,12 @@ class SiteStore:
     """Our bounded queries run on ``store`` in the calling thread; visitors' queries go
     to ``runner``."""
 
-    def __init__(self, store: Store, runner: QueryRunner):
+    def __init__(self, store: Queryable, runner: QueryRunner):
         self.store, self.runner = store, runner
+
+    @property
+    def stable_order(self) -> bool:
+        return getattr(self.store, "stable_order", True)
 
     def select(self, query: str, bindings: Bindings | None = None) -> list[Row]:
         return self.store.select(query, bindings)

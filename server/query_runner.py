@@ -9,7 +9,7 @@ import itertools
 from dataclasses import dataclass, field
 
 from dskg.formats import Unwritable
-from dskg.store import QuerySyntaxError, Store
+from dskg.store import Evaluating, QuerySyntaxError
 from server.results import SELECT_WRITERS, ask_body, graph_body
 
 
@@ -56,7 +56,7 @@ class QueryLimitExceeded(Exception):
     """The query was stopped for another limit of the server, such as memory (HTTP 503)."""
 
 
-def execute(store: Store, request: QueryRequest) -> QueryResponse:
+def execute(store: Evaluating, request: QueryRequest) -> QueryResponse:
     """Evaluate one request and serialise at most ``limit`` rows or triples."""
     try:
         result = store.evaluate(request.query, base_iri=request.base,

@@ -1,11 +1,12 @@
 """``dskg serve``: the Flask app under gunicorn, one build for the whole server.
 
 The master picks the build once (the target of ``var/current`` when it starts, or
-reloads) and every worker it starts opens that build, also a worker that replaces
-one that died: a server never answers from two builds at once. The master looks at
-``var/current`` every ``follow_builds`` seconds; when a newly published build is there,
-it switches the whole server to it as ``kill -HUP`` does: the old workers stop taking
-connections and finish what they answer, then workers on the new build start
+reloads; with an external store, the build the store serves) and every worker it
+starts opens that build, also a worker that replaces one that died: a server never
+answers from two builds at once. The master looks at ``var/current`` (or the store)
+every ``follow_builds`` seconds; when another build is published there, it switches
+the whole server to it as ``kill -HUP`` does: the old workers stop taking connections
+and finish what they answer, then workers on the new build start
 (connections arriving in between wait in the listen queue). A build that cannot be
 served is logged once, and the server keeps its build. While the server runs, its
 build is marked in use, so ``dskg build`` never prunes it.
@@ -31,13 +32,15 @@ from gunicorn.app.base import BaseApplication
 from dskg.artefact import Build, BuildUnusable
 from dskg.artefact.lifecycle import hold_build
 from dskg.config import Config
+from dskg.errors import DskgError
+from dskg.publish import served_build
 
 log = logging.getLogger("dskg.serve")
 
 
 def check_build(config: Config) -> Path:
     """The build to serve, after checking that its store and files open."""
-    build = Build.open(config.current_build)
+    build = Build.open(served_build(config))
     build.check()
     return build.path
 
@@ -77,18 +80,19 @@ class DskgServer(BaseApplication):
     def _follow_builds(self, arbiter) -> None:
         """In the master, once it is ready: a thread that asks for a reload (the path
         ``kill -HUP`` takes) when ``var/current`` names a build the server does not serve."""
-        interval = self.dskg_config.follow_builds
+        config = self.dskg_config
+        interval = config.follow_builds
         if interval <= 0 or getattr(self, "_follower", None) is not None:
             return
-        link, master = self.dskg_config.current_build, os.getpid()
+        master = os.getpid()
 
         def follow() -> None:
             asked_for = self.build_dir
             while True:
                 time.sleep(interval)
                 try:
-                    target = link.resolve(strict=True)
-                except OSError:
+                    target = served_build(config).resolve(strict=True)
+                except (OSError, DskgError):
                     continue
                 if target not in (self.build_dir, asked_for) and target.is_dir():
                     asked_for = target

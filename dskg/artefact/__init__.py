@@ -151,6 +151,11 @@ class Build:
         return open_store(self.layout.store)
 
     @cached_property
+    def graph_names(self) -> list[str]:
+        """The named graphs of the build (what ``dskg publish`` loads into a store)."""
+        return sorted(self.open_store().graph_names())
+
+    @cached_property
     def indexes(self) -> Indexes:
         return Indexes.load(self.layout.indexes)
 

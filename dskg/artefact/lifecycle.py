@@ -24,9 +24,14 @@ IN_PROGRESS = ".in-progress"
 IN_USE = ".in-use"
 
 
+def builds_dir(var_dir: Path) -> Path:
+    """Where every build lives, one folder each (named by the build's id)."""
+    return var_dir / "builds"
+
+
 def new_build_dir(var_dir: Path) -> Path:
     """A fresh, empty directory for one build, marked as in progress."""
-    builds = var_dir / "builds"
+    builds = builds_dir(var_dir)
     builds.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     path = builds / f"{stamp}-{os.getpid()}"
@@ -52,7 +57,7 @@ def current_build(var_dir: Path) -> Path | None:
 
 def prune_builds(var_dir: Path) -> list[Path]:
     """Delete abandoned builds and all but the newest finished ones; return what went."""
-    builds = var_dir / "builds"
+    builds = builds_dir(var_dir)
     if not builds.is_dir():
         return []
     current = current_build(var_dir)

@@ -4,8 +4,9 @@ Callers get rows and triples in neutral terms (:mod:`dskg.rdf`), bind values as
 parameters (never pasted into query text) and name formats by our format names
 (:mod:`dskg.formats`). Two stores sit behind it today: the build's embedded Oxigraph
 store (:mod:`dskg.store.oxigraph`) and the small rdflib dataset of the documents a
-build writes about itself (:mod:`dskg.store.memory`). A store reached over the SPARQL
-and Graph Store protocols is a third module beside them.
+build writes about itself (:mod:`dskg.store.memory`). An external store reached
+over the SPARQL and Graph Store protocols (:mod:`dskg.store.remote`) serves a
+published build instead of the embedded one.
 """
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ from pathlib import Path
 
 from dskg.store.interface import (
     Bindings,
+    Evaluating,
+    EvaluationStopped,
     Queryable,
     QueryResult,
     QuerySyntaxError,
@@ -51,7 +54,8 @@ def copy_store(source: Path, target: Path) -> OxigraphStore:
     return OxigraphStore.copy(source, target)
 
 
-__all__ = ["Bindings", "MemoryStore", "Queryable", "QueryResult", "QuerySyntaxError", "Row",
+__all__ = ["Bindings", "Evaluating", "EvaluationStopped", "MemoryStore", "Queryable",
+           "QueryResult", "QuerySyntaxError", "Row",
            "Store", "StoreError", "copy_store", "create_store", "iri_of", "open_store",
            "ntriples_to", "parse_ntriples", "parse_triples", "serialize_triples", "term_of",
            "text_of"]

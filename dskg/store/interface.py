@@ -38,6 +38,10 @@ class StoreError(DskgError):
     """The store cannot be opened or read; the message says why in one line."""
 
 
+class EvaluationStopped(StoreError):
+    """The store stopped evaluating a query at its time limit."""
+
+
 class QuerySyntaxError(Exception):
     """A query the store cannot parse or evaluate as SPARQL 1.1 Query."""
 
@@ -70,14 +74,24 @@ class Queryable(Protocol):
         """Answer of an ASK query of ours over the union of all graphs."""
 
 
-class Store(Queryable, Protocol):
-    """A whole graph store: our queries, clients' queries, and its content."""
+class Evaluating(Protocol):
+    """What a client's query needs: the whole of SPARQL 1.1 Query."""
 
     def evaluate(self, query: str, base_iri: str | None = None,
                  default_graphs: Sequence[str] = (),
                  named_graphs: Sequence[str] = ()) -> QueryResult:
         """A client's query, with the protocol's dataset parameters (no default graph
         given: the union of all graphs)."""
+
+
+class Store(Queryable, Evaluating, Protocol):
+    """A whole graph store: our queries, clients' queries, and its content."""
+
+    #: Whether a query's answer comes in the same order each time without ORDER BY.
+    stable_order: bool
+
+    def graph_names(self) -> list[str]:
+        """The named graphs the store holds."""
 
     def count(self) -> int:
         """Number of quads."""

@@ -17,6 +17,7 @@ import pyoxigraph as ox
 
 from dskg.rdf import IRI, BlankNode, Literal, Term, Triple
 from dskg.store.interface import Bindings, Output, QueryResult, QuerySyntaxError, Row, StoreError
+from dskg.store.sparql_text import names_dataset
 
 #: Our format names (dskg.formats) → Oxigraph's formats.
 RDF_FORMATS = {
@@ -29,6 +30,7 @@ RDF_FORMATS = {
 ALL_TRIPLES = "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }"
 
 _DATATYPES: dict[str, IRI] = {}
+_EMPTY = ox.Store()
 
 
 def neutral(term: object) -> Term:
@@ -81,6 +83,16 @@ def _subject(text: str) -> ox.NamedNode | ox.BlankNode:
     return ox.NamedNode(text[1:-1])
 
 
+def check_query(query: str, base_iri: str | None = None) -> None:
+    """Parse ``query`` as SPARQL 1.1 without evaluating it; :class:`QuerySyntaxError`
+    with the parser's message if it is not (so another store sees only standard
+    queries, and clients get the same messages whatever the store)."""
+    try:
+        _EMPTY.query(query, base_iri=base_iri)  # evaluation is lazy: this only parses
+    except SyntaxError as error:
+        raise QuerySyntaxError(str(error)) from None
+
+
 def parse_ntriples(data: bytes) -> Iterator[Triple]:
     """N-Triples (or the triples of N-Quads) as neutral triples."""
     return parse_triples(data, "nquads")
@@ -108,6 +120,8 @@ def serialize_triples(triples: Iterable[Triple], name: str,
 
 class OxigraphStore:
     """One Oxigraph store on disk."""
+
+    stable_order = True  # the store changes only at build time
 
     def __init__(self, store: ox.Store, path: Path):
         self._store, self.path = store, path
@@ -174,7 +188,10 @@ class OxigraphStore:
     def evaluate(self, query: str, base_iri: str | None = None,
                  default_graphs: Sequence[str] = (),
                  named_graphs: Sequence[str] = ()) -> QueryResult:
-        options: dict = {"use_default_graph_as_union": not default_graphs}
+        # A dataset the client names (protocol parameters, or FROM in the query) is
+        # the one queried; otherwise the default graph is the union of all graphs.
+        options: dict = {"use_default_graph_as_union":
+                         not default_graphs and not named_graphs and not names_dataset(query)}
         if default_graphs:
             options["default_graph"] = [ox.NamedNode(g) for g in default_graphs]
         if named_graphs:
@@ -232,6 +249,16 @@ class OxigraphStore:
         """Subjects (N-Triples form) of a named graph's statements."""
         return {str(quad.subject) for quad in
                 self._store.quads_for_pattern(None, None, None, ox.NamedNode(graph))}
+
+    def graph_lines(self, graph: str) -> Iterator[str]:
+        """A named graph's statements as N-Triples lines, without the line end."""
+        for quad in self._store.quads_for_pattern(None, None, None, ox.NamedNode(graph)):
+            yield f"{quad.subject} {quad.predicate} {quad.object} ."
+
+    def has_blank_nodes(self, graph: str) -> bool:
+        return bool(self._store.query(
+            "ASK { GRAPH ?g { ?s ?p ?o FILTER (isBlank(?s) || isBlank(?o)) } }",
+            substitutions={ox.Variable("g"): ox.NamedNode(graph)}))
 
     def graph_names(self) -> list[str]:
         return [graph.value for graph in self._store.named_graphs()

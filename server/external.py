@@ -1,0 +1,69 @@
+"""Visitors' SPARQL on an external store (``DSKG_STORE_ENDPOINT``).
+
+The store evaluates, under its own time and result limits (:mod:`dskg.store.remote`);
+here the query gets the same checks as on the embedded store (:mod:`server.guard`),
+each worker sends at most ``query_processes`` queries at once (a query waits
+``queue_wait`` for its turn, 503 after that), and the answer is serialised by our
+own writers, so formats, errors and the row cap are those of the embedded endpoint.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+
+from dskg.config import Config
+from dskg.store import EvaluationStopped, StoreError
+from dskg.store.remote import RemoteStore
+from server import metrics
+from server.admission import Rejected
+from server.guard import QueryLimits, QueryRefused, check_query
+from server.query_runner import (
+    QueryLimitExceeded,
+    QueryRequest,
+    QueryResponse,
+    QueryTimeout,
+    execute,
+)
+
+log = logging.getLogger("dskg.external")
+
+
+class StoreQueries:
+    """Evaluates visitors' queries in the external store, a bounded number at once."""
+
+    def __init__(self, store: RemoteStore, config: Config):
+        self.store, self.config = store, config
+        self.limits = QueryLimits.from_config(config)
+        self.slots = threading.BoundedSemaphore(max(1, config.query_processes))
+
+    def run(self, request: QueryRequest) -> QueryResponse:
+        try:
+            check_query(request.query, self.limits)
+        except QueryRefused:
+            metrics.REJECTIONS.labels("refused").inc()
+            raise
+        started = time.monotonic()
+        if not self.slots.acquire(timeout=self.config.queue_wait):
+            metrics.REJECTIONS.labels("queue").inc()
+            raise Rejected(503, f"All {self.config.query_processes} query slots of this "
+                           f"worker stayed busy for {self.config.queue_wait:g} s; retry "
+                           "shortly.", max(1, round(self.config.queue_wait)))
+        outcome = "error"
+        try:
+            response = execute(self.store, request)
+            outcome = "ok"
+            return response
+        except EvaluationStopped:
+            outcome = "timeout"
+            metrics.TIMEOUTS.inc()
+            raise QueryTimeout() from None
+        except StoreError as error:
+            log.warning("the store failed a query: %s", error)
+            raise QueryLimitExceeded(f"The store could not answer: {error}") from None
+        finally:
+            self.slots.release()
+            metrics.QUERY_SECONDS.labels(outcome).observe(time.monotonic() - started)
+
+    def close(self) -> None:
+        pass
