@@ -84,6 +84,8 @@ class Config:
     store_user: str = ""
     store_password: str = field(default="", repr=False)
     store_kind: str = "generic"
+    #: This deployment's name in the store (several may share one store).
+    store_name: str = "dskg"
     #: Virtuoso on this machine: its SQL port (``host:port``) for the bulk loader, and
     #: a folder it may read (its ``DirsAllowed``) where publish writes the load file.
     store_isql: str = ""

@@ -3,12 +3,13 @@
 Readers must never see a half-loaded or a mixed graph, and a publish that fails or is
 killed must leave the served build as it was. So:
 
-1. each build is loaded into graphs of its own (:func:`dskg.store.remote.physical_graph`),
+1. each build is loaded into graphs of its own (:meth:`dskg.store.remote.Endpoints.graph`),
    which no reader queries yet;
 2. the statements each graph holds in the store are counted and compared with the
    build's; any difference stops the publish;
-3. one SPARQL Update moves the store's pointer (:data:`PUBLISHED_GRAPH`) to the build;
-   servers follow it (``follow_builds``), each switching all its workers at once;
+3. one SPARQL Update moves the deployment's pointer in the store
+   (:attr:`~dskg.store.remote.Endpoints.pointer`) to the build; servers follow it
+   (``follow_builds``), each switching all its workers at once;
 4. after ``Config.grace`` seconds (servers on the old build finish what they answer)
    the previous build's graphs are dropped.
 
@@ -24,8 +25,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dskg.artefact import Build, BuildUnusable
-from dskg.artefact.lifecycle import builds_dir
+from dskg.artefact import Build
 from dskg.config import Config
 from dskg.progress import Progress, stage
 from dskg.store import StoreError
@@ -33,7 +33,6 @@ from dskg.store.oxigraph import OxigraphStore
 from dskg.store.remote import (
     Endpoints,
     StoreAdmin,
-    physical_graph,
     published_build,
     switch_statement,
 )
@@ -57,25 +56,6 @@ class Published:
     timings: dict[str, float] = field(default_factory=dict)
 
 
-def served_build(config: Config) -> Path:
-    """The folder of the build a server should serve: ``var/current``, or with an external
-    store, the build the store serves (this machine must have its folder)."""
-    if not config.external_store:
-        return config.current_build
-    try:
-        build_id = published_build(Endpoints.from_config(config))
-    except StoreError as error:
-        raise BuildUnusable(f"cannot serve from the external store: {error}") from None
-    if build_id is None:
-        raise BuildUnusable(f"the store at {config.store_endpoint} has no published build; "
-                            "run `dskg publish` first")
-    path = builds_dir(config.var_dir) / build_id
-    if not path.is_dir():
-        raise BuildUnusable(f"the store serves build {build_id}, which is not in "
-                            f"{builds_dir(config.var_dir)}; copy that build folder there")
-    return path
-
-
 def publish(config: Config, build_dir: Path | None = None) -> Published:
     """Load the build at ``build_dir`` (default: ``var/current``) into the store and make
     it the served one; :class:`PublishFailed` leaves the served build untouched."""
@@ -96,7 +76,7 @@ def publish(config: Config, build_dir: Path | None = None) -> Published:
     with stage("load", done.timings):
         if config.store_kind == "virtuoso" and config.store_isql:
             done.loader = "virtuoso bulk loader"
-            done.statements = _bulk_load(config, build, source)
+            done.statements = _bulk_load(config, endpoints, build, source)
         else:
             done.loader = "graph store protocol"
             done.statements = _http_load(admin, build.id, source)
@@ -110,7 +90,7 @@ def publish(config: Config, build_dir: Path | None = None) -> Published:
                                 f"build {expected} ({len(wrong)} graphs differ); build "
                                 f"{previous or '(none)'} stays published")
     with stage("switch", done.timings):
-        admin.update(switch_statement(build.id))
+        admin.update(switch_statement(endpoints, build.id))
     log.info("build %s is published (it was %s)", build.id, previous or "none")
     if previous:
         with stage("drop previous", done.timings):
@@ -128,7 +108,7 @@ def _http_load(admin: StoreAdmin, build_id: str, source: OxigraphStore) -> dict[
     graphs = source.graph_names()
     progress = Progress("graphs loaded", len(graphs), log)
     for graph in graphs:
-        target = physical_graph(build_id, graph)
+        target = admin.endpoints.graph(build_id, graph)
         whole = source.has_blank_nodes(graph)
         chunk: list[str] = []
         count = 0
@@ -145,7 +125,8 @@ def _http_load(admin: StoreAdmin, build_id: str, source: OxigraphStore) -> dict[
     return counts
 
 
-def _bulk_load(config: Config, build: Build, source: OxigraphStore) -> dict[str, int]:
+def _bulk_load(config: Config, endpoints: Endpoints, build: Build,
+               source: OxigraphStore) -> dict[str, int]:
     """One N-Quads file of the build's graphs under their names in the store, loaded
     by Virtuoso's bulk loader (``ld_dir`` + ``rdf_loader_run``), then checkpointed."""
     folder = Path(config.store_load_dir or config.var_dir / "publish").resolve()
@@ -155,7 +136,7 @@ def _bulk_load(config: Config, build: Build, source: OxigraphStore) -> dict[str,
     try:
         with path.open("w", encoding="utf-8") as out:
             for graph in source.graph_names():
-                target = f" <{physical_graph(build.id, graph)}> .\n"
+                target = f" <{endpoints.graph(build.id, graph)}> .\n"
                 count = 0
                 for line in source.graph_lines(graph):
                     out.write(line[:-2] + target)  # the triple's line ends with " ."

@@ -1,7 +1,8 @@
 """The application factory: one Flask app per process, on one build.
 
 ``create_app`` serves the build it is given (under ``dskg serve``, the build the whole
-server serves) or else the target of ``var/current``. Each gunicorn worker opens the
+server serves) or else the target of ``var/current`` (with an external store, the
+build published there). Each gunicorn worker opens the
 store read-only and starts its own SPARQL evaluators (:mod:`server.querypool`); with an
 external store configured, every query goes there instead (:mod:`server.external`).
 """
@@ -19,6 +20,7 @@ from dskg import __version__
 from dskg.artefact import Build
 from dskg.artefact.browse import FacetIndex
 from dskg.artefact.history import History
+from dskg.artefact.lifecycle import served_build
 from dskg.artefact.search import SearchIndex
 from dskg.config import Config
 from dskg.namespaces import Namespaces
@@ -38,7 +40,7 @@ from server.site import Site
 
 def create_app(config: Config | None = None, build_dir: Path | None = None) -> Flask:
     config = config or Config.from_env()
-    build = Build.open(build_dir or config.current_build)
+    build = Build.open(build_dir or served_build(config))
     ns = Namespaces.of(config)
     store = _graph(config, build, ns)
     meta = build.metadata(config.base)

@@ -91,12 +91,16 @@ class Describer:
                 description.blank[value.value] = [
                     (iri_of(r, "p"), term_of(r, "o"))
                     for r in self.store.select(query("blank_node"), {"this": value})]
+        # Stores answer in orders of their own: the page shows statements in one order.
+        description.outgoing.sort(key=lambda s: (s[0].value, str(s[1]), s[2]))
         counted = self.store.select(query("incoming_count"), {"this": this})
         description.incoming_total = int(text_of(counted[0], "n")) if counted else 0
         offset = (page - 1) * page_size
         rows = self.store.select(paged(self.incoming, page_size, offset), {"this": this})
-        description.incoming = [(subject, iri_of(row, "p")) for row in rows
-                                if isinstance(subject := term_of(row, "s"), (IRI, BlankNode))]
+        description.incoming = sorted(
+            ((subject, iri_of(row, "p")) for row in rows
+             if isinstance(subject := term_of(row, "s"), (IRI, BlankNode))),
+            key=lambda s: (str(s[0]), s[1].value))
         linked = {iri}
         for predicate, value, _ in description.outgoing:
             linked.add(predicate.value)

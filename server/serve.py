@@ -30,10 +30,8 @@ from pathlib import Path
 from gunicorn.app.base import BaseApplication
 
 from dskg.artefact import Build, BuildUnusable
-from dskg.artefact.lifecycle import hold_build
+from dskg.artefact.lifecycle import hold_build, served_build
 from dskg.config import Config
-from dskg.errors import DskgError
-from dskg.publish import served_build
 
 log = logging.getLogger("dskg.serve")
 
@@ -92,7 +90,7 @@ class DskgServer(BaseApplication):
                 time.sleep(interval)
                 try:
                     target = served_build(config).resolve(strict=True)
-                except (OSError, DskgError):
+                except (OSError, BuildUnusable):
                     continue
                 if target not in (self.build_dir, asked_for) and target.is_dir():
                     asked_for = target

@@ -129,21 +129,52 @@ def mixed_build(tmp_path_factory) -> Config:
     return config
 
 
+#: The stores the in-process sites run on: each build's embedded store, and the same
+#: build published to a real Virtuoso (tests/virtuoso_fixture.py; left to `make test`).
+STORES = ["embedded", pytest.param("virtuoso", marks=pytest.mark.slow)]
+
+
 @pytest.fixture(scope="session")
-def sample_site(sample_build):
-    """The app on the sample build, in-process (see tests/inprocess.py)."""
+def virtuoso(tmp_path_factory):
+    """A real Virtuoso on loopback ports for the whole session."""
+    from .virtuoso_fixture import require_virtuoso, start_virtuoso, stop_virtuoso
+
+    require_virtuoso()
+    running = start_virtuoso(tmp_path_factory.mktemp("virtuoso"))
+    yield running
+    stop_virtuoso(running)
+
+
+def on_virtuoso(virtuoso, config: Config, name: str) -> Config:
+    """``config`` served from ``virtuoso``, its current build published there as the
+    deployment ``name`` (a no-op when it already is)."""
+    from dskg.publish import publish
+
+    external = virtuoso.configure(config, store_name=name, publish_grace=0.0)
+    publish(external)
+    return external
+
+
+def site_on(request, config: Config, name: str):
+    """The app in-process on ``config``'s build, on the store ``request.param`` names."""
     from .inprocess import start_site
 
-    site = start_site(sample_build)
+    if request.param == "virtuoso":
+        config = on_virtuoso(request.getfixturevalue("virtuoso"), config, name)
+    return start_site(config)
+
+
+@pytest.fixture(scope="session", params=STORES)
+def sample_site(sample_build, request):
+    """The app on the sample build, in-process (see tests/inprocess.py), once per store."""
+    site = site_on(request, sample_build, "sample")
     yield site
     site.close()
 
 
-@pytest.fixture(scope="session")
-def mixed_site(mixed_build):
-    from .inprocess import start_site
-
-    site = start_site(mixed_build)
+@pytest.fixture(scope="session", params=STORES)
+def mixed_site(mixed_build, request):
+    site = site_on(request, mixed_build, "mixed")
     yield site
     site.close()
 

@@ -13,8 +13,7 @@ import requests
 from rdflib import Graph
 from SPARQLWrapper import CSV, JSON, JSONLD, N3, RDFXML, TSV, TURTLE, XML, SPARQLWrapper
 
-from .conftest import BASE, VOCAB
-from .inprocess import start_site
+from .conftest import BASE, STORES, VOCAB, site_on
 from .server_fixture import query_from, start_server, stop_server
 
 PREFIXES = f"""PREFIX dskg: <{VOCAB}def/dskg/>
@@ -29,10 +28,11 @@ SLOW = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
 LIMITS = {"query_timeout": 3.0, "result_limit": 1000}
 
 
-@pytest.fixture(scope="module")
-def site(sample_build):
-    """The app in-process, for everything a real server is not needed for."""
-    site = start_site(sample_build.with_overrides(**LIMITS))
+@pytest.fixture(scope="module", params=STORES)
+def site(sample_build, request):
+    """The app in-process, for everything a real server is not needed for; on the
+    embedded store and on Virtuoso."""
+    site = site_on(request, sample_build.with_overrides(**LIMITS), "sample")
     yield site
     site.close()
 

@@ -5,6 +5,8 @@
 writes only into its own new directory and moves the symlink last (an atomic
 rename), so a failed or killed build leaves the previous build in place and
 readable. A server pins the build it serves (:func:`hold_build`), so pruning keeps it.
+With an external store, the build served is the one published there
+(:func:`served_build`, :mod:`dskg.publish`).
 """
 from __future__ import annotations
 
@@ -14,7 +16,10 @@ import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 
-from dskg.config import CURRENT
+from dskg.artefact import BuildUnusable
+from dskg.config import CURRENT, Config
+from dskg.store import StoreError
+from dskg.store.remote import Endpoints, published_build
 
 #: Finished builds kept besides the current one, so that a server still reading the
 #: previous store when the symlink moves does not have its files deleted under it.
@@ -73,6 +78,25 @@ def prune_builds(var_dir: Path) -> list[Path]:
     for path in removed:
         shutil.rmtree(path, ignore_errors=True)
     return removed
+
+
+def served_build(config: Config) -> Path:
+    """The folder of the build a server should serve: ``var/current``, or with an external
+    store, the build the store serves (this machine must have its folder)."""
+    if not config.external_store:
+        return config.current_build
+    try:
+        build_id = published_build(Endpoints.from_config(config))
+    except StoreError as error:
+        raise BuildUnusable(f"cannot serve from the external store: {error}") from None
+    if build_id is None:
+        raise BuildUnusable(f"the store at {config.store_endpoint} has no published build; "
+                            "run `dskg publish` first")
+    path = builds_dir(config.var_dir) / build_id
+    if not path.is_dir():
+        raise BuildUnusable(f"the store serves build {build_id}, which is not in "
+                            f"{builds_dir(config.var_dir)}; copy that build folder there")
+    return path
 
 
 def hold_build(build_dir: Path) -> int:

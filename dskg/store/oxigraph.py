@@ -83,14 +83,18 @@ def _subject(text: str) -> ox.NamedNode | ox.BlankNode:
     return ox.NamedNode(text[1:-1])
 
 
-def check_query(query: str, base_iri: str | None = None) -> None:
+def check_query(query: str, base_iri: str | None = None) -> list[str] | None:
     """Parse ``query`` as SPARQL 1.1 without evaluating it; :class:`QuerySyntaxError`
     with the parser's message if it is not (so another store sees only standard
-    queries, and clients get the same messages whatever the store)."""
+    queries, and clients get the same messages whatever the store). For a SELECT
+    query, the variables it projects, in the order this store answers them."""
     try:
-        _EMPTY.query(query, base_iri=base_iri)  # evaluation is lazy: this only parses
+        result = _EMPTY.query(query, base_iri=base_iri)  # lazy: this only parses
     except SyntaxError as error:
         raise QuerySyntaxError(str(error)) from None
+    if isinstance(result, ox.QuerySolutions):
+        return [variable.value for variable in result.variables]
+    return None
 
 
 def parse_ntriples(data: bytes) -> Iterator[Triple]:

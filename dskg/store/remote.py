@@ -4,7 +4,7 @@ behind the store interface.
 Only the standard protocols are used: the SPARQL Protocol for queries, SPARQL Update
 and the Graph Store Protocol (HTTP POST of N-Triples) for loading. A store holds the
 graphs of several builds at once, each build's under names of its own
-(:func:`physical_graph`), so one build can be loaded while another is served. A
+(:meth:`Endpoints.graph`), so one build can be loaded while another is served. A
 :class:`RemoteStore` answers as if it held only its build: every query gets the
 build's graphs as its dataset, graph names in query text and protocol parameters
 are rewritten to the build's, and names in answers back to the public ones.
@@ -17,6 +17,7 @@ answers. A store without such a parameter is bounded only by the client's deadli
 from __future__ import annotations
 
 import json
+import re
 import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -40,26 +41,12 @@ from dskg.store.sparql_text import HELPER, bind, query_form, rename_graphs
 
 #: The kinds of store dskg knows how to drive beyond the standard protocols.
 KINDS = ("virtuoso", "oxigraph", "generic")
-#: Graph names of builds in a store start with this; then the build id, ``:``, the name.
-BUILD_GRAPHS = "urn:dskg:build:"
-#: The graph that says which build a store serves (one statement, changed in one update).
-PUBLISHED_GRAPH = "urn:dskg:published"
+#: What a deployment's name (``store_name``) may be made of.
+NAME = re.compile(r"[A-Za-z0-9_-]+")
 PUBLISHED_PREDICATE = "urn:dskg:build"
 JSON_RESULTS = "application/sparql-results+json"
 XSD_BOOLEAN = XSD + "boolean"
 NTRIPLES = "application/n-triples"
-
-
-def physical_graph(build_id: str, graph: str) -> str:
-    """The name, in a store, of one of a build's graphs."""
-    return f"{BUILD_GRAPHS}{build_id}:{graph}"
-
-
-def build_of(physical: str) -> str | None:
-    """The build a graph name in a store belongs to (``None``: not a build's graph)."""
-    if not physical.startswith(BUILD_GRAPHS):
-        return None
-    return physical[len(BUILD_GRAPHS):].split(":", 1)[0]
 
 
 @dataclass(frozen=True)
@@ -74,18 +61,44 @@ class Endpoints:
     kind: str = "generic"
     #: Seconds a query may run in the store (sent to stores that take a time limit).
     timeout: float = 30.0
+    #: The deployment's name: several deployments may share one store.
+    name: str = "dskg"
 
     @classmethod
     def from_config(cls, config: Config) -> Endpoints:
         return cls(query=config.store_endpoint, update=config.store_update,
                    graph_store=config.store_graph_store, user=config.store_user,
                    password=config.store_password, kind=config.store_kind,
-                   timeout=config.query_timeout)
+                   timeout=config.query_timeout, name=config.store_name)
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
             raise StoreError(f"store kind {self.kind!r} is not one of {', '.join(KINDS)} "
                              "(DSKG_STORE_KIND)")
+        if not NAME.fullmatch(self.name):
+            raise StoreError(f"store name {self.name!r} may hold only letters, digits, "
+                             "- and _ (DSKG_STORE_NAME)")
+
+    @property
+    def builds(self) -> str:
+        """What the names of this deployment's build graphs in the store start with."""
+        return f"urn:dskg:{self.name}:build:"
+
+    def graph(self, build_id: str, graph: str) -> str:
+        """The name, in the store, of one of a build's graphs."""
+        return f"{self.builds}{build_id}:{graph}"
+
+    def build_of(self, stored: str) -> str | None:
+        """The build a graph in the store belongs to (``None``: not one of ours)."""
+        if not stored.startswith(self.builds):
+            return None
+        return stored[len(self.builds):].split(":", 1)[0]
+
+    @property
+    def pointer(self) -> str:
+        """The graph that says which build the deployment serves: one statement,
+        changed by one update."""
+        return f"urn:dskg:{self.name}:published"
 
     @property
     def auth(self) -> AuthBase | None:
@@ -131,7 +144,7 @@ class RemoteStore:
     def __init__(self, endpoints: Endpoints, build_id: str, graphs: Iterable[str]):
         self.endpoints, self.build_id = endpoints, build_id
         self.http = Http(endpoints)
-        self.graphs = {graph: physical_graph(build_id, graph) for graph in graphs}
+        self.graphs = {graph: endpoints.graph(build_id, graph) for graph in graphs}
         self.public = {physical: graph for graph, physical in self.graphs.items()}
 
     # Our own queries -------------------------------------------------------------
@@ -156,18 +169,23 @@ class RemoteStore:
     def evaluate(self, query: str, base_iri: str | None = None,
                  default_graphs: Sequence[str] = (),
                  named_graphs: Sequence[str] = ()) -> QueryResult:
-        check_query(query, base_iri)
+        projected = check_query(query, base_iri)
         form = query_form(query)
         if form is None:
             raise QuerySyntaxError("not a SPARQL query: no SELECT, ASK, CONSTRUCT or DESCRIBE")
         if base_iri:
             query = f"BASE <{IRI.checked(base_iri).value}>\n{query}"
+        if form == "DESCRIBE" and self.endpoints.kind == "virtuoso":
+            # Virtuoso describes with incoming statements too; the embedded store gives
+            # a concise bounded description, which Virtuoso gives when asked.
+            query = f'DEFINE sql:describe-mode "CBD"\n{query}'
+
         accept = NTRIPLES if form in ("CONSTRUCT", "DESCRIBE") else JSON_RESULTS
         response = self._send(query, accept, default_graphs, named_graphs)
         if form == "ASK":
             return QueryResult("ask", boolean=_boolean(self._json(response)))
         if form == "SELECT":
-            variables, rows = self._select(response)
+            variables, rows = self._select(response, projected)
             return QueryResult("select", variables=variables, rows=iter(rows))
         return QueryResult("graph", triples=(self._public_triple(t)
                                              for t in parse_ntriples(response.content)))
@@ -175,7 +193,7 @@ class RemoteStore:
     # The protocol ----------------------------------------------------------------
 
     def _rename(self, graph: str) -> str:
-        return self.graphs.get(graph) or physical_graph(self.build_id, graph)
+        return self.graphs.get(graph) or self.endpoints.graph(self.build_id, graph)
 
     def _send(self, query: str, accept: str, default_graphs: Sequence[str],
               named_graphs: Sequence[str]) -> requests.Response:
@@ -212,10 +230,13 @@ class RemoteStore:
         except ValueError:
             raise StoreError("the store's answer is not SPARQL JSON results") from None
 
-    def _select(self, response: requests.Response) -> tuple[list[str], list[list[Term | None]]]:
+    def _select(self, response: requests.Response, order: list[str] | None = None,
+                ) -> tuple[list[str], list[list[Term | None]]]:
+        """Variables and rows of a SELECT answer; ``order``: the variables in the order
+        the embedded store gives them (a store may order ``SELECT *`` its own way)."""
         answer = self._json(response)
-        variables = [name for name in answer.get("head", {}).get("vars", [])
-                     if not name.startswith(HELPER)]
+        variables = order or [name for name in answer.get("head", {}).get("vars", [])
+                              if not name.startswith(HELPER)]
         rows = [[self._term(binding.get(name)) for name in variables]
                 for binding in answer.get("results", {}).get("bindings", [])]
         return variables, rows
@@ -287,15 +308,15 @@ class StoreAdmin:
         """Build id → the graphs of it the store holds."""
         found: dict[str, set[str]] = {}
         for row in self.select("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } "
-                               f'FILTER (STRSTARTS(STR(?g), "{BUILD_GRAPHS}")) }}'):
-            build = build_of(row["g"])
+                               f'FILTER (STRSTARTS(STR(?g), "{self.endpoints.builds}")) }}'):
+            build = self.endpoints.build_of(row["g"])
             if build:
                 found.setdefault(build, set()).add(row["g"])
         return found
 
     def graph_sizes(self, build_id: str) -> dict[str, int]:
         """Statements in each of a build's graphs (public name → count)."""
-        prefix = physical_graph(build_id, "")
+        prefix = self.endpoints.graph(build_id, "")
         rows = self.select("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } "
                            f'FILTER (STRSTARTS(STR(?g), "{prefix}")) }} GROUP BY ?g')
         return {row["g"][len(prefix):]: int(row["n"]) for row in rows}
@@ -304,8 +325,8 @@ class StoreAdmin:
 def published_build(endpoints: Endpoints, timeout: float = 10) -> str | None:
     """The id of the build the store serves now, or ``None`` if none was published."""
     response = Http(endpoints).post(endpoints.query, "the published build", timeout, data={
-        "query": f"SELECT ?build WHERE {{ GRAPH <{PUBLISHED_GRAPH}> "
-                 f"{{ <{PUBLISHED_GRAPH}> <{PUBLISHED_PREDICATE}> ?build }} }}"},
+        "query": f"SELECT ?build WHERE {{ GRAPH <{endpoints.pointer}> "
+                 f"{{ <{endpoints.pointer}> <{PUBLISHED_PREDICATE}> ?build }} }}"},
         headers={"Accept": JSON_RESULTS})
     if response.status_code >= 300:
         raise StoreError(f"the store answered {response.status_code} when asked which build "
@@ -315,10 +336,11 @@ def published_build(endpoints: Endpoints, timeout: float = 10) -> str | None:
     return builds[-1] if builds else None
 
 
-def switch_statement(build_id: str) -> str:
+def switch_statement(endpoints: Endpoints, build_id: str) -> str:
     """The one update that makes ``build_id`` the served build."""
-    return (f"DELETE WHERE {{ GRAPH <{PUBLISHED_GRAPH}> {{ ?s ?p ?o }} }} ;\n"
-            f"INSERT DATA {{ GRAPH <{PUBLISHED_GRAPH}> {{ <{PUBLISHED_GRAPH}> "
+    pointer = endpoints.pointer
+    return (f"DELETE WHERE {{ GRAPH <{pointer}> {{ ?s ?p ?o }} }} ;\n"
+            f"INSERT DATA {{ GRAPH <{pointer}> {{ <{pointer}> "
             f"<{PUBLISHED_PREDICATE}> {Literal(build_id)} }} }}")
 
 

@@ -64,10 +64,11 @@ def rename_graphs(query: str, graphs: Mapping[str, str],
 
     A graph named in the query (``FROM``, ``FROM NAMED``, ``GRAPH``; prefixed and
     relative names expanded) is replaced by its stored name (``rename`` for a name not
-    in ``graphs``). A ``GRAPH ?g { … }`` becomes ``{ GRAPH ?stored { … } VALUES
-    (?stored ?g) { … } }``, so ``?g`` still takes the public names, also where the query
-    joins it with data about the graph (``?g a dskg:CurationGraph``). The helper
-    variables start with :data:`HELPER`; answers drop them."""
+    in ``graphs``). A ``GRAPH ?g { … }`` becomes ``{ GRAPH ?stored { … } { SELECT *
+    WHERE { VALUES (?stored ?g) { … } } } }``, so ``?g`` still takes the public names,
+    also where the query joins it with data about the graph (``?g a
+    dskg:CurationGraph``). The helper variables start with :data:`HELPER`; answers
+    drop them."""
     prefixes: dict[str, str] = {}
     base = ""
     edits: list[tuple[int, int, str]] = []
@@ -92,11 +93,12 @@ def rename_graphs(query: str, graphs: Mapping[str, str],
             if close is None:
                 continue  # not a graph pattern the parser accepted; leave it as it is
             helper = f"?{HELPER}{len(edits)}"
-            # The table after the graph pattern: Virtuoso 7.2 fails to compile it before.
+            # The table after the graph pattern, in a sub-select: Virtuoso 7.2 fails to
+            # compile a VALUES block beside a graph pattern in several other places.
             edits.append((before.start, before.start, "{ "))
             edits.append((token.start, token.end, helper))
-            edits.append((close.end, close.end,
-                          f" VALUES ({helper} {token.text}) {{ {table} }} }}"))
+            edits.append((close.end, close.end, f" {{ SELECT * WHERE {{ VALUES ({helper} "
+                                                f"{token.text}) {{ {table} }} }} }} }}"))
     for start, end, text in sorted(edits, reverse=True):
         query = query[:start] + text + query[end:]
     return query, names_dataset
