@@ -19,16 +19,17 @@ EVERY = 5.0
 
 
 @contextmanager
-def stage(name: str, timings: dict[str, float]) -> Iterator[None]:
+def stage(name: str, timings: dict[str, float],
+          logger: logging.Logger = log) -> Iterator[None]:
     """Log the start and end of a build stage; add its seconds to ``timings[name]``."""
-    log.info("%s …", name)
+    logger.info("%s …", name)
     started = time.perf_counter()
     try:
         yield
     finally:
         seconds = time.perf_counter() - started
         timings[name] = timings.get(name, 0.0) + seconds
-        log.info("%s done in %.1f s", name, seconds)
+        logger.info("%s done in %.1f s", name, seconds)
 
 
 class Progress:

@@ -14,6 +14,8 @@ killed must leave the served build as it was. So:
    the previous build's graphs are dropped.
 
 Graphs of a publish that never switched (killed midway) are dropped by the next publish.
+Publishing an older build that is still on disk rolls back to it. Run one publish of a
+deployment at a time: a second one would take the first one's graphs for leftovers.
 Loading uses Virtuoso's bulk loader when the store runs on this machine
 (``store_isql``), and the Graph Store Protocol otherwise.
 """
@@ -67,20 +69,20 @@ def publish(config: Config, build_dir: Path | None = None) -> Published:
     if previous == build.id:
         log.info("build %s is already the published one", build.id)
         return done
-    with stage("clean", done.timings):
+    with stage("clean", done.timings, log):
         for stale, graphs in admin.build_graphs().items():
             if stale != previous:  # a killed publish, or an earlier try of this build
                 log.info("dropping %d graphs of build %s, never switched in", len(graphs), stale)
                 _drop(config, admin, graphs)
     source = OxigraphStore.read_only(build.layout.store)
-    with stage("load", done.timings):
+    with stage("load", done.timings, log):
         if config.store_kind == "virtuoso" and config.store_isql:
             done.loader = "virtuoso bulk loader"
             done.statements = _bulk_load(config, endpoints, build, source)
         else:
             done.loader = "graph store protocol"
             done.statements = _http_load(admin, build.id, source)
-    with stage("check", done.timings):
+    with stage("check", done.timings, log):
         held = admin.graph_sizes(build.id)
         wrong = {graph: (count, held.get(graph, 0)) for graph, count in done.statements.items()
                  if held.get(graph, 0) != count}
@@ -89,11 +91,11 @@ def publish(config: Config, build_dir: Path | None = None) -> Published:
             raise PublishFailed(f"the store holds {found} statements of graph <{graph}>, the "
                                 f"build {expected} ({len(wrong)} graphs differ); build "
                                 f"{previous or '(none)'} stays published")
-    with stage("switch", done.timings):
+    with stage("switch", done.timings, log):
         admin.update(switch_statement(endpoints, build.id))
     log.info("build %s is published (it was %s)", build.id, previous or "none")
     if previous:
-        with stage("drop previous", done.timings):
+        with stage("drop previous", done.timings, log):
             log.info("dropping build %s's graphs in %.0f s, once servers moved on",
                      previous, config.grace)
             time.sleep(config.grace)
