@@ -267,6 +267,7 @@ def query_failure(error: Exception, config) -> tuple[int, str, list[tuple[str, s
     if isinstance(error, QueryError):
         return 400, f"Query syntax error: {error}", []
     if isinstance(error, QueryRefused):
+        metrics.REJECTIONS.labels("refused").inc()
         return 400, f"Query refused: {error}", []
     # A client whose query was stopped waits as long as a query may run (see admission).
     wait = [("Retry-After", str(math.ceil(config.query_timeout)))]

@@ -17,7 +17,7 @@ from dskg.store import EvaluationStopped, StoreError
 from dskg.store.remote import RemoteStore
 from server import metrics
 from server.admission import Rejected
-from server.guard import QueryLimits, QueryRefused, check_query
+from server.guard import QueryLimits, check_query
 from server.query_runner import (
     QueryLimitExceeded,
     QueryRequest,
@@ -38,11 +38,7 @@ class StoreQueries:
         self.slots = threading.BoundedSemaphore(max(1, config.query_processes))
 
     def run(self, request: QueryRequest) -> QueryResponse:
-        try:
-            check_query(request.query, self.limits)
-        except QueryRefused:
-            metrics.REJECTIONS.labels("refused").inc()
-            raise
+        check_query(request.query, self.limits)
         started = time.monotonic()
         if not self.slots.acquire(timeout=self.config.queue_wait):
             metrics.REJECTIONS.labels("queue").inc()

@@ -45,7 +45,7 @@ from dskg.config import Config
 from server import metrics
 from server.admission import Admission, Rejected
 from server.evaluator import read_frame, write_frame
-from server.guard import QueryLimits, QueryRefused, check_query
+from server.guard import QueryLimits, check_query
 from server.query_runner import (
     NotAcceptable,
     QueryError,
@@ -152,11 +152,7 @@ class QueryPool:
 
     def run(self, request: QueryRequest) -> QueryResponse:
         """Check, admit and evaluate one request, under every limit of this server."""
-        try:
-            check_query(request.query, self.limits)
-        except QueryRefused:
-            metrics.REJECTIONS.labels("refused").inc()
-            raise
+        check_query(request.query, self.limits)
         self.admission.check(request.client)
         started = time.monotonic()  # includes waiting: the client's view of the query
         with Slots() as slots:

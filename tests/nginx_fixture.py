@@ -11,10 +11,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import pytest
 import requests
 
-from .server_fixture import free_port
+from .server_fixture import free_port, require
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = ROOT / "deploy" / "nginx.conf"
@@ -34,12 +33,9 @@ class Nginx:
 
 def require_nginx() -> None:
     """Skip without nginx, or fail when ``DSKG_REQUIRE_NGINX`` (CI) says it must run."""
-    if shutil.which("nginx") or Path("/usr/sbin/nginx").exists():
-        return
-    reason = f"nginx is not installed; install it with: {INSTALL}"
-    if os.environ.get("DSKG_REQUIRE_NGINX"):
-        pytest.fail(reason)
-    pytest.skip(reason)
+    found = shutil.which("nginx") or Path("/usr/sbin/nginx").exists()
+    require(None if found else f"nginx is not installed; install it with: {INSTALL}",
+            "DSKG_REQUIRE_NGINX")
 
 
 def configuration(replicas: list[int], port: int) -> str:

@@ -13,10 +13,20 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
+import pytest
 import requests
 
 from dskg.build import build
 from dskg.config import Config
+
+
+def require(missing: str | None, variable: str) -> None:
+    """Skip a test whose component is ``missing`` (the reason, or ``None`` when it is
+    there), or fail it when the environment ``variable`` (CI sets it) says it must run."""
+    if missing:
+        if os.environ.get(variable):
+            pytest.fail(missing)
+        pytest.skip(missing)
 
 
 def free_port() -> int:

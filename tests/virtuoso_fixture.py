@@ -17,12 +17,11 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import pytest
 import requests
 
 from dskg.config import Config
 
-from .server_fixture import free_port
+from .server_fixture import free_port, require
 
 PACKAGES = ("virtuoso-opensource",)
 INSTALL = "apt-get install -y " + " ".join(PACKAGES)
@@ -88,21 +87,11 @@ class Virtuoso:
         return config.with_overrides(**self.settings(), **more)
 
 
-def missing() -> str | None:
-    absent = [program for program in PROGRAMS if shutil.which(program) is None]
-    if absent:
-        return (f"Virtuoso is not installed ({', '.join(absent)} missing); "
-                f"install it with: {INSTALL}")
-    return None
-
-
 def require_virtuoso() -> None:
     """Skip without Virtuoso, or fail when ``DSKG_REQUIRE_VIRTUOSO`` (CI) says it must run."""
-    reason = missing()
-    if reason:
-        if os.environ.get("DSKG_REQUIRE_VIRTUOSO"):
-            pytest.fail(reason)
-        pytest.skip(reason)
+    absent = [program for program in PROGRAMS if shutil.which(program) is None]
+    require(f"Virtuoso is not installed ({', '.join(absent)} missing); install it with: "
+            f"{INSTALL}" if absent else None, "DSKG_REQUIRE_VIRTUOSO")
 
 
 def start_virtuoso(folder: Path, max_rows: int = 100_001, buffers: int = 20_000) -> Virtuoso:
