@@ -6,7 +6,8 @@ and the Graph Store Protocol (HTTP POST of N-Triples) for loading. A store holds
 graphs of several builds at once, each build's under names of its own
 (:meth:`Endpoints.graph`), so one build can be loaded while another is served. A
 :class:`RemoteStore` answers as if it held only its build: every query gets the
-build's graphs as its dataset, graph names in query text and protocol parameters
+build's graphs as its dataset (the default graph being the union of them, held as one
+graph, :meth:`Endpoints.union`), graph names in query text and protocol parameters
 are rewritten to the build's, and names in answers back to the public ones.
 
 Time limits are the store's own: Virtuoso is asked to stop a query at
@@ -37,7 +38,7 @@ from dskg.store.interface import (
     StoreError,
 )
 from dskg.store.oxigraph import check_query, parse_ntriples
-from dskg.store.sparql_text import HELPER, bind, query_form, rename_graphs
+from dskg.store.sparql_text import HELPER, bind, names_graphs, query_form, rename_graphs
 
 #: The kinds of store dskg knows how to drive beyond the standard protocols.
 KINDS = ("virtuoso", "oxigraph", "generic")
@@ -87,6 +88,10 @@ class Endpoints:
     def graph(self, build_id: str, graph: str) -> str:
         """The name, in the store, of one of a build's graphs."""
         return f"{self.builds}{build_id}:{graph}"
+
+    def union(self, build_id: str) -> str:
+        """The name of the graph holding the union of a build's graphs (its default graph)."""
+        return f"{self.builds}{build_id}"
 
     def build_of(self, stored: str) -> str | None:
         """The build a graph in the store belongs to (``None``: not one of ours)."""
@@ -205,9 +210,9 @@ class RemoteStore:
             form += [("default-graph-uri", self._rename(g)) for g in default_graphs]
             form += [("named-graph-uri", self._rename(g)) for g in named_graphs]
         elif not names_dataset:
-            everything = sorted(self.graphs.values())
-            form += [("default-graph-uri", g) for g in everything]
-            form += [("named-graph-uri", g) for g in everything]
+            form.append(("default-graph-uri", self.endpoints.union(self.build_id)))
+            if names_graphs(query):
+                form += [("named-graph-uri", g) for g in sorted(self.graphs.values())]
         endpoints = self.endpoints
         if endpoints.kind == "virtuoso":
             form.append(("timeout", str(int(endpoints.timeout * 1000))))
@@ -313,6 +318,10 @@ class StoreAdmin:
             if build:
                 found.setdefault(build, set()).add(row["g"])
         return found
+
+    def graph_size(self, graph: str) -> int:
+        rows = self.select(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")
+        return int(rows[0]["n"]) if rows else 0
 
     def graph_sizes(self, build_id: str) -> dict[str, int]:
         """Statements in each of a build's graphs (public name → count)."""

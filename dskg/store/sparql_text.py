@@ -175,6 +175,11 @@ def names_dataset(query: str) -> bool:
     return any(_is(token, "FROM") for token in tokens(query))
 
 
+def names_graphs(query: str) -> bool:
+    """Whether the query reads named graphs (has a ``GRAPH`` pattern)."""
+    return any(_is(token, "GRAPH") for token in tokens(query))
+
+
 def query_form(query: str) -> str | None:
     """``SELECT``, ``ASK``, ``CONSTRUCT`` or ``DESCRIBE``: the form of a query."""
     for token in tokens(query):
