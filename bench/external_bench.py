@@ -5,7 +5,9 @@ nginx with one and two replicas.
 It builds N synthetic practices once (bench/out/server-N, shared with server_bench.py),
 starts a Virtuoso of its own (Debian's ``virtuoso-opensource``) in a temporary folder,
 publishes the build into it with ``dskg publish`` (the bulk loader), and drives each
-target with wrk (2 connections, BENCH_DURATION per query).
+target with wrk (2 connections, BENCH_DURATION per query). dskg runs without its answer
+cache (every request reaches a store), and once more with it; Virtuoso direct answers
+over the build's union graph, the same graph dskg queries.
 
     .venv/bin/python bench/external_bench.py 100000
 """
@@ -25,6 +27,7 @@ sys.path[:0] = [str(HERE), str(ROOT)]
 import server_bench  # noqa: E402
 from server_bench import BIN, built, env_for, free_port, settle, start, stop, wait_for  # noqa: E402
 
+from dskg.store.remote import Endpoints  # noqa: E402
 from server.examples import load_examples  # noqa: E402
 from tests.nginx_fixture import start_nginx, stop_nginx  # noqa: E402
 from tests.virtuoso_fixture import start_virtuoso, stop_virtuoso  # noqa: E402
@@ -80,22 +83,34 @@ def main(size: int) -> None:
             loaded = time.monotonic() - started
             print(f"\n### {size:,} practices\n\n`dskg publish` into Virtuoso (bulk loader, "
                   f"then size checks and the switch): {loaded:.1f} s\n", flush=True)
-            on_virtuoso, embedded = free_port(), free_port()
+            on_virtuoso, cached, embedded = free_port(), free_port(), free_port()
+            # Without the answer cache, so that every request reaches the store; a
+            # second server with it shows what a repeated query costs.
             ours = start([str(BIN / "dskg"), "serve"], env | settings | {
-                "DSKG_PORT": str(on_virtuoso), "DSKG_WORKERS": "2"})
+                "DSKG_PORT": str(on_virtuoso), "DSKG_WORKERS": "2", "DSKG_ANSWER_CACHE": "0"})
+            with_cache = start([str(BIN / "dskg"), "serve"], env | settings | {
+                "DSKG_PORT": str(cached), "DSKG_WORKERS": "2"})
             # wrk's two connections come from one address: the embedded endpoint's
             # per-client heavy slot (1 by default) would refuse the second heavy query.
             plain = start([str(BIN / "dskg"), "serve"], env | {
-                "DSKG_PORT": str(embedded), "DSKG_WORKERS": "2", "DSKG_CLIENT_HEAVY": "2"})
-            processes += [ours, plain]
+                "DSKG_PORT": str(embedded), "DSKG_WORKERS": "2", "DSKG_CLIENT_HEAVY": "2",
+                "DSKG_ANSWER_CACHE": "0"})
+            processes += [ours, with_cache, plain]
             wait_for(f"http://127.0.0.1:{on_virtuoso}/health", ours)
+            wait_for(f"http://127.0.0.1:{cached}/health", with_cache)
             wait_for(f"http://127.0.0.1:{embedded}/health", plain)
-            targets = {"dskg on Virtuoso": f"http://127.0.0.1:{on_virtuoso}/sparql",
-                       "Virtuoso direct": virtuoso.url + "/sparql",
-                       "dskg embedded": f"http://127.0.0.1:{embedded}/sparql"}
+            build_id = requests.get(f"http://127.0.0.1:{on_virtuoso}/health").json()["build"]
+            # Virtuoso's own endpoint over the same graph: the build's union graph (the
+            # store also holds the named graphs, so without it every triple counts twice).
+            union = urllib.parse.quote(Endpoints(query="", name="bench").union(build_id))
+            targets = {"dskg on Virtuoso": f"http://127.0.0.1:{on_virtuoso}/sparql?",
+                       "Virtuoso direct": f"{virtuoso.url}/sparql?default-graph-uri={union}&",
+                       "dskg embedded": f"http://127.0.0.1:{embedded}/sparql?",
+                       "dskg on Virtuoso, answer cache": f"http://127.0.0.1:{cached}/sparql?"}
             print("| query | dskg on Virtuoso | Virtuoso direct | dskg embedded | "
-                  "dskg on Virtuoso ÷ Virtuoso direct | ÷ dskg embedded |")
-            print("|---|---|---|---|---:|---:|")
+                  "dskg on Virtuoso ÷ Virtuoso direct | ÷ dskg embedded | "
+                  "dskg on Virtuoso, answer cache |")
+            print("|---|---|---|---|---:|---:|---|")
             org = first(targets["dskg embedded"],
                         "SELECT ?o WHERE { ?p dskg:providedBy ?o } OFFSET 500 LIMIT 1")
             queries = {name: PREFIXES + text.replace("{org}", org)
@@ -104,15 +119,16 @@ def main(size: int) -> None:
             for name, text in queries.items():
                 figures = {}
                 for target, url in targets.items():
-                    figures[target] = wrk(f"{url}?query={urllib.parse.quote(text)}")
-                    settle(ours, plain, virtuoso.process)
+                    figures[target] = wrk(f"{url}query={urllib.parse.quote(text)}")
+                    settle(ours, with_cache, plain, virtuoso.process)
                 ours_rps = figures["dskg on Virtuoso"]["rps"]
-                print(f"| {name} | " + " | ".join(cell(f) for f in figures.values())
+                print(f"| {name} | " + " | ".join(cell(figures[t]) for t in list(targets)[:3])
                       + f" | {ours_rps / max(figures['Virtuoso direct']['rps'], 0.01):.2f} | "
-                      f"{ours_rps / max(figures['dskg embedded']['rps'], 0.01):.1f}× |",
-                      flush=True)
-            stop(plain)
-            processes.remove(plain)
+                      f"{ours_rps / max(figures['dskg embedded']['rps'], 0.01):.1f}× | "
+                      + cell(figures["dskg on Virtuoso, answer cache"]) + " |", flush=True)
+            for process in (plain, with_cache):
+                stop(process)
+                processes.remove(process)
             replicas(env | settings, ours, on_virtuoso, Path(tmp))
         finally:
             for process in processes:

@@ -53,6 +53,9 @@ class Config:
     client_heavy: int = 1
     #: How long a query may wait for a free evaluator before the answer is 503.
     queue_wait: float = 10.0
+    #: MiB of answers to visitors' queries each worker keeps while its build is
+    #: served (0: none).
+    answer_cache: int = 64
     #: Checked before a query reaches the engine (400 beyond them).
     query_max_length: int = 100_000
     query_max_depth: int = 64

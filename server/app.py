@@ -27,6 +27,7 @@ from dskg.namespaces import Namespaces
 from dskg.store.remote import Endpoints, RemoteStore
 from server import browse, errors, graph, metadata, metrics, pages, resources, search, sparql
 from server.admission import Admission
+from server.answers import AnswerCache
 from server.describe import Describer
 from server.endpoint import SparqlEndpoint
 from server.external import StoreQueries
@@ -88,11 +89,11 @@ def _graph(config: Config, build: Build, ns: Namespaces) -> SiteStore:
     for visitors' queries, or in the external store it was published to."""
     if config.external_store:
         remote = RemoteStore(Endpoints.from_config(config), build.id, build.graph_names)
-        return SiteStore(remote, StoreQueries(remote, config))
+        return SiteStore(remote, StoreQueries(remote, config), AnswerCache(config.answer_cache))
     admission = Admission(_run_dir(config), config.heavy_queries, config.client_heavy,
                           retry_after=config.query_timeout)
     pool = QueryPool(build.layout.store, config, admission, ns.prefixes())
-    return SiteStore(build.open_store(), pool)
+    return SiteStore(build.open_store(), pool, AnswerCache(config.answer_cache))
 
 
 def _run_dir(config: Config) -> Path:

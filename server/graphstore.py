@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from dskg.store import Bindings, Queryable, Row
+from server.answers import AnswerCache
 from server.query_runner import QueryRequest, QueryResponse
 
 
@@ -17,10 +18,10 @@ class QueryRunner(Protocol):
 
 class SiteStore:
     """Our bounded queries run on ``store`` in the calling thread; visitors' queries go
-    to ``runner``."""
+    to ``runner``, unless ``answers`` has the answer already."""
 
-    def __init__(self, store: Queryable, runner: QueryRunner):
-        self.store, self.runner = store, runner
+    def __init__(self, store: Queryable, runner: QueryRunner, answers: AnswerCache):
+        self.store, self.runner, self.answers = store, runner, answers
 
     @property
     def stable_order(self) -> bool:
@@ -33,4 +34,8 @@ class SiteStore:
         return self.store.ask(query, bindings)
 
     def sparql(self, request: QueryRequest) -> QueryResponse:
-        return self.runner.run(request)
+        answer = self.answers.get(request)
+        if answer is None:
+            answer = self.runner.run(request)
+            self.answers.put(request, answer)
+        return answer

@@ -35,6 +35,8 @@ QUEUE = Gauge("dskg_query_queue_length", "SPARQL queries waiting for a free eval
               multiprocess_mode="livesum")
 HEAVY = Gauge("dskg_heavy_queries", "Long-running SPARQL queries being evaluated",
               multiprocess_mode="livesum")
+ANSWER_CACHE = Counter("dskg_answer_cache", "Visitors' queries answered from the answer "
+                       "cache (hit) or evaluated (miss)", ["outcome"])
 BUILD = Gauge("dskg_build_info", "The build this server serves (value 1)", ["build"],
               multiprocess_mode="livemax")
 

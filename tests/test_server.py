@@ -423,3 +423,28 @@ def test_dskg_query_cli_against_the_endpoint(server, tmp_path):
     bad = subprocess.run([sys.executable, "-m", "dskg.cli", "query", "SELEKT", "--endpoint",
                           server.url + "/sparql"], capture_output=True, text=True)
     assert bad.returncode == 1 and "dskg query:" in bad.stderr
+
+
+def _answer_cache(site, outcome: str) -> float:
+    for line in site.http.get(site.url + "/metrics").text.splitlines():
+        if line.startswith(f'dskg_answer_cache_total{{outcome="{outcome}"}}'):
+            return float(line.split()[-1])
+    return 0.0
+
+
+def test_a_repeated_query_is_answered_from_the_cache(site):
+    query = PREFIXES + "SELECT ?p ?t WHERE { ?p dct:title ?t } ORDER BY ?t # cache test"
+    hits, misses = _answer_cache(site, "hit"), _answer_cache(site, "miss")
+    first, again = [site.http.get(site.url + "/sparql", params={"query": query},
+                                  headers={"Accept": "text/csv"}) for _ in range(2)]
+    assert first.status_code == again.status_code == 200
+    assert first.content == again.content
+    other = site.http.get(site.url + "/sparql", params={"query": query},
+                          headers={"Accept": "application/sparql-results+json"})
+    assert other.json()["results"]["bindings"]
+    assert _answer_cache(site, "hit") == hits + 1
+    assert _answer_cache(site, "miss") == misses + 2  # the first, and another format
+    broken = [site.http.get(site.url + "/sparql", params={"query": "SELECT * {"})
+              for _ in range(2)]
+    assert [b.status_code for b in broken] == [400, 400]
+    assert _answer_cache(site, "hit") == hits + 1  # errors are never kept
