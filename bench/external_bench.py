@@ -5,7 +5,8 @@ nginx with one and two replicas.
 It builds N synthetic practices once (bench/out/server-N, shared with server_bench.py),
 starts a Virtuoso of its own (Debian's ``virtuoso-opensource``) in a temporary folder,
 publishes the build into it with ``dskg publish`` (the bulk loader), and drives each
-target with wrk (2 connections, BENCH_DURATION per query). dskg runs without its answer
+target with wrk (2 connections, 10 s per query, or five times one answer's time for a
+query that takes seconds; BENCH_ONLY=regex measures only the queries it matches). dskg runs without its answer
 cache (every request reaches a store), and once more with it; Virtuoso direct answers
 over the build's union graph, the same graph dskg queries.
 
@@ -13,6 +14,8 @@ over the build's union graph, the same graph dskg queries.
 """
 from __future__ import annotations
 
+import os
+import re
 import sys
 import tempfile
 import time
@@ -49,9 +52,18 @@ HEAVY = {
 
 
 def wrk(url: str, accept: str = "application/sparql-results+json",
-        connections: str = "2") -> dict:
+        connections: str = "2", seconds: int = 10) -> dict:
     server_bench.CONNECTIONS = connections
+    server_bench.DURATION = f"{seconds}s"
     return server_bench.wrk(url, accept)
+
+
+def duration(url: str) -> int:
+    """Seconds to drive one query for: 10, or long enough for a few answers of a query
+    that takes seconds (measured once, which also warms the store)."""
+    started = time.monotonic()
+    requests.get(url, timeout=300, headers={"Accept": "application/sparql-results+json"})
+    return int(min(90, max(10, 5 * (time.monotonic() - started))))
 
 
 def first(url: str, query: str) -> str:
@@ -90,11 +102,12 @@ def main(size: int) -> None:
                 "DSKG_PORT": str(on_virtuoso), "DSKG_WORKERS": "2", "DSKG_ANSWER_CACHE": "0"})
             with_cache = start([str(BIN / "dskg"), "serve"], env | settings | {
                 "DSKG_PORT": str(cached), "DSKG_WORKERS": "2"})
-            # wrk's two connections come from one address: the embedded endpoint's
-            # per-client heavy slot (1 by default) would refuse the second heavy query.
+            # wrk's two connections come from one address and may share a worker: the
+            # embedded endpoint's admission (one heavy query per client, one evaluator
+            # of a worker kept for light queries) would refuse the second heavy query.
             plain = start([str(BIN / "dskg"), "serve"], env | {
                 "DSKG_PORT": str(embedded), "DSKG_WORKERS": "2", "DSKG_CLIENT_HEAVY": "2",
-                "DSKG_ANSWER_CACHE": "0"})
+                "DSKG_QUERY_PROCESSES": "3", "DSKG_ANSWER_CACHE": "0"})
             processes += [ours, with_cache, plain]
             wait_for(f"http://127.0.0.1:{on_virtuoso}/health", ours)
             wait_for(f"http://127.0.0.1:{cached}/health", with_cache)
@@ -116,10 +129,15 @@ def main(size: int) -> None:
             queries = {name: PREFIXES + text.replace("{org}", org)
                        for name, text in HEAVY.items()}
             queries |= {f"example: {e.name}": e.query for e in load_examples()}
+            only = re.compile(os.environ.get("BENCH_ONLY", ""))
             for name, text in queries.items():
+                if not only.search(name):
+                    continue
                 figures = {}
+                encoded = urllib.parse.quote(text)
+                seconds = duration(f"{targets['Virtuoso direct']}query={encoded}")
                 for target, url in targets.items():
-                    figures[target] = wrk(f"{url}query={urllib.parse.quote(text)}")
+                    figures[target] = wrk(f"{url}query={encoded}", seconds=seconds)
                     settle(ours, with_cache, plain, virtuoso.process)
                 ours_rps = figures["dskg on Virtuoso"]["rps"]
                 print(f"| {name} | " + " | ".join(cell(figures[t]) for t in list(targets)[:3])
@@ -136,7 +154,7 @@ def main(size: int) -> None:
             stop_virtuoso(virtuoso)
 
 
-def replicas(env: dict, first, first_port: int, tmp: Path) -> None:
+def replicas(env: dict, one, first_port: int, tmp: Path) -> None:
     """The HTML practice page through nginx, with one replica and then two."""
     practice = first(f"http://127.0.0.1:{first_port}/sparql",
                      "SELECT ?p WHERE { ?p a dskg:GoodPractice } OFFSET 777 LIMIT 1")
@@ -156,7 +174,7 @@ def replicas(env: dict, first, first_port: int, tmp: Path) -> None:
                       f"{figures['non2xx'] + figures['errors']} |", flush=True)
             finally:
                 stop_nginx(balancer)
-            settle(first, second)
+            settle(one, second)
     finally:
         stop(second)
 

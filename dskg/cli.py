@@ -1,4 +1,4 @@
-"""The ``dskg`` command: ingest, validate, build, serve, publish, query."""
+"""The ``dskg`` command: ingest, harvest, validate, build, serve, publish, query."""
 from __future__ import annotations
 
 import argparse
@@ -10,6 +10,7 @@ import sys
 import textwrap
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from dskg import __version__
 from dskg.config import Config
@@ -17,18 +18,40 @@ from dskg.errors import DskgError
 from dskg.fields import PAGE_FIELDS, Field
 from dskg.sources import KINDS
 
+#: The flag groups a subcommand may take: only those that change what it does.
+FLAG_GROUPS: dict[str, list[tuple[str, dict[str, Any]]]] = {
+    "base": [("--base", {"help": "base IRI of everything minted (DSKG_BASE)"})],
+    "inputs": [("--data-dir", {"type": Path, "help": "input folder (DSKG_DATA_DIR)"}),
+               ("--ontology-dir", {"type": Path, "help": "ontology folder (DSKG_ONTOLOGY_DIR)"}),
+               ("--shapes-dir", {"type": Path, "help": "SHACL folder (DSKG_SHAPES_DIR)"})],
+    "vocabulary": [("--ontology-dir", {"type": Path,
+                                       "help": "ontology folder (DSKG_ONTOLOGY_DIR)"})],
+    "sources": [("--data-dir", {"type": Path,
+                                "help": "folder of sources.yaml (DSKG_DATA_DIR)"})],
+    "builds": [("--var-dir", {"type": Path, "help": "where builds are kept (DSKG_VAR_DIR)"})],
+}
 
-def _common(parser: argparse.ArgumentParser) -> None:
+
+def _command(commands, name: str, summary: str, description: str, examples: list[str],
+             groups: tuple[str, ...] = ()) -> argparse.ArgumentParser:
+    """A subcommand with its description, examples, the logging flags, and the flag
+    groups that apply to it."""
+    parser = commands.add_parser(
+        name, help=summary, description=description,
+        epilog="examples:\n" + "\n".join(f"  {example}" for example in examples),
+        formatter_class=argparse.RawDescriptionHelpFormatter)
     talk = parser.add_mutually_exclusive_group()
     talk.add_argument("-q", "--quiet", dest="log_level", action="store_const", const="warning",
                       help="log only warnings and errors (DSKG_LOG_LEVEL=warning)")
     talk.add_argument("-v", "--verbose", dest="log_level", action="store_const", const="debug",
                       help="log everything (DSKG_LOG_LEVEL=debug)")
-    parser.add_argument("--base", help="base IRI of everything minted (DSKG_BASE)")
-    parser.add_argument("--data-dir", type=Path, help="input folder (DSKG_DATA_DIR)")
-    parser.add_argument("--var-dir", type=Path, help="where builds are written (DSKG_VAR_DIR)")
-    parser.add_argument("--ontology-dir", type=Path, help="ontology folder (DSKG_ONTOLOGY_DIR)")
-    parser.add_argument("--shapes-dir", type=Path, help="SHACL folder (DSKG_SHAPES_DIR)")
+    seen: set[str] = set()
+    for group in groups:
+        for flag, options in FLAG_GROUPS[group]:
+            if flag not in seen:
+                seen.add(flag)
+                parser.add_argument(flag, **options)
+    return parser
 
 
 def _config(args: argparse.Namespace) -> Config:
@@ -38,16 +61,38 @@ def _config(args: argparse.Namespace) -> Config:
     return Config.from_env(**{k: getattr(args, k, None) for k in keys})
 
 
-def make_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="dskg", description=__doc__)
-    parser.add_argument("--version", action="version", version=f"dskg {__version__}")
-    commands = parser.add_subparsers(dest="command", required=True)
+DESCRIPTION = """\
+dskg turns the good practices that digital-skills coalitions publish on their sites
+into a validated knowledge graph, and serves it as linked data: a SPARQL endpoint,
+dereferenceable IRIs, dumps, DCAT-AP and VoID, a change stream, and pages to browse.
 
-    ingest = commands.add_parser(
-        "ingest", help="show what a listing page or a live site yields, without building",
-        description="Print the records a source yields, entry by entry, without building "
-        "or caching: text pages (PAGE is a file), or a live WordPress site or HTML listing "
-        "(--kind wordpress|html, PAGE is a URL).")
+Every setting is also a DSKG_* environment variable (README, "Configuration").
+"""
+WORKFLOW = """\
+a typical session:
+  dskg ingest data/sources/good-practices-listing.txt   see what a page yields
+  dskg validate                                         check everything in data/
+  dskg build                                            build and switch to it
+  dskg serve                                            http://127.0.0.1:8080/
+  dskg query 'SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }'
+"""
+
+
+def make_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="dskg", description=DESCRIPTION, epilog=WORKFLOW,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"dskg {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    ingest = _command(
+        commands, "ingest", "show what a listing page or a live site yields, without building",
+        "Print the records a source yields, entry by entry, without building or caching: "
+        "text pages (PAGE is a file), or a live WordPress site or HTML listing (--kind "
+        "wordpress|html, PAGE is a URL).",
+        ["dskg ingest data/sources/good-practices-listing.txt",
+         "dskg ingest --json page.txt | jq '.[] | select(.status != \"ok\")'",
+         "dskg ingest --kind wordpress --language bg https://coalition.example.bg/"],
+        ("vocabulary",))
     ingest.add_argument("pages", nargs="+", metavar="PAGE")
     ingest.add_argument("--json", action="store_true", help="one JSON object per entry")
     ingest.add_argument("--kind", choices=KINDS, default="listing-text",
@@ -56,38 +101,48 @@ def make_parser() -> argparse.ArgumentParser:
                         help="the site's default language (--kind wordpress|html)")
     ingest.add_argument("--category", action="append", default=[], dest="categories",
                         help="harvest only posts of this category (repeatable; wordpress)")
-    _common(ingest)
 
-    harvest = commands.add_parser(
-        "harvest", help="fetch the declared sites into the harvest cache",
-        description="Fetch the sources declared in data/sources.yaml (all harvested ones, "
-        "or those named) into var/harvest/, incrementally and politely; `dskg build` then "
-        "builds from the cache. A source that fails keeps its last good harvest.")
+    harvest = _command(
+        commands, "harvest", "fetch the declared sites into the harvest cache",
+        "Fetch the sources declared in data/sources.yaml (all harvested ones, or those "
+        "named) into var/harvest/, incrementally and politely; `dskg build` then builds "
+        "from the cache. A source that fails keeps its last good harvest (exit 1).",
+        ["dskg harvest", "dskg harvest bulgarian-coalition --json"], ("sources", "builds"))
     harvest.add_argument("sources", nargs="*", metavar="SOURCE")
     harvest.add_argument("--json", action="store_true", help="the summaries as JSON")
-    _common(harvest)
 
-    validate = commands.add_parser("validate", help="parse, map and validate; print the report")
+    validate = _command(
+        commands, "validate", "parse, map and validate; print the report",
+        "Read every declared source, map it to RDF and validate it with the SHACL shapes, "
+        "without building: the report lists each problem with its source entry. Exit 1 "
+        "on violations.",
+        ["dskg validate", "dskg validate --json > report.json"], ("inputs", "base"))
     validate.add_argument("--json", action="store_true", help="the report as JSON")
-    _common(validate)
 
-    build = commands.add_parser(
-        "build", help="build the store and dumps from data/",
-        description="Build a new store, dumps, indexes and change stream, and serve it. "
-        "Incremental by default: only the inputs that changed since the served build are "
-        "read, mapped and validated again, and the difference is applied to a copy of "
-        "it; a change it cannot vouch for (ontology, shapes, curation, dskg version) "
-        "makes a full build. The report says which it was and why.")
+    build = _command(
+        commands, "build", "build the store and dumps from data/",
+        "Build a new store, dumps, indexes and change stream, and serve it. Incremental "
+        "by default: only the inputs that changed since the served build are read, mapped "
+        "and validated again, and the difference is applied to a copy of it; a change it "
+        "cannot vouch for (ontology, shapes, curation, dskg version) makes a full build. "
+        "The report says which it was and why.",
+        ["dskg build", "dskg build --strict      # data CI: any problem fails the build",
+         "dskg build --full        # read, map and validate everything again"],
+        ("inputs", "base", "builds"))
     build.add_argument("--full", action="store_true",
                        help="read, map and validate everything again")
     build.add_argument("--allow-empty", action="store_true",
                        help="publish even when no practice is publishable (an empty graph)")
     build.add_argument("--strict", action="store_true",
                        help="fail on any invalid entry, curation problem or SHACL violation")
-    _common(build)
 
-    serve = commands.add_parser("serve", help="serve the built store with gunicorn")
-    _common(serve)
+    serve = _command(
+        commands, "serve", "serve the built store with gunicorn",
+        "Serve the current build (or, with DSKG_STORE_ENDPOINT, the build published to "
+        "the external store): the SPARQL endpoint, linked-data documents, pages. A newly "
+        "built or published build is served within DSKG_FOLLOW_BUILDS seconds.",
+        ["dskg serve", "dskg serve --host 0.0.0.0 --port 80 --public-url https://dskg.eu"],
+        ("base", "builds"))
     serve.add_argument("--host", help="interface to listen on (DSKG_HOST)")
     serve.add_argument("--port", type=int, help="port (DSKG_PORT)")
     serve.add_argument("--workers", type=int, help="gunicorn workers (DSKG_WORKERS)")
@@ -95,27 +150,33 @@ def make_parser() -> argparse.ArgumentParser:
     serve.add_argument("--result-limit", type=int, help="row cap (DSKG_RESULT_LIMIT)")
     serve.add_argument("--public-url", help="external URL when behind a proxy (DSKG_PUBLIC_URL)")
 
-    publish = commands.add_parser(
-        "publish", help="load a build into the external SPARQL store and switch to it",
-        description="Load a finished build (default: the current one) into the external "
-        "store (DSKG_STORE_ENDPOINT, DSKG_STORE_UPDATE, DSKG_STORE_GRAPH_STORE, "
-        "DSKG_STORE_USER, DSKG_STORE_PASSWORD, DSKG_STORE_KIND) under graph names of its "
-        "own, check every graph's size, switch the store's published build in one update, "
-        "and drop the previous build's graphs once servers moved on (DSKG_PUBLISH_GRACE "
-        "seconds). A publish that fails or is stopped leaves the served build as it was.",
-        epilog="example: DSKG_STORE_ENDPOINT=http://127.0.0.1:8890/sparql "
-        "DSKG_STORE_UPDATE=http://127.0.0.1:8890/sparql-auth DSKG_STORE_KIND=virtuoso "
-        "DSKG_STORE_USER=dba DSKG_STORE_PASSWORD=… dskg publish")
+    publish = _command(
+        commands, "publish", "load a build into the external SPARQL store and switch to it",
+        "Load a finished build (default: the current one) into the external store "
+        "(DSKG_STORE_ENDPOINT, DSKG_STORE_UPDATE, DSKG_STORE_GRAPH_STORE, DSKG_STORE_USER, "
+        "DSKG_STORE_PASSWORD, DSKG_STORE_KIND) under graph names of its own, check every "
+        "graph's size, switch the store's published build in one update, and drop the "
+        "previous build's graphs once servers moved on (DSKG_PUBLISH_GRACE seconds). A "
+        "publish that fails or is stopped leaves the served build as it was.",
+        ["DSKG_STORE_ENDPOINT=http://127.0.0.1:8890/sparql "
+         "DSKG_STORE_UPDATE=http://127.0.0.1:8890/sparql-auth \\\n"
+         "    DSKG_STORE_KIND=virtuoso DSKG_STORE_USER=dba DSKG_STORE_PASSWORD=… dskg publish",
+         "dskg publish var/builds/20261128T093859824508Z-14110   # roll back to that build"],
+        ("base", "builds"))
     publish.add_argument("build_dir", nargs="?", type=Path, metavar="BUILD",
                          help="the build folder (default: var/current)")
-    _common(publish)
 
-    query = commands.add_parser("query", help="run a SPARQL query against an endpoint")
+    query = _command(
+        commands, "query", "run a SPARQL query against an endpoint",
+        "Run a query with SPARQLWrapper against our endpoint (the local server by "
+        "default) or any other, and print the answer as a table, JSON, CSV or Turtle.",
+        ["dskg query 'SELECT ?p WHERE { ?p a <https://w3id.org/dskg/def/dskg/GoodPractice> }'",
+         "dskg query --file queries/practices-per-country-and-initiative-type.rq --format csv",
+         "dskg query --endpoint https://dskg.example.eu/sparql --file q.rq"])
     query.add_argument("query", nargs="?", help="the query text (or use --file)")
     query.add_argument("--file", type=Path, help="read the query from a .rq file")
     query.add_argument("--endpoint", help="SPARQL endpoint URL (default: the local server)")
     query.add_argument("--format", choices=("table", "json", "csv", "turtle"), default="table")
-    _common(query)
     return parser
 
 

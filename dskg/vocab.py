@@ -13,7 +13,7 @@ from functools import cached_property
 from pathlib import Path
 
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import SKOS
+from rdflib.namespace import SKOS, VANN, XSD
 
 from dskg.fields import CONCEPT_FIELDS
 from dskg.namespaces import Namespaces
@@ -97,6 +97,9 @@ class Vocabularies:
 def load_vocabularies(ontology_dir: Path, ns: Namespaces) -> Vocabularies:
     """Parse ``ontology/`` with its relative IRIs resolved against the vocabulary base."""
     ontology = Graph().parse(ontology_dir / "dskg.ttl", publicID=ns.vocab)
+    # A literal cannot be relative: the namespace is written here, in full.
+    ontology.add((URIRef(ns.vocab + "def/dskg"), VANN.preferredNamespaceUri,
+                  Literal(ns.vocab + "def/dskg/", datatype=XSD.anyURI)))
     schemes = {}
     for name in dict.fromkeys(CONCEPT_FIELDS.values()):
         schemes[name] = Graph().parse(ontology_dir / "schemes" / f"{name}.ttl", publicID=ns.vocab)

@@ -12,7 +12,7 @@ import io
 from functools import lru_cache
 from urllib.parse import urlencode
 
-from flask import Blueprint, Response, abort, render_template, request
+from flask import Blueprint, Response, abort, jsonify, render_template, request
 
 from dskg.artefact.browse import FACETS, FacetIndex, bit_positions
 from dskg.formats import serialize
@@ -20,9 +20,9 @@ from dskg.rdf import IRI, Triple
 from dskg.store import iri_of, term_of, text_of
 from server import map as europe
 from server.examples import load_examples
-from server.params import page_number
+from server.params import page_number, wants_json
 from server.queries import query
-from server.rendering import label_of
+from server.rendering import english_label, label_of
 from server.site import site
 
 blueprint = Blueprint("browse", __name__)
@@ -34,7 +34,19 @@ SORTS = {"title": "title A–Z", "-title": "title Z–A", "-published": "newest 
 
 
 def chosen_facets() -> dict[str, list[str]]:
-    return {facet: request.args.getlist(facet) for facet in FACETS if request.args.getlist(facet)}
+    """The facet values the URL selects; 400 naming the parameter for a value no
+    practice of the build has (it would silently select nothing)."""
+    chosen = {facet: request.args.getlist(facet) for facet in FACETS
+              if request.args.getlist(facet)}
+    known = _index().bits
+    for facet, values in chosen.items():
+        for value in values:
+            if value not in known[facet]:
+                abort(400, description=f"{facet}={value!r} is not a value of the {facet} "
+                      f"facet in this build ({len(known[facet])} values; "
+                      "/browse/practice.json lists them)")
+    return chosen
+
 
 
 def _index() -> FacetIndex:
@@ -72,6 +84,8 @@ def toggle(facet: str, value: str) -> str:
 
 @blueprint.get("/browse/practice")
 def practices():
+    if wants_json():
+        return practices_json()
     index = _index()
     chosen = chosen_facets()
     sort = _sort()
@@ -90,26 +104,67 @@ def practices():
         page_link=lambda n: link_with(page=n))
 
 
+@blueprint.get("/browse/practice.json")
+def practices_json():
+    """The browse list as JSON (Datasette's shape): the page's rows, the total, every
+    facet's values with their counts in the selection, and links to the other pages."""
+    index = _index()
+    chosen = chosen_facets()
+    sort = _sort()
+    size = site().config.page_size
+    page = page_number()
+    total, items = index.page(chosen, sort, (page - 1) * size, size)
+    pages = max(1, -(-total // size))
+    if page > pages:
+        abort(404)
+    path = request.script_root + "/browse/practice"
+
+    def page_url(number: int | None) -> str | None:
+        if number is None or not 1 <= number <= pages:
+            return None
+        return path + ".json" + link_with(page=number, _format=None)
+
+    facets = {facet: [{"value": value, "iri": index.iris.get((facet, value)),
+                       "label": value_label(facet, value), "count": count,
+                       "selected": value in chosen.get(facet, []),
+                       "toggle_url": path + ".json" + toggle(facet, value)}
+                      for value, count in values]
+              for facet, values in index.counts(chosen).items()}
+    rows = [{"iri": item.iri, "title": item.title, "published": item.issued,
+             "url": site().local_path(item.iri)} for item in items]
+    return jsonify({"total": total, "page": page, "pages": pages, "page_size": size,
+                    "sort": sort, "filters": chosen, "rows": rows, "facets": facets,
+                    "next_url": page_url(page + 1), "previous_url": page_url(page - 1),
+                    "html_url": path + link_with(_format=None),
+                    "csv_url": path + ".csv" + link_with(page=None, _format=None)})
+
+
 @blueprint.get("/browse/practice.csv")
 def practices_csv():
+    """Every selected practice, one row each: the same columns whatever the reader's
+    language (each facet's codes, then their English labels)."""
     index = _index()
     chosen = chosen_facets()
     _, ordered = index.page(chosen, _sort(), 0, None)
     selected = index.selection(chosen)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(["iri", "title", "published", *FACETS])
-    values_of: dict[tuple[str, int], list[str]] = {}
+    writer.writerow(["iri", "title", "published",
+                     *(column for facet in FACETS for column in (facet, f"{facet}_label"))])
+    values_of: dict[tuple[str, int], list[tuple[str, str]]] = {}
     for facet, values in index.bits.items():
         for value, bits in values.items():
             if bits & selected:
-                label = value_label(facet, value)
+                iri = index.iris.get((facet, value))
+                label = english_label(iri) if iri else value
                 for number in bit_positions(bits & selected):
-                    values_of.setdefault((facet, number), []).append(label)
+                    values_of.setdefault((facet, number), []).append((value, label))
     for practice in ordered:
-        writer.writerow([practice.iri, practice.title, practice.issued or "",
-                         *("; ".join(values_of.get((facet, practice.number), []))
-                           for facet in FACETS)])
+        cells = []
+        for facet in FACETS:
+            pairs = values_of.get((facet, practice.number), [])
+            cells += ["; ".join(code for code, _ in pairs), "; ".join(label for _, label in pairs)]
+        writer.writerow([practice.iri, practice.title, practice.issued or "", *cells])
     return Response(out.getvalue(), mimetype="text/csv", headers={
         "Content-Disposition": "attachment; filename=practices.csv"})
 
@@ -173,7 +228,7 @@ def country_map():
     by_numeric = _countries_by_numeric(site().build.id)
     by_name = {"Kosovo": str(site().ns.country("XKX"))}
     counts = {value: bits.bit_count() for value, bits in _index().bits["country"].items()}
-    highest = max(counts.values(), default=0)
+    classes = europe.Classes.of(list(counts.values()))
     countries = []
     for shape in europe.shapes():
         iri = by_numeric.get(shape.numeric or "") or by_name.get(shape.name)
@@ -181,6 +236,6 @@ def country_map():
         count = counts.get(code, 0) if code else 0
         countries.append({"path": shape.path, "iri": iri, "code": code, "count": count,
                           "name": label_of(iri) if iri else shape.name,
-                          "fill": europe.colour(count, highest) if iri else "#e6e6e6"})
+                          "fill": classes.colour(count) if iri else "#e6e6e6"})
     return render_template("map.html", countries=countries, width=europe.WIDTH,
-                           height=europe.height(), palette=europe.PALETTE, highest=highest)
+                           height=europe.height(), legend=classes.legend())

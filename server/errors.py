@@ -6,8 +6,9 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, Response, jsonify, render_template, request
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
+from dskg.store import StoreError
 from server.headers import EVERY_RESPONSE
 from server.logs import request_id
 from server.negotiation import best_match
@@ -73,6 +74,16 @@ class RejectUndecodable:
         return self.app(environ, start_response)
 
 
+def store_unavailable(error: StoreError) -> Response:
+    """The external store did not answer a page's query: 503, try again shortly."""
+    log.warning("the store failed on %s %s: %s", request.method, request.path, error)
+    response = http_error(ServiceUnavailable(
+        "The graph store behind this site did not answer; try again in a moment."))
+    response.headers["Retry-After"] = "5"
+    return response
+
+
 def register(app: Flask) -> None:
     app.register_error_handler(HTTPException, http_error)
+    app.register_error_handler(StoreError, store_unavailable)
     app.register_error_handler(Exception, unexpected)

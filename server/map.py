@@ -110,8 +110,55 @@ def shapes(atlas: Path = ATLAS) -> list[Shape]:
     return result
 
 
-def colour(count: int, highest: int) -> str:
-    if count == 0 or highest == 0:
-        return "#f2f2f2"
-    step = min(len(PALETTE) - 1, int(math.log1p(count) / math.log1p(highest) * (len(PALETTE) - 1)))
-    return PALETTE[step]
+NO_PRACTICE = "#f2f2f2"
+
+
+@dataclass(frozen=True)
+class Classes:
+    """Quantile classes of the counts: each colour of :data:`PALETTE` holds about as
+    many countries (a log scale painted counts of 48–83 all one blue), and the legend
+    says which counts each colour stands for."""
+
+    bounds: list[tuple[int, int]]
+
+    @classmethod
+    def of(cls, counts: list[int]) -> Classes:
+        values = sorted(count for count in counts if count > 0)
+        if not values:
+            return cls([])
+        bounds: list[tuple[int, int]] = []
+        classes = min(len(PALETTE), len(set(values)))
+        start = 0
+        for number in range(1, classes + 1):
+            end = max(start + 1, round(len(values) * number / classes))
+            low, high = values[start], values[min(end, len(values)) - 1]
+            if bounds and low <= bounds[-1][1]:
+                low = bounds[-1][1] + 1
+            if low <= high:
+                bounds.append((low, high))
+            start = end
+            if start >= len(values):
+                break
+        return cls(bounds)
+
+    def colour(self, count: int) -> str:
+        if count <= 0:
+            return NO_PRACTICE
+        for (low, high), fill in zip(self.bounds, self.palette()):
+            if low <= count <= high:
+                return fill
+        return self.palette()[-1] if self.bounds else NO_PRACTICE
+
+    def palette(self) -> list[str]:
+        """The colours in use, spread over the palette from light to dark."""
+        if len(self.bounds) <= 1:
+            return PALETTE[-1:] * len(self.bounds)
+        last = len(PALETTE) - 1
+        return [PALETTE[round(i * last / (len(self.bounds) - 1))]
+                for i in range(len(self.bounds))]
+
+    def legend(self) -> list[tuple[str, str]]:
+        """(colour, the counts it stands for), no practice first."""
+        return [(NO_PRACTICE, "0")] + [
+            (fill, f"{low}" if low == high else f"{low}–{high}")
+            for (low, high), fill in zip(self.bounds, self.palette())]

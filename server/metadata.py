@@ -6,10 +6,9 @@ import hashlib
 from flask import Blueprint, Response, abort, render_template, request, url_for
 from rdflib import Graph
 
-from dskg.artefact.dumps import DUMPS
 from dskg.artefact.history import LDES, TREE, fragment_graph, stream_graph
 from dskg.formats import GRAPH_FORMATS
-from dskg.rdf import Triple, from_rdflib
+from dskg.rdf import BlankNode, Triple, from_rdflib
 from server.negotiation import best_match
 from server.params import page_number
 from server.resources import (
@@ -31,14 +30,28 @@ LDES_PREFIXES = {"ldes": str(LDES), "tree": str(TREE),
                  "as": "https://www.w3.org/ns/activitystreams#"}
 
 
+#: What each whole document is, for its HTML view.
+ABOUT = {
+    "/.well-known/void": ("VoID description of the dataset", "The dataset's size, "
+                          "vocabularies, classes and properties, endpoint and dumps, as "
+                          "VoID: what crawlers and portals read to know the dataset."),
+    "/set/ldes": ("Change stream (LDES)", "What each build changed, as a Linked Data "
+                  "Event Stream: harvesters follow its fragments to stay in sync without "
+                  "downloading the whole graph again."),
+}
+
+
 def _whole_document(graph: Graph, path: str, ext: str | None,
                     cache_control: str = CACHE_CONTROL, extra_prefixes: dict | None = None):
-    """A whole graph (not a resource description) in the format asked for."""
+    """A whole graph (not a resource description) in the format asked for, or as an
+    HTML page for a browser."""
     if ext is None:
         media = best_match(request.headers.get("Accept"), RDF_OFFERS + ["text/html"])
         if media is None:
             return Response("Not Acceptable\n", status=406, mimetype="text/plain")
-        ext = EXTENSION_BY_MEDIA.get(media, "ttl") if media != "text/html" else "ttl"
+        ext = EXTENSION_BY_MEDIA.get(media, "ttl")
+    if ext == "html":
+        return _html_view(graph, path, cache_control)
     if ext not in FORMAT_BY_EXTENSION:
         abort(404)
     name = FORMAT_BY_EXTENSION[ext]
@@ -59,6 +72,32 @@ def _whole_document(graph: Graph, path: str, ext: str | None,
         for other, fmt in FORMAT_BY_EXTENSION.items() if other != ext)
     tag = hashlib.sha256(f"{site().build.id}|{path}|{ext}".encode()).hexdigest()[:32]
     response.set_etag(tag)
+    response.last_modified = site().build.started
+    return response.make_conditional(request)
+
+
+def _html_view(graph: Graph, path: str, cache_control: str):
+    """The statements of a whole document, grouped by subject, with labels and links."""
+    grouped: dict = {}
+    for s, p, o in graph:
+        grouped.setdefault(from_rdflib(s), {}).setdefault(from_rdflib(p), []).append(
+            from_rdflib(o))
+    subjects = sorted(((subject, sorted(((p, sorted(v, key=str)) for p, v in props.items()),
+                                        key=lambda pair: str(pair[0])))
+                       for subject, props in grouped.items()),
+                      key=lambda pair: (isinstance(pair[0], BlankNode), str(pair[0])))
+    stem = path.split("/")[-1] if "/fragment/" in path else None
+    title, about = ABOUT.get(path.removeprefix(request.script_root), (
+        f"Change stream fragment {stem}", "One page of the change stream: the versions "
+        "it holds, and the link to the next page."))
+    body = render_template("document.html", title=title, about=about, subjects=subjects,
+                           labels={}, alternates=[
+                               (f"{path}.{other}", GRAPH_FORMATS[fmt][0], other)
+                               for other, fmt in FORMAT_BY_EXTENSION.items()])
+    response = Response(body, mimetype="text/html")
+    response.headers["Vary"] = "Accept"
+    response.headers["Cache-Control"] = cache_control
+    response.set_etag(hashlib.sha256(f"{site().build.id}|{path}|html".encode()).hexdigest()[:32])
     response.last_modified = site().build.started
     return response.make_conditional(request)
 
@@ -127,8 +166,9 @@ def _sitemap_urls() -> list[str]:
 
 @blueprint.get("/sitemap.xml")
 def sitemap():
-    """A sitemap (an index of numbered sitemaps past 45,000 URLs), with the semantic
-    sitemap extension naming the SPARQL endpoint and the dumps."""
+    """A sitemap (an index of numbered sitemaps past 45,000 URLs) of the pages worth
+    indexing, valid against the sitemaps.org schema. The dataset itself (endpoint,
+    dumps) is described where portals look for it: the catalogue and VoID."""
     urls = _sitemap_urls()
     root = request.host_url.rstrip("/") + request.script_root
     page = page_number() if "page" in request.args else None
@@ -141,14 +181,19 @@ def sitemap():
         urls = urls[(page - 1) * SITEMAP_LIMIT:page * SITEMAP_LIMIT]
         if not urls:
             abort(404)
-    body = render_template("sitemap.xml", urls=urls, root=root,
-                           dumps=DUMPS, lastmod=site().build.started.date().isoformat(),
-                           base=site().config.base)
+    body = render_template("sitemap.xml", urls=urls,
+                           lastmod=site().build.started.date().isoformat())
     return Response(body, mimetype="application/xml")
+
+
+#: What crawlers should leave alone: the endpoint, and the URL spaces that never end
+#: (every combination of facets, every search, every graph view, every export).
+ROBOTS_DISALLOW = ("/sparql", "/search", "/graph", "/browse/practice?", "/browse/practice.")
 
 
 @blueprint.get("/robots.txt")
 def robots():
     root = request.host_url.rstrip("/") + request.script_root
-    body = f"User-agent: *\nDisallow: /sparql\nAllow: /\n\nSitemap: {root}/sitemap.xml\n"
+    rules = "".join(f"Disallow: {request.script_root}{path}\n" for path in ROBOTS_DISALLOW)
+    body = f"User-agent: *\n{rules}Allow: /\n\nSitemap: {root}/sitemap.xml\n"
     return Response(body, mimetype="text/plain")

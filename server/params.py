@@ -16,3 +16,11 @@ def page_number() -> int:
     if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= MAX_PAGE:
         abort(400, description=f"page must be a whole number from 1 to {MAX_PAGE:,}")
     return int(raw)
+
+
+def wants_json() -> bool:
+    """``?_format=json`` on an HTML list asks for its JSON form, as ``.json`` does."""
+    form = request.args.get("_format")
+    if form not in (None, "json", "html"):
+        abort(400, description="_format must be json or html")
+    return form == "json"

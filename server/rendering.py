@@ -80,9 +80,46 @@ def local_name(iri: str) -> str:
     return iri.rstrip("/").rsplit("/", 1)[-1].rsplit("#", 1)[-1]
 
 
+#: Outside resources our data links to, named for what they are: (IRI start, name).
+EXTERNAL = [
+    ("http://publications.europa.eu/resource/authority/country/", "EU country table"),
+    ("http://publications.europa.eu/resource/authority/language/", "EU language table"),
+    ("http://publications.europa.eu/resource/authority/file-type/", "EU file type"),
+    ("http://publications.europa.eu/resource/authority/data-theme/", "EU data theme"),
+    ("http://publications.europa.eu/resource/authority/access-right/", "EU access right"),
+    ("http://www.wikidata.org/entity/", "Wikidata"),
+    ("https://www.wikidata.org/wiki/", "Wikidata"),
+    ("http://sws.geonames.org/", "GeoNames"),
+]
+#: Licences by their IRIs, EU table and Creative Commons alike.
+LICENCES = {
+    "http://publications.europa.eu/resource/authority/licence/CC_BY_4_0": "CC BY 4.0",
+    "https://creativecommons.org/licenses/by/4.0/": "CC BY 4.0",
+    "http://creativecommons.org/licenses/by/4.0/": "CC BY 4.0",
+    "http://publications.europa.eu/resource/authority/licence/CC0": "CC0 1.0",
+    "https://creativecommons.org/publicdomain/zero/1.0/": "CC0 1.0",
+}
+
+
 def label_of(iri: str, labels: dict | None = None) -> str:
     found = (labels or {}).get(iri) or site().describer.labels(iri)
-    return pick_label(found) or KNOWN_LABELS.get(iri) or local_name(iri)
+    return (pick_label(found) or KNOWN_LABELS.get(iri) or LICENCES.get(iri)
+            or external_name(iri) or local_name(iri))
+
+
+def external_name(iri: str) -> str | None:
+    """``EU country table: BGR``, ``Wikidata: Q219``: an outside code with its source."""
+    for start, name in EXTERNAL:
+        if iri.startswith(start) and len(iri) > len(start):
+            return f"{name}: {iri[len(start):]}"
+    return None
+
+
+def english_label(iri: str) -> str:
+    """The English label of ``iri`` whatever the reader's language (for columns that
+    must not change with it)."""
+    found = site().describer.labels(iri)
+    return pick_label(found, ["en"]) or KNOWN_LABELS.get(iri) or local_name(iri)
 
 
 def link(iri: str, labels: dict | None = None) -> Markup:
@@ -112,6 +149,17 @@ def render_term(term, labels: dict | None = None) -> Markup:
 def site_path(iri: str) -> str:
     return site().local_path(iri) or iri
 
+
+#: Properties about where a statement comes from, folded under "Machine details" (and
+#: ``dskg:sourceEntry``, in the configured vocabulary).
+MACHINE_PROPERTIES = {
+    "http://purl.org/dc/terms/identifier", "http://www.w3.org/ns/prov#wasDerivedFrom",
+    "http://www.w3.org/ns/prov#wasGeneratedBy",
+}
+#: Properties whose single value is the page's heading (not repeated in the table).
+TITLE_PROPERTIES = {"http://purl.org/dc/terms/title",
+                    "http://www.w3.org/2004/02/skos/core#prefLabel",
+                    "http://www.w3.org/2000/01/rdf-schema#label"}
 
 #: Properties shown first on resource pages, in this order; the rest follow by label.
 FIRST = [
@@ -143,8 +191,58 @@ def property_groups(statements: list, position: int = 0) -> list[tuple[str, list
             if p != "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"]
 
 
+SKOS = "http://www.w3.org/2004/02/skos/core#"
+#: How a statement pointing at a page's resource reads from that resource's side.
+INVERSE_LABELS = {
+    SKOS + "topConceptOf": "top concepts", SKOS + "inScheme": "concepts",
+    SKOS + "broader": "narrower", SKOS + "narrower": "broader",
+    "http://purl.org/dc/terms/isPartOf": "parts", "https://schema.org/containedInPlace":
+    "places in it",
+}
+#: Incoming statements the page already shows from the other side: (incoming predicate,
+#: outgoing predicate of the same link).
+SHOWN_FROM_THIS_SIDE = [(SKOS + "topConceptOf", SKOS + "hasTopConcept"),
+                        (SKOS + "inScheme", SKOS + "hasTopConcept")]
+
+
+def inverse_link(iri: str) -> Markup:
+    """The name of an incoming link, as read from the page's resource."""
+    text = INVERSE_LABELS.get(iri)
+    if text is None:
+        return Markup("{} of").format(link(iri))
+    return Markup('<a href="{}" title="{}">{}</a>').format(site().local_path(iri) or iri,
+                                                           iri, text)
+
+
+def incoming_groups(description) -> list[tuple[str, list]]:
+    """The links pointing at a page's resource, grouped by predicate, without those the
+    page lists already among its own statements (a scheme's top concepts)."""
+    shown = {(p.value, value.value) for p, value, _ in description.outgoing
+             if isinstance(value, IRI)}
+    kept = [(subject, p) for subject, p in description.incoming
+            if not any(p.value == incoming and (outgoing, getattr(subject, "value", ""))
+                       in shown for incoming, outgoing in SHOWN_FROM_THIS_SIDE)]
+    return property_groups(kept, 1)
+
+
+def split_statements(groups: list[tuple[str, list]], title: str) -> tuple[list, list]:
+    """A page's statement groups: those a reader wants, and the machine details of where
+    they come from. A single title equal to the page's heading is left out."""
+    machine_properties = MACHINE_PROPERTIES | {str(site().ns.dskg) + "sourceEntry"}
+    main, machine = [], []
+    for predicate, rows in groups:
+        if predicate in machine_properties:
+            machine.append((predicate, rows))
+        elif not (predicate in TITLE_PROPERTIES and len(rows) == 1
+                  and getattr(rows[0][1], "value", None) == title):
+            main.append((predicate, rows))
+    return main, machine
+
+
 def register_filters(app: Flask) -> None:
     app.jinja_env.filters.update(term=render_term, link=link, label=label_of,
-                                 property_groups=property_groups)
+                                 property_groups=property_groups,
+                                 split_statements=split_statements,
+                                 incoming_groups=incoming_groups, inverse_link=inverse_link)
     app.jinja_env.globals.update(site_path=site_path)
     app.context_processor(lambda: {"config_base": site().config.base})

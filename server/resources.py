@@ -16,8 +16,8 @@ from flask import Blueprint, Response, redirect, render_template, request
 from dskg import formats
 from dskg.artefact.history import fragment_iri, last_version
 from dskg.formats import GRAPH_FORMATS, GRAPH_MEDIA
-from dskg.rdf import IRI, Literal, Triple
-from dskg.store import text_of
+from dskg.rdf import IRI, BlankNode, Literal, Triple
+from dskg.store import iri_of, term_of, text_of
 from server import structured
 from server.negotiation import best_match
 from server.params import page_number
@@ -139,11 +139,16 @@ def dataset(name: str):
 
 
 def _self_described(prefix: str, name: str):
-    """``def/`` and ``set/`` IRIs are documents themselves: no 303, just negotiation."""
+    """``def/`` and ``set/`` IRIs are documents themselves: no 303, just negotiation.
+    An ontology's version IRI is the document of that ontology."""
     stem, ext = _split_extension(name)
     if not PATH.fullmatch(stem):
         return not_found(site().iri_for_path(request.path))
     iri = str(site().ns.iri(f"{prefix}/{stem}"))
+    if prefix == "def" and describer_for(iri) is None:
+        versions = site().store.select(query("version_of"), {"this": IRI(iri)})
+        if versions:
+            iri = text_of(versions[0], "ontology")
     return represent(iri, f"{request.script_root}/{prefix}/{stem}", ext)
 
 
@@ -170,12 +175,24 @@ def represent(iri: str, document_path: str, ext: str | None):
                                structured=structured.script(structured.for_resource(
                                    description, request.host_url.rstrip("/") + document_path)))
     else:
-        body = serialize(description.triples(), FORMAT_BY_EXTENSION[ext])
+        body = serialize(description.triples() + _whole_vocabulary(iri),
+                         FORMAT_BY_EXTENSION[ext])
     response = Response(body, mimetype=EXTENSIONS[ext])
     if ext == "html":
         response.content_type = "text/html; charset=utf-8"
     _headers(response, iri, document_path, ext, description)
     return response.make_conditional(request)
+
+
+def _whole_vocabulary(iri: str) -> list[Triple]:
+    """The statements of the named graph a ``def/`` document names (the ontology, a
+    concept scheme, the shapes): what a client fetching a vocabulary expects, not only
+    the statements about its IRI. Other documents (``set/practices``) stay descriptions."""
+    if iri not in site().build.graph_names or "/def/" not in iri:
+        return []
+    return [Triple(subject, iri_of(row, "p"), term_of(row, "o"))
+            for row in site().store.select(query("graph"), {"this": IRI(iri)})
+            if isinstance(subject := term_of(row, "s"), (IRI, BlankNode))]
 
 
 def serialize(triples: list[Triple], name: str, extra_prefixes: dict | None = None) -> bytes:

@@ -9,12 +9,12 @@ from __future__ import annotations
 import re
 from urllib.parse import urlencode
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, jsonify, render_template, request
 from markupsafe import Markup, escape
 
 from dskg.artefact.browse import fold_text
 from dskg.artefact.search import Listing, search_terms
-from server.params import page_number
+from server.params import page_number, wants_json
 from server.site import site
 
 blueprint = Blueprint("search", __name__)
@@ -47,6 +47,15 @@ def snippet(texts: list[str], terms: list[str], width: int = 90) -> Markup:
 
 @blueprint.get("/search")
 def search():
+    return _search(as_json=wants_json())
+
+
+@blueprint.get("/search.json")
+def search_json():
+    return _search(as_json=True)
+
+
+def _search(as_json: bool):
     text = request.args.get("q", "").strip()
     terms = search_terms(text)
     config = site().config
@@ -59,6 +68,20 @@ def search():
     results = [(iri, title, snippet([description or "", title, organisations or ""], terms))
                for iri, title, description, organisations in listing.rows]
     pages = max(1, -(-listing.total // size))
+    if as_json:
+        path = request.script_root + "/search"
+
+        def page_url(number: int) -> str | None:
+            return (path + ".json?" + urlencode({"q": text, "page": number})
+                    if 1 <= number <= pages and listing.total else None)
+        return jsonify({
+            "q": text, "total": listing.total, "page": page, "pages": pages,
+            "page_size": size, "ranked": not listing.capped, "title_matches":
+            listing.title_matches,
+            "rows": [{"iri": iri, "title": title, "snippet": found.striptags(),
+                      "url": site().local_path(iri)} for iri, title, found in results],
+            "next_url": page_url(page + 1), "previous_url": page_url(page - 1),
+            "html_url": path + "?" + urlencode({"q": text, "page": page})})
     return render_template("search.html", q=text, results=results, total=listing.total,
                            page=page, pages=pages, capped=listing.capped,
                            ranked=config.search_ranked, title_matches=listing.title_matches,

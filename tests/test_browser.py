@@ -253,6 +253,10 @@ def test_graph_view_expands_a_node_and_links_to_its_page(page, server):
     after = page.execute_script("return window.dskgGraph.nodes().length")
     practices_in_bulgaria = count_practices(server, f"?p <{DSKG}country> <{country}> .")
     assert after > before
+    # However far the graph is zoomed out to fit, labels stay readable on screen.
+    shown = page.execute_script(
+        "return parseFloat(window.dskgGraph.nodes()[0].renderedStyle('font-size'))")
+    assert 11 <= shown <= 13, shown
     assert page.execute_script(
         "return window.dskgGraph.getElementById(arguments[0]).connectedEdges().length",
         country) >= min(practices_in_bulgaria, 20)
@@ -311,3 +315,79 @@ def test_pages_work_without_javascript(server, tmp_path_factory):
         snapshot(browser, "test_pages_work_without_javascript")
     finally:
         browser.quit()
+
+
+def _box(driver, selector: str) -> dict:
+    return driver.execute_script(
+        "const r = document.querySelector(arguments[0]).getBoundingClientRect();"
+        "return {left: r.left, right: r.right, top: r.top, bottom: r.bottom, width: r.width};",
+        selector)
+
+
+@pytest.mark.parametrize("width", [390, 1366])
+def test_pages_fit_a_phone_and_a_laptop(page, server, width):
+    """At 390 px (a phone) the filters fold above the results, statement tables stack
+    and nothing is wider than the screen; at 1366 px the filters are a column beside
+    the results. Screenshots of each page are kept as artifacts."""
+    page.set_window_size(width, 900)
+    try:
+        pages = {"browse": "/browse/practice",
+                 "practice": f"/doc/practice/{PLOVDIV_SCHOOL}",
+                 "ontology": "/def/dskg", "search": "/search?q=digital", "map": "/map",
+                 "sparql": "/sparql"}
+        for name, path in pages.items():
+            visit(page, server.url + path)
+            inner = page.execute_script("return window.innerWidth")
+            overflow = page.execute_script(
+                "return document.documentElement.scrollWidth - window.innerWidth")
+            assert overflow <= 0, f"{path} is {overflow} px wider than the {inner} px window"
+            snapshot(page, f"layout-{width}-{name}")
+        visit(page, server.url + "/browse/practice")
+        results, filters = _box(page, "section.results"), _box(page, "details.filters")
+        if width < 700:
+            assert filters["bottom"] <= results["top"] + 1  # folded above the results
+            assert not page.execute_script("return document.querySelector('details.filters').open")
+            assert results["width"] > width * 0.8
+        else:
+            assert filters["right"] <= results["left"]  # a column beside them
+            assert page.execute_script("return document.querySelector('details.filters').open")
+        visit(page, server.url + f"/doc/practice/{PLOVDIV_SCHOOL}")
+        heading, value = _box(page, "table.properties th"), _box(page, "table.properties td")
+        if width < 700:
+            assert value["top"] >= heading["bottom"] - 1  # stacked: values below the property
+            assert value["width"] > width * 0.7
+        else:
+            assert value["left"] >= heading["right"] - 1  # side by side
+        assert console_errors(page) == []
+    finally:
+        page.set_window_size(1280, 1100)
+
+
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+#: Every kind of page, each once.
+ACCESSIBLE_PAGES = ["/", "/browse/practice", "/browse/practice?country=BGR",
+                    f"/doc/practice/{PLOVDIV_SCHOOL}", "/doc/organisation/ims-luxembourg",
+                    "/browse/organisation", "/def/dskg", "/def/audience", "/search?q=digital",
+                    "/map", "/queries", "/sparql", "/.well-known/void", "/no/such/page"]
+#: The query editor (YASGUI, from npm) renders controls of its own that we cannot label
+#: from outside; their findings are listed in the README and left out here.
+THIRD_PARTY = [".yasgui"]
+
+
+def axe_violations(driver) -> list[dict]:
+    driver.execute_script(AXE.read_text(encoding="utf-8"))
+    return driver.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "axe.run({exclude: arguments[0].map(s => [s])}, {resultTypes: ['violations']})"
+        ".then(r => done(r.violations.map(v => ({id: v.id, impact: v.impact,"
+        " help: v.help, nodes: v.nodes.slice(0, 3).map(n => n.target.join(' '))}))))"
+        ".catch(e => done([{id: 'axe-error', help: String(e), nodes: []}]));", THIRD_PARTY)
+
+
+@pytest.mark.parametrize("path", ACCESSIBLE_PAGES)
+def test_axe_finds_no_accessibility_violation(page, server, path):
+    page.get(server.url + path)
+    wait(page).until(lambda d: d.execute_script("return document.readyState") == "complete")
+    if path == "/sparql":
+        wait(page).until(lambda d: d.find_elements(By.CSS_SELECTOR, ".yasqe"))
+    assert axe_violations(page) == []

@@ -117,3 +117,68 @@ def test_a_project_copy_is_untouched_by_a_failed_command(tmp_path):
     line = one_clear_line(run_dskg("build", "-q", config=config))
     assert "holds no source pages" in line or "does not exist" in line
     assert not config.current_build.exists()
+
+
+#: The flags each subcommand takes beyond -q/-v: only those that change what it does.
+FLAGS = {"ingest": {"--json", "--kind", "--language", "--category", "--ontology-dir"},
+         "harvest": {"--json", "--data-dir", "--var-dir"},
+         "validate": {"--json", "--data-dir", "--ontology-dir", "--shapes-dir", "--base"},
+         "build": {"--full", "--allow-empty", "--strict", "--data-dir", "--ontology-dir",
+                   "--shapes-dir", "--base", "--var-dir"},
+         "serve": {"--host", "--port", "--workers", "--query-timeout", "--result-limit",
+                   "--public-url", "--base", "--var-dir"},
+         "publish": {"--base", "--var-dir"},
+         "query": {"--file", "--endpoint", "--format"}}
+
+
+@pytest.mark.parametrize("command", sorted(FLAGS))
+def test_every_subcommand_explains_itself_and_takes_only_its_flags(command, capsys):
+    with pytest.raises(SystemExit) as done:
+        main([command, "--help"])
+    assert done.value.code == 0
+    text = capsys.readouterr().out
+    description = text.split("\n\n")[1]
+    assert len(description) > 60, text  # a description, not just the usage line
+    examples = text.split("examples:\n", 1)[1]
+    assert f"dskg {command}" in examples or f"dskg {command}" in examples.replace("\\\n", "")
+    flags = set(re.findall(r"(?<![\w-])(--[a-z][a-z-]+)", text.split("examples:")[0]))
+    assert flags - {"--help", "--quiet", "--verbose"} == FLAGS[command]
+
+
+def test_version(capsys):
+    with pytest.raises(SystemExit) as done:
+        main(["--version"])
+    assert done.value.code == 0 and re.fullmatch(r"dskg \d+\.\d+\.\d+\n", capsys.readouterr().out)
+
+
+@pytest.mark.slow
+def test_a_build_on_a_terminal_draws_progress_bars(project):
+    """Under a terminal (a pseudo-terminal here) loops of known length are bars redrawn
+    in place; in a pipe they are plain log lines (the other tests' case)."""
+    import os
+    import pty
+
+    environment = {**os.environ, "DSKG_DATA_DIR": str(project.data_dir),
+                   "DSKG_VAR_DIR": str(project.var_dir), "DSKG_LOG_LEVEL": "info"}
+    output = bytearray()
+
+    def read(fd: int) -> bytes:
+        data = os.read(fd, 4096)
+        output.extend(data)
+        return data
+
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execve(sys.executable, [sys.executable, "-m", "dskg.cli", "build"], environment)
+    try:
+        while True:
+            try:
+                if not read(fd):
+                    break
+            except OSError:
+                break
+    finally:
+        _, status = os.waitpid(pid, 0)
+    text = output.decode("utf-8", "replace")
+    assert os.waitstatus_to_exitcode(status) == 0, text[-2000:]
+    assert re.search(r"\r  [\w ]+ \[#+\.*\] [\d,]+ of [\d,]+ \(\d+%\)", text), text[-2000:]

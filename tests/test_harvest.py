@@ -4,13 +4,14 @@ from __future__ import annotations
 import gzip
 import json
 import re
+import urllib.robotparser
 import xml.etree.ElementTree as ET
 
 import pytest
 import requests
 from rdflib import Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.compare import isomorphic
-from rdflib.namespace import DCAT, DCTERMS, PROV, RDF
+from rdflib.namespace import DCAT, DCTERMS, PROV, RDF, SH
 
 from dskg.build import build
 from dskg.catalog import validate_catalog
@@ -170,16 +171,25 @@ def test_dumps_over_http_are_isomorphic_to_the_store(server):
 
 # ---------------------------------------------------------------- crawlers
 
-def test_sitemap_with_semantic_extension_and_robots(server):
+def test_sitemap_and_robots(server):
     robots = server.http.get(server.url + "/robots.txt").text
     assert f"Sitemap: {server.url}/sitemap.xml" in robots
+    parser = urllib.robotparser.RobotFileParser()
+    parser.parse(robots.splitlines())
+    for endless in ("/search?q=skills", "/browse/practice?country=BGR", "/graph?iri=x",
+                    "/browse/practice.csv", "/sparql?query=ASK{}"):
+        assert not parser.can_fetch("*", server.url + endless), endless
+    for page in ("/", "/browse/practice", "/browse/organisation?page=2",
+                 "/doc/practice/digital-skills-partnership", "/set/catalog"):
+        assert parser.can_fetch("*", server.url + page), page
     root = ET.fromstring(server.http.get(server.url + "/sitemap.xml").content)
-    ns = {"sm": "http://www.sitemaps.org/schemas/sitemap/0.9",
-          "sc": "http://sw.deri.org/2007/07/sitemapextension/scschema.xsd"}
-    locations = [loc.text for loc in root.findall("sm:url/sm:loc", ns)]
+    sitemaps = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
+    # The sitemaps.org schema allows only <url> elements (each a <loc>, a <lastmod>) here.
+    assert root.tag == sitemaps + "urlset"
+    assert {child.tag for child in root} == {sitemaps + "url"}
+    assert {part.tag for url in root for part in url} == {sitemaps + "loc", sitemaps + "lastmod"}
+    locations = [url.find(sitemaps + "loc").text for url in root]
     assert f"{server.url}/doc/practice/digital-skills-partnership" in locations
-    assert root.find("sc:dataset/sc:sparqlEndpointLocation", ns).text == server.url + "/sparql"
-    assert len(root.findall("sc:dataset/sc:dataDumpLocation", ns)) == 4
     for url in locations[:20]:
         assert server.http.get(url).ok, url
 
@@ -209,7 +219,12 @@ def harvest(server) -> tuple[Graph, list[Graph], list[requests.Response]]:
     """Walk the stream from its root with plain HTTP, as a harvester would."""
     root = turtle(server, "/set/ldes")
     stream = URIRef(BASE + "set/ldes")
-    assert root.value(stream, URIRef("https://w3id.org/tree#shape")) == URIRef(BASE + "def/shapes")
+    shape = root.value(stream, URIRef("https://w3id.org/tree#shape"))
+    assert shape == URIRef(BASE + "def/shapes/StreamMember")
+    shapes = Graph().parse(data=server.http.get(server.url + "/def/shapes.ttl").text,
+                           format="turtle")
+    assert (shape, RDF.type, SH.NodeShape) in shapes
+    assert len(set(shapes.subjects(RDF.type, SH.NodeShape))) > 5
     node = root.value(stream, TREE.view)
     fragments, responses = [], []
     while node is not None:

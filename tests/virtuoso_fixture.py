@@ -44,11 +44,13 @@ NumberOfBuffers = {buffers}
 MaxDirtyBuffers = {dirty}
 MaxQueryMem = 1G
 CheckpointInterval = 0
+MaxClientConnections = 64
 [HTTPServer]
 ServerPort = 127.0.0.1:{http_port}
 ServerRoot = {folder}
-ServerThreads = 10
-MaxClientConnections = 10
+ServerThreads = 64
+MaxClientConnections = 64
+MaxKeepAlives = 64
 [SPARQL]
 ResultSetMaxRows = {max_rows}
 MaxQueryExecutionTime = 60

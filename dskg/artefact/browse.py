@@ -496,13 +496,16 @@ class FacetIndex:
         return selected
 
     def counts(self, chosen: dict[str, list[str]]) -> dict[str, list[tuple[str, int]]]:
-        """Per facet, each value with how many practices it would leave selected."""
+        """Per facet, each value with how many practices it would leave selected: the
+        most frequent first, years newest first."""
         result = {}
         for facet, values in self.bits.items():
             base = self.selection(chosen, skip=facet)
             pairs = [(value, (base & bits).bit_count()) for value, bits in values.items()]
-            result[facet] = sorted(((v, n) for v, n in pairs if n or v in chosen.get(facet, [])),
-                                   key=lambda pair: (-pair[1], pair[0]))
+            kept = [(v, n) for v, n in pairs if n or v in chosen.get(facet, [])]
+            by_year = FACETS[facet][1].facet.by_year  # type: ignore[union-attr]
+            result[facet] = sorted(kept, key=lambda pair: pair[0], reverse=True) if by_year \
+                else sorted(kept, key=lambda pair: (-pair[1], pair[0]))
         return result
 
     def page(self, chosen: dict[str, list[str]], sort: str, offset: int,

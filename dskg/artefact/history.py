@@ -253,7 +253,7 @@ def stream_graph(ns: Namespaces, index: list[dict]) -> Graph:
             (LDES.versionDeletePath, LDES.versionDeleteObject, AS.Delete)):
         g.add((stream, path_property, RDF.type))
         g.add((stream, object_property, value))
-    g.add((stream, TREE.shape, ns.iri("def/shapes")))
+    g.add((stream, TREE.shape, ns.iri("def/shapes/StreamMember")))
     if index:
         view = fragment_iri(ns, index[0]["number"])
         g.add((stream, TREE.view, view))

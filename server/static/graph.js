@@ -80,13 +80,25 @@
     });
   }
 
-  /* Fitting a small graph would blow its labels up; never zoom in past 1:1. */
+  /* Fitting a small graph would blow its labels up; never zoom in past 1:1. Fitting a
+     large one shrinks them: labels keep 12 px on screen whatever the zoom. */
   function keepReadable() {
     if (cy.zoom() > 1) {
       cy.zoom(1);
       cy.center();
     }
+    labelSize();
   }
+
+  function labelSize() {
+    var zoom = cy.zoom();
+    cy.style()
+      .selector("node").style({ "font-size": 12 / zoom, "text-max-width": 140 / zoom,
+                                "text-margin-y": 3 / zoom })
+      .selector("edge.near").style({ "font-size": 11 / zoom })
+      .update();
+  }
+  cy.on("zoom", labelSize);
 
   function highlight(node) {
     cy.edges().removeClass("near");
