@@ -28,7 +28,9 @@ blueprint = Blueprint("resources", __name__)
 
 KINDS = ("practice", "organisation", "funder", "place", "source", "country", "service")
 SLUG = re.compile(r"[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*")
-PATH = re.compile(r"[A-Za-z0-9]+(?:[-_][A-Za-z0-9]+)*(?:/[A-Za-z0-9]+(?:[-_][A-Za-z0-9]+)*)*")
+#: A ``def/`` or ``set/`` path: segments of letters and digits joined by ``-``, ``_`` or
+#: ``.`` (a version: ``def/dskg/0.1.0``).
+PATH = re.compile(r"[A-Za-z0-9]+(?:[-_.][A-Za-z0-9]+)*(?:/[A-Za-z0-9]+(?:[-_.][A-Za-z0-9]+)*)*")
 #: Extension → (media type, format name); "html" is ours, the rest are RDF formats.
 EXTENSIONS = {"html": "text/html"} | {ext: media for media, _, ext in GRAPH_FORMATS.values()}
 FORMAT_BY_EXTENSION = {ext: name for name, (_, _, ext) in GRAPH_FORMATS.items()}

@@ -38,7 +38,14 @@ from dskg.store.interface import (
     StoreError,
 )
 from dskg.store.oxigraph import check_query, parse_ntriples
-from dskg.store.sparql_text import HELPER, bind, names_graphs, query_form, rename_graphs
+from dskg.store.sparql_text import (
+    HELPER,
+    bind,
+    blank_label,
+    names_graphs,
+    query_form,
+    rename_graphs,
+)
 
 #: The kinds of store dskg knows how to drive beyond the standard protocols.
 KINDS = ("virtuoso", "oxigraph", "generic")
@@ -256,7 +263,7 @@ class RemoteStore:
         if kind == "uri":
             return IRI(self.public.get(text, text))
         if kind == "bnode":
-            return BlankNode(text)
+            return BlankNode(blank_label(text))
         if "xml:lang" in value:
             return Literal.tagged(text, value["xml:lang"])
         if "datatype" in value:

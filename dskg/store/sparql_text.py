@@ -33,6 +33,8 @@ _TOKEN = re.compile(r"""
 
 
 FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
+#: How blank nodes of Virtuoso are labelled in our terms (see :func:`blank_label`).
+VIRTUOSO_BLANK = "virtuoso-"
 #: Variables this module adds to a query start with this (answers leave them out).
 HELPER = "dskg__graph"
 
@@ -158,6 +160,15 @@ def bind(query: str, bindings: Bindings | None) -> str:
     return query
 
 
+def blank_label(identifier: str) -> str:
+    """A store's blank node identifier as a blank node label (Virtuoso's
+    ``nodeID://b10000`` is not one: ``virtuoso-b10000``, which :func:`value_text`
+    turns back)."""
+    if identifier.startswith("nodeID://"):
+        return VIRTUOSO_BLANK + identifier[len("nodeID://"):]
+    return identifier
+
+
 def value_text(term: Term) -> str:
     """A term as it may stand in a ``VALUES`` block."""
     if isinstance(term, IRI):
@@ -165,8 +176,9 @@ def value_text(term: Term) -> str:
         return str(term)
     if isinstance(term, Literal):
         return str(term)  # escaped as N-Triples: a SPARQL string too
-    if isinstance(term, BlankNode) and term.value.startswith("nodeID://"):
-        return f"<{term.value}>"  # Virtuoso names its blank nodes this way in queries
+    if isinstance(term, BlankNode) and term.value.startswith(VIRTUOSO_BLANK):
+        # Virtuoso names its blank nodes as IRIs in queries: <nodeID://b10000>.
+        return f"<nodeID://{term.value[len(VIRTUOSO_BLANK):]}>"
     raise StoreError(f"a blank node ({term}) cannot be bound in a query to this store")
 
 
