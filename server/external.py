@@ -37,8 +37,10 @@ class StoreQueries:
         self.limits = QueryLimits.from_config(config)
         self.slots = threading.BoundedSemaphore(max(1, config.query_processes))
 
-    def run(self, request: QueryRequest) -> QueryResponse:
+    def admit(self, request: QueryRequest) -> None:
         check_query(request.query, self.limits)
+
+    def run(self, request: QueryRequest) -> QueryResponse:
         started = time.monotonic()
         if not self.slots.acquire(timeout=self.config.queue_wait):
             metrics.REJECTIONS.labels("queue").inc()

@@ -12,8 +12,11 @@ from server.query_runner import QueryRequest, QueryResponse
 
 
 class QueryRunner(Protocol):
+    def admit(self, request: QueryRequest) -> None:
+        """Raise if the query or its client is refused now (checked before the cache)."""
+
     def run(self, request: QueryRequest) -> QueryResponse:
-        """Evaluate a client's query under the server's limits."""
+        """Evaluate an admitted query under the server's limits."""
 
 
 class SiteStore:
@@ -34,6 +37,7 @@ class SiteStore:
         return self.store.ask(query, bindings)
 
     def sparql(self, request: QueryRequest) -> QueryResponse:
+        self.runner.admit(request)
         answer = self.answers.get(request)
         if answer is None:
             answer = self.runner.run(request)

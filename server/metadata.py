@@ -6,6 +6,7 @@ import hashlib
 from flask import Blueprint, Response, abort, render_template, request, url_for
 from rdflib import Graph
 
+from dskg.artefact.browse import FACETS
 from dskg.artefact.history import LDES, TREE, fragment_graph, stream_graph
 from dskg.formats import GRAPH_FORMATS
 from dskg.rdf import BlankNode, Triple, from_rdflib
@@ -187,8 +188,12 @@ def sitemap():
 
 
 #: What crawlers should leave alone: the endpoint, and the URL spaces that never end
-#: (every combination of facets, every search, every graph view, every export).
-ROBOTS_DISALLOW = ("/sparql", "/search", "/graph", "/browse/practice?", "/browse/practice.")
+#: (every search, every graph view, every export, every combination of facets: one rule
+#: per parameter the browse page starts a query string with, so that parsers which read
+#: "?" as the end of the path still allow the page itself).
+ROBOTS_DISALLOW = ("/sparql", "/search", "/graph", "/browse/practice.", *(
+    f"/browse/practice?{parameter}=" for parameter in
+    (*FACETS, "sort", "page", "show", "_format")))
 
 
 @blueprint.get("/robots.txt")

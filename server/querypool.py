@@ -150,10 +150,14 @@ class QueryPool:
             self.idle.put(Evaluator(self.settings))
         self._start_in_background(self.spare)
 
-    def run(self, request: QueryRequest) -> QueryResponse:
-        """Check, admit and evaluate one request, under every limit of this server."""
+    def admit(self, request: QueryRequest) -> None:
+        """Refuse a query that must not reach an evaluator, or a client in its refusal
+        period (before the answer cache is asked, so a refusal is one whatever the query)."""
         check_query(request.query, self.limits)
         self.admission.check(request.client)
+
+    def run(self, request: QueryRequest) -> QueryResponse:
+        """Evaluate one admitted request, under every limit of this server."""
         started = time.monotonic()  # includes waiting: the client's view of the query
         with Slots() as slots:
             if self.admission.suspected(request.client):

@@ -391,3 +391,12 @@ def test_axe_finds_no_accessibility_violation(page, server, path):
     if path == "/sparql":
         wait(page).until(lambda d: d.find_elements(By.CSS_SELECTOR, ".yasqe"))
     assert axe_violations(page) == []
+
+
+def test_the_accessibility_check_sees_a_violation(page, server):
+    """The check above can fail: an image without a text alternative, added to one of
+    our pages, is found."""
+    visit(page, server.url + "/")
+    page.execute_script("const i = document.createElement('img'); i.src = '/static/"
+                        "favicon.svg'; document.querySelector('main').appendChild(i);")
+    assert "image-alt" in {violation["id"] for violation in axe_violations(page)}
