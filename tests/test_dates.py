@@ -23,3 +23,19 @@ def test_end_before_start_compares_at_the_coarser_precision():
     assert not ends_before_start(PartialDate(2018, 5, 1), PartialDate(2018))
     assert ends_before_start(PartialDate(2024, 9, 1), PartialDate(2023, 12, 31))
     assert ends_before_start(PartialDate(2024, 3), PartialDate(2024, 2, 29))
+
+
+@pytest.mark.parametrize("text, iso", [
+    ("15 март 2021 г.", "2021-03-15"), ("Март 2021", "2021-03"), ("2021 г.", "2021"),
+    ("1 септ. 2022", "2022-09-01"), ("юни 2023", "2023-06"), ("ДЕКЕМВРИ 2020", "2020-12"),
+    ("15 Μαρτίου 2021", "2021-03-15"), ("Μάιος 2020", "2020-05"), ("3 Μαΐου 2019", "2019-05-03"),
+    ("Σεπτέμβριος 2018", "2018-09"), ("1 Οκτ 2017", "2017-10-01"),
+])
+def test_month_names_in_bulgarian_and_greek(text, iso):
+    found = parse_date(text)
+    assert found is not None and found.iso == iso
+
+
+@pytest.mark.parametrize("text", ["31 февруари 2021", "Μαρτ 2021", "март", "15 мартенски 2021"])
+def test_what_is_not_a_date_in_those_languages_stays_unread(text):
+    assert parse_date(text) is None

@@ -1,37 +1,49 @@
 """Read the date spellings the source site uses into ISO 8601.
 
 Publication dates are ``DD.MM.YYYY``; start and end dates are typed by editors, so
-they come as full dates, month and year, or a year alone. A value keeps its
+they come as full dates, month and year, or a year alone, with month names in English,
+Bulgarian or Greek. A value keeps its
 precision: ``2018`` stays a year (``xsd:gYear``), it does not become 1 January.
 """
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
-MONTHS = {
-    name: number
-    for number, names in enumerate(
-        [
-            ("january", "jan"), ("february", "feb"), ("march", "mar"), ("april", "apr"),
-            ("may",), ("june", "jun"), ("july", "jul"), ("august", "aug"),
-            ("september", "sep", "sept"), ("october", "oct"), ("november", "nov"),
-            ("december", "dec"),
-        ],
-        start=1,
-    )
-    for name in names
+#: Month names and their usual abbreviations, in the languages coalitions write in:
+#: English; Bulgarian and Greek as the Unicode CLDR gives them (wide and abbreviated, and
+#: for Greek both the nominative "Μάρτιος" and the genitive of a date, "15 Μαρτίου").
+#: Written without accents: values are folded the same way before they are looked up.
+MONTH_NAMES = {
+    "en": [("january", "jan"), ("february", "feb"), ("march", "mar"), ("april", "apr"),
+           ("may",), ("june", "jun"), ("july", "jul"), ("august", "aug"),
+           ("september", "sep", "sept"), ("october", "oct"), ("november", "nov"),
+           ("december", "dec")],
+    "bg": [("януари", "яну"), ("февруари", "фев"), ("март", "мар"), ("април", "апр"),
+           ("май",), ("юни",), ("юли",), ("август", "авг"), ("септември", "сеп", "септ"),
+           ("октомври", "окт"), ("ноември", "ное"), ("декември", "дек")],
+    "el": [("ιανουαριος", "ιανουαριου", "ιαν"), ("φεβρουαριος", "φεβρουαριου", "φεβ"),
+           ("μαρτιος", "μαρτιου", "μαρ"), ("απριλιος", "απριλιου", "απρ"),
+           ("μαιος", "μαιου", "μαι"), ("ιουνιος", "ιουνιου", "ιουν"),
+           ("ιουλιος", "ιουλιου", "ιουλ"), ("αυγουστος", "αυγουστου", "αυγ"),
+           ("σεπτεμβριος", "σεπτεμβριου", "σεπ"), ("οκτωβριος", "οκτωβριου", "οκτ"),
+           ("νοεμβριος", "νοεμβριου", "νοε"), ("δεκεμβριος", "δεκεμβριου", "δεκ")],
 }
+MONTHS = {name: number for months in MONTH_NAMES.values()
+          for number, names in enumerate(months, start=1) for name in names}
 
 _DAY_MONTH_YEAR = re.compile(r"^(\d{1,2})[./-](\d{1,2})[./-](\d{4}|\d{2})$")
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 _MONTH_YEAR = re.compile(r"^(\d{1,2})[./-](\d{4})$")
 _ISO_MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
 _YEAR = re.compile(r"^(\d{4})$")
-_DAY_NAME_YEAR = re.compile(r"^(\d{1,2})(?:st|nd|rd|th)?\s+([a-z]+)\.?,?\s+(\d{4})$")
-_NAME_DAY_YEAR = re.compile(r"^([a-z]+)\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})$")
-_NAME_YEAR = re.compile(r"^([a-z]+)\.?,?\s+(\d{4})$")
+_DAY_NAME_YEAR = re.compile(r"^(\d{1,2})(?:st|nd|rd|th)?\.?\s+([^\W\d_]+)\.?,?\s+(\d{4})$")
+_NAME_DAY_YEAR = re.compile(r"^([^\W\d_]+)\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})$")
+_NAME_YEAR = re.compile(r"^([^\W\d_]+)\.?,?\s+(\d{4})$")
+#: "15 март 2021 г.", "2021 г.": Bulgarian marks a year with "г." (година).
+_YEAR_MARK = re.compile(r"\s*(?:г\.?|година)$")
 
 
 @dataclass(frozen=True)
@@ -79,9 +91,15 @@ def _year(text: str) -> int:
     return 2000 + year if year < 100 else year
 
 
+def _fold(text: str) -> str:
+    """Lower case without accents ("Μαΐου" → "μαιου")."""
+    return "".join(c for c in unicodedata.normalize("NFD", text.lower())
+                   if not unicodedata.combining(c))
+
+
 def parse_date(text: str) -> PartialDate | None:
     """The date ``text`` spells, or ``None`` when it is not a date we can read."""
-    value = " ".join(text.strip().rstrip("|").split()).lower()
+    value = _YEAR_MARK.sub("", _fold(" ".join(text.strip().rstrip("|").split())))
     if m := _DAY_MONTH_YEAR.match(value):
         return _full(_year(m[3]), int(m[2]), int(m[1]))
     if m := _ISO_DATE.match(value):

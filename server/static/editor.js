@@ -24,4 +24,17 @@
     yasqe: { value: settings.starter, prefixCcApi: null, collapsePrefixesOnLoad: true },
     yasr: { prefixes: settings.prefixes, pluginOrder: ["table", "response", "chart"], defaultPlugin: "table" }
   });
+
+  /* The editor's own controls come without names for screen readers: name them. */
+  function nameControls() {
+    var names = [[".yasgui .autocomplete", "SPARQL endpoint"],
+                 [".yasgui .CodeMirror textarea", "SPARQL query"]];
+    names.forEach(function (pair) {
+      holder.querySelectorAll(pair[0]).forEach(function (control) {
+        if (!control.getAttribute("aria-label")) control.setAttribute("aria-label", pair[1]);
+      });
+    });
+  }
+  nameControls();
+  new MutationObserver(nameControls).observe(holder, { childList: true, subtree: true });
 })();
