@@ -225,6 +225,39 @@ def incoming_groups(description) -> list[tuple[str, list]]:
     return property_groups(kept, 1)
 
 
+#: The summary a practice page opens with: (heading, the properties it gathers, after
+#: the vocabulary's namespace or in full).
+SUMMARY = [("Who", ["providedBy", "partner"]), ("Where", ["country"]),
+           ("When", ["https://schema.org/startDate", "https://schema.org/endDate"]),
+           ("For whom", ["http://purl.org/dc/terms/audience"]),
+           ("Funded by", ["https://schema.org/funder", "fundingType"]),
+           ("What", ["initiativeType", "technology"])]
+
+
+def summary(description) -> list[tuple[str, Markup]]:
+    """Who, where, when, for whom, funded by: a practice at a glance, each value linked."""
+    vocabulary = str(site().ns.dskg)
+    if vocabulary + "GoodPractice" not in description.types:
+        return []
+    lines = []
+    for heading, names in SUMMARY:
+        iris = [name if ":" in name else vocabulary + name for name in names]
+        if heading == "When":
+            dates = {p.value: v for p, v, _ in description.outgoing if p.value in iris}
+            start, end = dates.get(iris[0]), dates.get(iris[1])
+            if start is None and end is None:
+                continue
+            text = Markup("{} – {}").format(start.value if start else "?",
+                                            end.value if end else "ongoing")
+            lines.append((heading, text))
+            continue
+        values = [v for iri in iris for p, v, _ in description.outgoing if p.value == iri]
+        if values:
+            lines.append((heading, Markup(", ").join(
+                render_term(v, description.labels) for v in values)))
+    return lines
+
+
 def split_statements(groups: list[tuple[str, list]], title: str) -> tuple[list, list]:
     """A page's statement groups: those a reader wants, and the machine details of where
     they come from. A single title equal to the page's heading is left out."""
@@ -243,6 +276,7 @@ def register_filters(app: Flask) -> None:
     app.jinja_env.filters.update(term=render_term, link=link, label=label_of,
                                  property_groups=property_groups,
                                  split_statements=split_statements,
-                                 incoming_groups=incoming_groups, inverse_link=inverse_link)
+                                 incoming_groups=incoming_groups, inverse_link=inverse_link,
+                                 summary=summary)
     app.jinja_env.globals.update(site_path=site_path)
     app.context_processor(lambda: {"config_base": site().config.base})

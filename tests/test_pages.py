@@ -47,3 +47,22 @@ def test_chosen_filters_are_chips_that_remove_them(server):
     removed = [chip.replace("&amp;", "&") for chip in chips]
     assert any("country=BGR" not in chip and "audience=children" in chip for chip in removed)
     assert any("audience=children" not in chip and "country=BGR" in chip for chip in removed)
+
+
+def glance(server, path: str) -> str:
+    return html(server, path).split('<dl class="summary">')[1].split("</dl>")[0]
+
+
+def test_practice_page_opens_with_who_where_when_for_whom(server):
+    school = glance(server, "/doc/practice/"
+                            "plovdiv-school-prepares-artificial-intelligence-programmers")
+    headings = re.findall(r"<dt>([^<]+)</dt>", school)
+    assert headings[:2] == ["Who", "Where"] and "For whom" in headings
+    assert "Bulgaria" in school and "Paisii Hilendarski" in school
+    dated = [path for path in re.findall(r'href="(/id/practice/[^"]+)"',
+                                         html(server, "/browse/practice"))
+             if "<dt>When</dt>" in glance(server, path)]
+    assert dated, "no practice with a start or end date"
+    assert re.search(r"<dt>When</dt><dd>(\d{4}[-\d]*|\?) – (\d{4}[-\d]*|ongoing)</dd>",
+                     glance(server, dated[0]))
+    assert "summary" not in html(server, "/doc/country/BGR").split("<h1>")[1].split("<table")[0]

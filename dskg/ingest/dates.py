@@ -16,7 +16,7 @@ from datetime import date
 #: English; Bulgarian and Greek as the Unicode CLDR gives them (wide and abbreviated, and
 #: for Greek both the nominative "Μάρτιος" and the genitive of a date, "15 Μαρτίου").
 #: Written without accents: values are folded the same way before they are looked up.
-MONTH_NAMES = {
+MONTH_NAMES: dict[str, list[tuple[str, ...]]] = {
     "en": [("january", "jan"), ("february", "feb"), ("march", "mar"), ("april", "apr"),
            ("may",), ("june", "jun"), ("july", "jul"), ("august", "aug"),
            ("september", "sep", "sept"), ("october", "oct"), ("november", "nov"),
