@@ -82,6 +82,28 @@ def toggle(facet: str, value: str) -> str:
     return link_with(**{facet: values, "page": None})
 
 
+#: Characters of a description a list shows under a title.
+SNIPPET = 180
+
+
+def _details(items: list) -> dict[int, dict]:
+    """What a list shows under each title: countries, organisations, a snippet."""
+    index, texts = _index(), site().search_index.texts([item.number for item in items])
+    countries: dict[int, list[str]] = {item.number: [] for item in items}
+    for value, bits in index.bits["country"].items():
+        for item in items:
+            if bits >> item.number & 1:
+                countries[item.number].append(value)
+    details = {}
+    for item in items:
+        description, organisations = texts.get(item.number, ("", ""))
+        cut = description[:SNIPPET].rsplit(" ", 1)[0] + "…" \
+            if len(description) > SNIPPET else description
+        details[item.number] = {"countries": countries[item.number],
+                                "organisations": organisations, "snippet": cut}
+    return details
+
+
 @blueprint.get("/browse/practice")
 def practices():
     if wants_json():
@@ -98,6 +120,7 @@ def practices():
     expanded = [facet for facet in request.args.getlist("show") if facet in FACETS]
     return render_template(
         "practices.html", facets=FACETS, counts=index.counts(chosen), chosen=chosen,
+        details=_details(items),
         expanded=expanded, shown=FACET_VALUES_SHOWN, items=items, total=total, page=page,
         pages=pages, start=(page - 1) * size + 1, sort=sort, sorts=SORTS,
         value_label=value_label, toggle=toggle, link_with=link_with,
@@ -130,8 +153,9 @@ def practices_json():
                        "toggle_url": path + ".json" + toggle(facet, value)}
                       for value, count in values]
               for facet, values in index.counts(chosen).items()}
+    details = _details(items)
     rows = [{"iri": item.iri, "title": item.title, "published": item.issued,
-             "url": site().local_path(item.iri)} for item in items]
+             "url": site().local_path(item.iri), **details[item.number]} for item in items]
     return jsonify({"total": total, "page": page, "pages": pages, "page_size": size,
                     "sort": sort, "filters": chosen, "rows": rows, "facets": facets,
                     "next_url": page_url(page + 1), "previous_url": page_url(page - 1),

@@ -25,7 +25,9 @@ def test_browse_as_json_with_rows_facets_and_pages(server):
     answer = get(server, "/browse/practice.json").json()
     assert answer["total"] > answer["page_size"] and answer["pages"] > 1
     assert len(answer["rows"]) == answer["page_size"]
-    assert set(answer["rows"][0]) == {"iri", "title", "published", "url"}
+    assert set(answer["rows"][0]) == {"iri", "title", "published", "url", "countries",
+                                      "organisations", "snippet"}
+    assert any(row["countries"] and row["snippet"] for row in answer["rows"])
     assert answer["previous_url"] is None
     countries = answer["facets"]["country"]
     assert sum(value["count"] for value in countries) >= answer["total"]

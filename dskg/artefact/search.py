@@ -156,6 +156,20 @@ class SearchIndex:
         finally:
             connection.close()
 
+    def texts(self, ids: list[int]) -> dict[int, tuple[str, str]]:
+        """Description and organisation names of the practices numbered ``ids`` (what a
+        list shows under each title)."""
+        if not ids:
+            return {}
+        connection = self.connect()
+        try:
+            marks = ",".join("?" * len(ids))
+            return {row[0]: (row[1] or "", row[2] or "") for row in connection.execute(
+                "SELECT p.id, t.description, t.organisations FROM practice p JOIN "
+                f"practice_text t ON t.doc = p.doc WHERE p.id IN ({marks})", ids)}
+        finally:
+            connection.close()
+
     def _listing(self, connection: sqlite3.Connection, terms: list[str], offset: int,
                  limit: int, ranked: int) -> Listing:
         found = [self.term(connection, text) for text in terms]
