@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import urlencode
 
@@ -104,19 +105,37 @@ def _details(items: list) -> dict[int, dict]:
     return details
 
 
+@dataclass
+class Selection:
+    """One page of the browse list, as the URL asks for it (400 or 404 if it cannot)."""
+
+    chosen: dict[str, list[str]]
+    sort: str
+    page: int
+    size: int
+    total: int
+    items: list
+    pages: int
+
+    @classmethod
+    def asked(cls) -> Selection:
+        chosen, sort = chosen_facets(), _sort()
+        size, page = site().config.page_size, page_number()
+        total, items = _index().page(chosen, sort, (page - 1) * size, size)
+        pages = max(1, -(-total // size))
+        if page > pages:
+            abort(404)
+        return cls(chosen, sort, page, size, total, items, pages)
+
+
 @blueprint.get("/browse/practice")
 def practices():
     if wants_json():
         return practices_json()
     index = _index()
-    chosen = chosen_facets()
-    sort = _sort()
-    size = site().config.page_size
-    page = page_number()
-    total, items = index.page(chosen, sort, (page - 1) * size, size)
-    pages = max(1, -(-total // size))
-    if page > pages:
-        abort(404)
+    selection = Selection.asked()
+    chosen, sort, size, page = selection.chosen, selection.sort, selection.size, selection.page
+    total, items, pages = selection.total, selection.items, selection.pages
     expanded = [facet for facet in request.args.getlist("show") if facet in FACETS]
     return render_template(
         "practices.html", facets=FACETS, counts=index.counts(chosen), chosen=chosen,
@@ -132,14 +151,9 @@ def practices_json():
     """The browse list as JSON (Datasette's shape): the page's rows, the total, every
     facet's values with their counts in the selection, and links to the other pages."""
     index = _index()
-    chosen = chosen_facets()
-    sort = _sort()
-    size = site().config.page_size
-    page = page_number()
-    total, items = index.page(chosen, sort, (page - 1) * size, size)
-    pages = max(1, -(-total // size))
-    if page > pages:
-        abort(404)
+    selection = Selection.asked()
+    chosen, sort, size, page = selection.chosen, selection.sort, selection.size, selection.page
+    total, items, pages = selection.total, selection.items, selection.pages
     path = request.script_root + "/browse/practice"
 
     def page_url(number: int | None) -> str | None:
