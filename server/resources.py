@@ -240,8 +240,11 @@ def _ontology_terms(iri: str, description) -> list[dict]:
         entry = terms.setdefault(text_of(row, "term"), {"iri": text_of(row, "term"),
                                                     "kind": text_of(row, "kind"), "supers": []})
         for key in ("label", "comment", "domain", "range"):
-            if row[key] is not None:
+            # One value each: the first in term order, whichever order the store answers in.
+            if row[key] is not None and (key not in entry or str(row[key]) < str(entry[key])):
                 entry[key] = row[key]
         if row["super"] is not None and row["super"] not in entry["supers"]:
             entry["supers"].append(row["super"])
+    for entry in terms.values():
+        entry["supers"].sort(key=str)  # stores answer in orders of their own
     return sorted(terms.values(), key=lambda t: (t["kind"], t["iri"]))
