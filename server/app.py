@@ -1,10 +1,10 @@
 """The application factory: one Flask app per process, on one build.
 
 ``create_app`` serves the build it is given (under ``dskg serve``, the build the whole
-server serves) or else the target of ``var/current`` (with an external store, the
-build published there). Each gunicorn worker opens the
-store read-only and starts its own SPARQL evaluators (:mod:`server.querypool`); with an
-external store configured, every query goes there instead (:mod:`server.external`).
+server serves) or else the target of ``var/current`` (with an external store, the build
+published there). Each gunicorn worker opens the store read-only and starts its own
+SPARQL evaluators (:mod:`server.querypool`); with an external store configured, every
+query goes there instead (:mod:`server.external`).
 """
 from __future__ import annotations
 

@@ -28,11 +28,21 @@
   /* The editor's own controls come without names for screen readers: name them. */
   function nameControls() {
     var names = [[".yasgui .autocomplete", "SPARQL endpoint"],
-                 [".yasgui .CodeMirror textarea", "SPARQL query"]];
+                 [".yasgui .CodeMirror textarea", "SPARQL query"],
+                 [".yasr .tableSizer", "Rows per page"]];
     names.forEach(function (pair) {
       holder.querySelectorAll(pair[0]).forEach(function (control) {
         if (!control.getAttribute("aria-label")) control.setAttribute("aria-label", pair[1]);
       });
+    });
+    /* The results table's first column (row numbers) has an empty header. */
+    holder.querySelectorAll(".yasr thead th").forEach(function (header) {
+      if (!header.textContent.trim()) {
+        var text = document.createElement("span");
+        text.className = "visually-hidden";
+        text.textContent = "Row";
+        header.appendChild(text);
+      }
     });
   }
   nameControls();
