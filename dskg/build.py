@@ -75,7 +75,7 @@ from dskg.mapping import (
 )
 from dskg.namespaces import SCHEMA, Namespaces
 from dskg.progress import stage
-from dskg.rdf import neutral_triple, ntriples_line
+from dskg.rdf import neutral_triple, ntriples_line, xsd_datetime
 from dskg.registry import SlugRegistry
 from dskg.sources import SOURCES_FILE, Source, load_sources
 from dskg.store import copy_store, create_store, open_store
@@ -603,12 +603,12 @@ def build_graph(prepared: Prepared, finished: datetime, sources: set[URIRef]) ->
     software = BNode()
     g.add((ns.dataset, RDF.type, DCAT.Dataset))
     g.add((ns.dataset, DCTERMS.title, Literal("Digital Skills Knowledge Graph", lang="en")))
-    g.add((ns.dataset, DCTERMS.modified, Literal(finished.isoformat(), datatype=XSD.dateTime)))
+    g.add((ns.dataset, DCTERMS.modified, Literal(xsd_datetime(finished), datatype=XSD.dateTime)))
     g.add((ns.dataset, PROV.wasGeneratedBy, activity))
     g.add((activity, RDF.type, PROV.Activity))
     g.add((activity, PROV.startedAtTime,
-           Literal(prepared.started.isoformat(), datatype=XSD.dateTime)))
-    g.add((activity, PROV.endedAtTime, Literal(finished.isoformat(), datatype=XSD.dateTime)))
+           Literal(xsd_datetime(prepared.started), datatype=XSD.dateTime)))
+    g.add((activity, PROV.endedAtTime, Literal(xsd_datetime(finished), datatype=XSD.dateTime)))
     g.add((activity, PROV.wasAssociatedWith, software))
     g.add((software, RDF.type, PROV.SoftwareAgent))
     g.add((software, RDF.type, SCHEMA.SoftwareApplication))

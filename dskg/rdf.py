@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import uuid
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from rdflib import BNode as _RdflibBNode
 from rdflib import Literal as _RdflibLiteral
@@ -111,6 +112,14 @@ def to_rdflib(term: Term) -> _RdflibNode:
     if term.datatype.value == XSD + "string":  # rdflib keeps ``"a"`` and ``"a"^^xsd:string`` apart
         return _RdflibLiteral(term.value)
     return _RdflibLiteral(term.value, datatype=_RdflibURIRef(term.datatype.value))
+
+
+def xsd_datetime(when: datetime) -> str:
+    """``when`` in the canonical lexical form of ``xsd:dateTime`` (UTC as ``Z``, no
+    trailing zeros in the seconds' fraction), the form other stores give it back in."""
+    text = when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
+    fraction = f"{when.microsecond:06d}".rstrip("0")
+    return f"{text}.{fraction}Z" if fraction else f"{text}Z"
 
 
 def nt_term(term: _RdflibNode) -> str:

@@ -24,7 +24,7 @@ from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, FOAF, PROV, RDF, SKOS, XSD
 
 from dskg.namespaces import Namespaces
-from dskg.rdf import Triple, from_rdflib, nt_term
+from dskg.rdf import Triple, from_rdflib, nt_term, xsd_datetime
 from dskg.vocab import fold
 
 AS = Namespace("https://www.w3.org/ns/activitystreams#")
@@ -84,7 +84,7 @@ def member_lines(ns: Namespaces, change: Change, when: datetime) -> str:
     """
     version = f"<{version_iri(ns, change.entity, when.strftime('%Y%m%dT%H%M%S%fZ'))}>"
     header = [(RDF.type, change.kind), (DCTERMS.isVersionOf, URIRef(change.entity)),
-              (PROV.generatedAtTime, Literal(when.isoformat(), datatype=XSD.dateTime))]
+              (PROV.generatedAtTime, Literal(xsd_datetime(when), datatype=XSD.dateTime))]
     return "".join(f"{version} {nt_term(p)} {nt_term(o)} .\n"
                    for p, o in header + [(p, o) for _, p, o in change.triples])
 
