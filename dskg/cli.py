@@ -18,24 +18,22 @@ from dskg.errors import DskgError
 from dskg.fields import PAGE_FIELDS, Field
 from dskg.sources import KINDS
 
-#: The flag groups a subcommand may take: only those that change what it does.
-FLAG_GROUPS: dict[str, list[tuple[str, dict[str, Any]]]] = {
-    "base": [("--base", {"help": "base IRI of everything minted (DSKG_BASE)"})],
-    "inputs": [("--data-dir", {"type": Path, "help": "input folder (DSKG_DATA_DIR)"}),
-               ("--ontology-dir", {"type": Path, "help": "ontology folder (DSKG_ONTOLOGY_DIR)"}),
-               ("--shapes-dir", {"type": Path, "help": "SHACL folder (DSKG_SHAPES_DIR)"})],
-    "vocabulary": [("--ontology-dir", {"type": Path,
-                                       "help": "ontology folder (DSKG_ONTOLOGY_DIR)"})],
-    "sources": [("--data-dir", {"type": Path,
-                                "help": "folder of sources.yaml (DSKG_DATA_DIR)"})],
-    "builds": [("--var-dir", {"type": Path, "help": "where builds are kept (DSKG_VAR_DIR)"})],
+#: The settings a subcommand may take as flags, each defined once; a subcommand takes
+#: only those that change what it does.
+FLAGS: dict[str, dict[str, Any]] = {
+    "--base": {"help": "base IRI of everything minted (DSKG_BASE)"},
+    "--data-dir": {"type": Path, "help": "input folder, with sources.yaml (DSKG_DATA_DIR)"},
+    "--ontology-dir": {"type": Path, "help": "ontology folder (DSKG_ONTOLOGY_DIR)"},
+    "--shapes-dir": {"type": Path, "help": "SHACL folder (DSKG_SHAPES_DIR)"},
+    "--var-dir": {"type": Path, "help": "where builds are kept (DSKG_VAR_DIR)"},
 }
+INPUTS = ("--data-dir", "--ontology-dir", "--shapes-dir")
 
 
 def _command(commands, name: str, summary: str, description: str, examples: list[str],
-             groups: tuple[str, ...] = ()) -> argparse.ArgumentParser:
-    """A subcommand with its description, examples, the logging flags, and the flag
-    groups that apply to it."""
+             flags: tuple[str, ...] = ()) -> argparse.ArgumentParser:
+    """A subcommand with its description, examples, the logging flags, and the setting
+    flags (:data:`FLAGS`) that apply to it."""
     parser = commands.add_parser(
         name, help=summary, description=description,
         epilog="examples:\n" + "\n".join(f"  {example}" for example in examples),
@@ -45,12 +43,8 @@ def _command(commands, name: str, summary: str, description: str, examples: list
                       help="log only warnings and errors (DSKG_LOG_LEVEL=warning)")
     talk.add_argument("-v", "--verbose", dest="log_level", action="store_const", const="debug",
                       help="log everything (DSKG_LOG_LEVEL=debug)")
-    seen: set[str] = set()
-    for group in groups:
-        for flag, options in FLAG_GROUPS[group]:
-            if flag not in seen:
-                seen.add(flag)
-                parser.add_argument(flag, **options)
+    for flag in flags:
+        parser.add_argument(flag, **FLAGS[flag])
     return parser
 
 
@@ -92,7 +86,7 @@ def make_parser() -> argparse.ArgumentParser:
         ["dskg ingest data/sources/good-practices-listing.txt",
          "dskg ingest --json page.txt | jq '.[] | select(.status != \"ok\")'",
          "dskg ingest --kind wordpress --language bg https://coalition.example.bg/"],
-        ("vocabulary",))
+        ("--ontology-dir",))
     ingest.add_argument("pages", nargs="+", metavar="PAGE")
     ingest.add_argument("--json", action="store_true", help="one JSON object per entry")
     ingest.add_argument("--kind", choices=KINDS, default="listing-text",
@@ -107,7 +101,7 @@ def make_parser() -> argparse.ArgumentParser:
         "Fetch the sources declared in data/sources.yaml (all harvested ones, or those "
         "named) into var/harvest/, incrementally and politely; `dskg build` then builds "
         "from the cache. A source that fails keeps its last good harvest (exit 1).",
-        ["dskg harvest", "dskg harvest bulgarian-coalition --json"], ("sources", "builds"))
+        ["dskg harvest", "dskg harvest bulgarian-coalition --json"], ("--data-dir", "--var-dir"))
     harvest.add_argument("sources", nargs="*", metavar="SOURCE")
     harvest.add_argument("--json", action="store_true", help="the summaries as JSON")
 
@@ -116,7 +110,7 @@ def make_parser() -> argparse.ArgumentParser:
         "Read every declared source, map it to RDF and validate it with the SHACL shapes, "
         "without building: the report lists each problem with its source entry. Exit 1 "
         "on violations.",
-        ["dskg validate", "dskg validate --json > report.json"], ("inputs", "base"))
+        ["dskg validate", "dskg validate --json > report.json"], (*INPUTS, "--base"))
     validate.add_argument("--json", action="store_true", help="the report as JSON")
 
     build = _command(
@@ -128,7 +122,7 @@ def make_parser() -> argparse.ArgumentParser:
         "The report says which it was and why.",
         ["dskg build", "dskg build --strict      # data CI: any problem fails the build",
          "dskg build --full        # read, map and validate everything again"],
-        ("inputs", "base", "builds"))
+        (*INPUTS, "--base", "--var-dir"))
     build.add_argument("--full", action="store_true",
                        help="read, map and validate everything again")
     build.add_argument("--allow-empty", action="store_true",
@@ -142,7 +136,7 @@ def make_parser() -> argparse.ArgumentParser:
         "the external store): the SPARQL endpoint, linked-data documents, pages. A newly "
         "built or published build is served within DSKG_FOLLOW_BUILDS seconds.",
         ["dskg serve", "dskg serve --host 0.0.0.0 --port 80 --public-url https://dskg.eu"],
-        ("base", "builds"))
+        ("--base", "--var-dir"))
     serve.add_argument("--host", help="interface to listen on (DSKG_HOST)")
     serve.add_argument("--port", type=int, help="port (DSKG_PORT)")
     serve.add_argument("--workers", type=int, help="gunicorn workers (DSKG_WORKERS)")
@@ -162,7 +156,7 @@ def make_parser() -> argparse.ArgumentParser:
          "DSKG_STORE_UPDATE=http://127.0.0.1:8890/sparql-auth \\\n"
          "    DSKG_STORE_KIND=virtuoso DSKG_STORE_USER=dba DSKG_STORE_PASSWORD=… dskg publish",
          "dskg publish var/builds/20261128T093859824508Z-14110   # roll back to that build"],
-        ("base", "builds"))
+        ("--base", "--var-dir"))
     publish.add_argument("build_dir", nargs="?", type=Path, metavar="BUILD",
                          help="the build folder (default: var/current)")
 
