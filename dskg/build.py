@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.namespace import DCAT, DCTERMS, ORG, PROV, RDF, XSD
+from rdflib.namespace import DCAT, DCTERMS, ORG, PROV, RDF
 
 from dskg import __version__
 from dskg.artefact import (
@@ -603,12 +603,12 @@ def build_graph(prepared: Prepared, finished: datetime, sources: set[URIRef]) ->
     software = BNode()
     g.add((ns.dataset, RDF.type, DCAT.Dataset))
     g.add((ns.dataset, DCTERMS.title, Literal("Digital Skills Knowledge Graph", lang="en")))
-    g.add((ns.dataset, DCTERMS.modified, Literal(xsd_datetime(finished), datatype=XSD.dateTime)))
+    g.add((ns.dataset, DCTERMS.modified, xsd_datetime(finished)))
     g.add((ns.dataset, PROV.wasGeneratedBy, activity))
     g.add((activity, RDF.type, PROV.Activity))
     g.add((activity, PROV.startedAtTime,
-           Literal(xsd_datetime(prepared.started), datatype=XSD.dateTime)))
-    g.add((activity, PROV.endedAtTime, Literal(xsd_datetime(finished), datatype=XSD.dateTime)))
+           xsd_datetime(prepared.started)))
+    g.add((activity, PROV.endedAtTime, xsd_datetime(finished)))
     g.add((activity, PROV.wasAssociatedWith, software))
     g.add((software, RDF.type, PROV.SoftwareAgent))
     g.add((software, RDF.type, SCHEMA.SoftwareApplication))

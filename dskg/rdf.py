@@ -114,12 +114,14 @@ def to_rdflib(term: Term) -> _RdflibNode:
     return _RdflibLiteral(term.value, datatype=_RdflibURIRef(term.datatype.value))
 
 
-def xsd_datetime(when: datetime) -> str:
-    """``when`` in the canonical lexical form of ``xsd:dateTime`` (UTC as ``Z``, no
-    trailing zeros in the seconds' fraction), the form other stores give it back in."""
+def xsd_datetime(when: datetime) -> _RdflibLiteral:
+    """``when`` as an ``xsd:dateTime`` literal in the canonical lexical form (UTC as
+    ``Z``, no trailing zeros in the seconds' fraction), the form other stores give it
+    back in (rdflib's own normalising would write ``.771230+00:00``)."""
     text = when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
     fraction = f"{when.microsecond:06d}".rstrip("0")
-    return f"{text}.{fraction}Z" if fraction else f"{text}Z"
+    return _RdflibLiteral(f"{text}.{fraction}Z" if fraction else f"{text}Z",
+                          datatype=_RdflibURIRef(XSD + "dateTime"), normalize=False)
 
 
 def nt_term(term: _RdflibNode) -> str:

@@ -84,7 +84,7 @@ def member_lines(ns: Namespaces, change: Change, when: datetime) -> str:
     """
     version = f"<{version_iri(ns, change.entity, when.strftime('%Y%m%dT%H%M%S%fZ'))}>"
     header = [(RDF.type, change.kind), (DCTERMS.isVersionOf, URIRef(change.entity)),
-              (PROV.generatedAtTime, Literal(xsd_datetime(when), datatype=XSD.dateTime))]
+              (PROV.generatedAtTime, xsd_datetime(when))]
     return "".join(f"{version} {nt_term(p)} {nt_term(o)} .\n"
                    for p, o in header + [(p, o) for _, p, o in change.triples])
 
