@@ -12,7 +12,7 @@ VENDOR_FILES := @zazuko/yasgui/build/yasgui.min.js @zazuko/yasgui/build/yasgui.m
 INPUTS := $(shell find data ontology shapes -type f 2>/dev/null)
 BUILT  := var/current/report.json
 
-.PHONY: install build run serve lint components test test-fast bench clean
+.PHONY: install build run serve lint components test test-fast bench messages clean
 
 install: $(STAMP) $(NODE_STAMP) $(VENDOR)/.copied
 
@@ -69,6 +69,14 @@ test: lint components
 # real servers, browsers, builds of their own and exhaustive sweeps are left to `make test`.
 test-fast: install
 	$(BIN)/python -m pytest -m "not slow"
+
+# The interface text: extracted from the code and templates into messages.pot, then merged
+# into each language's .po file for translators (tests/test_i18n.py says what is missing).
+CATALOGUES := server/translations
+messages: install
+	$(BIN)/pybabel extract -F babel.cfg --add-location=file --sort-output --project dskg \
+		--copyright-holder "dskg contributors" -o $(CATALOGUES)/messages.pot .
+	$(BIN)/pybabel update -i $(CATALOGUES)/messages.pot -d $(CATALOGUES) --ignore-obsolete
 
 bench: install
 	$(BIN)/python bench/build_bench.py 1000 10000

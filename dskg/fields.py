@@ -20,6 +20,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from dskg.messages import N_
+
 #: What a field's values are, and so how each stage treats them:
 #: ``concept``: a label looked up in ``scheme``; the value is the concept.
 #: ``name``: an organisation's name on a page; curation gives organisation slugs.
@@ -74,25 +76,25 @@ class Field:
 FIELDS: dict[str, Field] = {f.name: f for f in (
     Field("countries", "countries", "concept", "dskg:country", scheme="country",
           headings=("Country providing the good practice",), json_as="code",
-          facet=Facet("country", "Country")),
+          facet=Facet("country", N_("Country"))),
     Field("audiences", "audiences", "concept", "dct:audience", scheme="audience",
-          headings=("Target audience",), facet=Facet("audience", "Target audience")),
+          headings=("Target audience",), facet=Facet("audience", N_("Target audience"))),
     Field("technologies", "technologies", "concept", "dskg:technology", scheme="technology",
-          headings=("Digital technology",), facet=Facet("technology", "Digital technology")),
+          headings=("Digital technology",), facet=Facet("technology", N_("Digital technology"))),
     Field("initiative_type", "initiative", "concept", "dskg:initiativeType",
           scheme="initiative-type", headings=("Type of initiative of the good practice",),
-          facet=Facet("initiative", "Type of initiative")),
+          facet=Facet("initiative", N_("Type of initiative"))),
     Field("funding", "funding", "concept", "dskg:fundingType", scheme="funding-type",
-          headings=("Funding of the good practice",), facet=Facet("funding", "Funding type")),
+          headings=("Funding of the good practice",), facet=Facet("funding", N_("Funding type"))),
     Field("organisations", "organisations", "name", "dskg:providedBy",
           headings=("Organisation providing the good practice",
                     "Organization providing the good practice")),
     Field("partners", "partners", "name", "dskg:partner",
           headings=("Partner organisations", "Partners")),
-    Field("funders", "funders", "funder", "schema:funder", facet=Facet("funder", "Funder")),
+    Field("funders", "funders", "funder", "schema:funder", facet=Facet("funder", N_("Funder"))),
     Field("places", "places", "place", "schema:location"),
     Field("start_date", "start date", "date", "schema:startDate", headings=("Start date",),
-          many=False, facet=Facet("year", "Start year", by_year=True)),
+          many=False, facet=Facet("year", N_("Start year"), by_year=True)),
     Field("end_date", "end date", "date", "schema:endDate", headings=("End date",),
           many=False),
     Field("note", "note", "note", "skos:editorialNote", many=False),

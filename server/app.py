@@ -25,7 +25,7 @@ from dskg.artefact.search import SearchIndex
 from dskg.config import Config
 from dskg.namespaces import Namespaces
 from dskg.store.remote import Endpoints, RemoteStore
-from server import browse, errors, graph, metadata, metrics, pages, resources, search, sparql
+from server import browse, errors, graph, i18n, metadata, metrics, pages, resources, search, sparql
 from server.admission import Admission
 from server.answers import AnswerCache
 from server.describe import Describer
@@ -61,6 +61,7 @@ def create_app(config: Config | None = None, build_dir: Path | None = None) -> F
                                 x_proto=config.proxies, x_host=config.proxies,
                                 x_port=config.proxies, x_prefix=config.proxies)
     register_filters(app)
+    i18n.init_app(app)
     errors.register(app)
     metrics.BUILD.labels(build.id).set(1)
 

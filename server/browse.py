@@ -17,10 +17,12 @@ from flask import Blueprint, Response, abort, jsonify, render_template, request
 
 from dskg.artefact.browse import FACETS, FacetIndex, bit_positions
 from dskg.formats import serialize
+from dskg.messages import N_
 from dskg.rdf import IRI, Triple
 from dskg.store import iri_of, term_of, text_of
 from server import map as europe
 from server.examples import load_examples
+from server.i18n import _
 from server.params import page_number, wants_json
 from server.queries import query
 from server.rendering import english_label, label_of
@@ -30,8 +32,8 @@ blueprint = Blueprint("browse", __name__)
 
 #: Values listed per facet unless the visitor asks for all of them (``?show=facet``).
 FACET_VALUES_SHOWN = 25
-SORTS = {"title": "title A–Z", "-title": "title Z–A", "-published": "newest first",
-         "published": "oldest first"}
+SORTS = {"title": N_("title A–Z"), "-title": N_("title Z–A"),
+         "-published": N_("newest first"), "published": N_("oldest first")}
 
 
 def chosen_facets() -> dict[str, list[str]]:
@@ -43,9 +45,10 @@ def chosen_facets() -> dict[str, list[str]]:
     for facet, values in chosen.items():
         for value in values:
             if value not in known[facet]:
-                abort(400, description=f"{facet}={value!r} is not a value of the {facet} "
-                      f"facet in this build ({len(known[facet])} values; "
-                      "/browse/practice.json lists them)")
+                abort(400, description=_(
+                    "%(facet)s=%(value)s is not a value of the %(facet)s facet in this build "
+                    "(%(count)s values; /browse/practice.json lists them)",
+                    facet=facet, value=repr(value), count=len(known[facet])))
     return chosen
 
 
@@ -57,7 +60,7 @@ def _index() -> FacetIndex:
 def _sort() -> str:
     sort = request.args.get("sort", "title")
     if sort not in SORTS:
-        abort(400, description=f"sort must be one of {', '.join(SORTS)}")
+        abort(400, description=_("sort must be one of %(sorts)s", sorts=", ".join(SORTS)))
     return sort
 
 
@@ -183,7 +186,7 @@ def practices_csv():
     language (each facet's codes, then their English labels)."""
     index = _index()
     chosen = chosen_facets()
-    _, ordered = index.page(chosen, _sort(), 0, None)
+    _total, ordered = index.page(chosen, _sort(), 0, None)
     selected = index.selection(chosen)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
@@ -261,8 +264,8 @@ def _countries_by_numeric(build_id: str) -> dict[str, str]:
 def country_map():
     """Practices per country as a choropleth; each country links to its browse page."""
     if not europe.ATLAS.exists():
-        abort(503, description="The country shapes are not installed: run `make install` "
-                               "(npm ci) in the dskg folder.")
+        abort(503, description=_("The country shapes are not installed: run `make install` "
+                                 "(npm ci) in the dskg folder."))
     by_numeric = _countries_by_numeric(site().build.id)
     by_name = {"Kosovo": str(site().ns.country("XKX"))}
     counts = {value: bits.bit_count() for value, bits in _index().bits["country"].items()}

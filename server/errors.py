@@ -8,14 +8,24 @@ import logging
 from flask import Flask, Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
+from dskg.messages import N_
 from dskg.store import StoreError
 from server.headers import EVERY_RESPONSE
+from server.i18n import _
 from server.logs import request_id
 from server.negotiation import best_match
 
 log = logging.getLogger("dskg.server")
 #: Routes whose answers are JSON, so their errors are too.
 JSON_ROUTES = ("/graph", "/health")
+
+#: The names werkzeug gives the statuses this app answers with, marked for the catalogue
+#: (the error page shows them translated).
+STATUS_NAMES = (N_("Bad Request"), N_("Forbidden"), N_("Not Found"), N_("Method Not Allowed"),
+                N_("Not Acceptable"), N_("Request Timeout"), N_("Gone"),
+                N_("Request Entity Too Large"), N_("Unsupported Media Type"),
+                N_("Too Many Requests"), N_("Internal Server Error"), N_("Service Unavailable"),
+                N_("Request Header Fields Too Large"), N_("URI Too Long"))
 
 
 def _wants(kind: str) -> bool:
@@ -35,7 +45,7 @@ def http_error(error: HTTPException) -> Response:
         response.status_code = status
         response.mimetype = "application/problem+json"
     elif _wants("html"):
-        response = Response(render_template("error.html", status=status, name=name,
+        response = Response(render_template("error.html", status=status, name=_(name),
                                             message=message), status, mimetype="text/html")
     else:
         response = Response(f"{status} {name}: {message}\n", status, mimetype="text/plain")
@@ -48,8 +58,8 @@ def http_error(error: HTTPException) -> Response:
 def unexpected(error: Exception) -> Response:
     rid = request_id(request.environ)
     log.exception("unexpected error on %s %s (request %s)", request.method, request.path, rid)
-    return http_error(InternalServerError("The server failed on this request; it has been "
-                                          f"logged as request {rid}."))
+    return http_error(InternalServerError(_(
+        "The server failed on this request; it has been logged as request %(id)s.", id=rid)))
 
 
 class RejectUndecodable:
@@ -78,7 +88,7 @@ def store_unavailable(error: StoreError) -> Response:
     """The external store did not answer a page's query: 503, try again shortly."""
     log.warning("the store failed on %s %s: %s", request.method, request.path, error)
     response = http_error(ServiceUnavailable(
-        "The graph store behind this site did not answer; try again in a moment."))
+        _("The graph store behind this site did not answer; try again in a moment.")))
     response.headers["Retry-After"] = "5"
     return response
 

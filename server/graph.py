@@ -14,6 +14,7 @@ from flask import Blueprint, abort, jsonify, request
 
 from dskg.rdf import IRI
 from server.describe import RDF_TYPE, Description
+from server.i18n import _, language
 from server.rendering import label_of
 from server.resources import CACHE_CONTROL, describer_for
 from server.site import site
@@ -51,7 +52,7 @@ def _more(iri: str, hidden: int, direction: str) -> list[dict]:
     anchor = "#linked-from" if direction == "in" else "#statements"
     href = (site().local_path(iri) or iri) + anchor
     edge = (more_id, iri) if direction == "in" else (iri, more_id)
-    return [{"data": {"id": more_id, "label": f"+{hidden} more", "href": href,
+    return [{"data": {"id": more_id, "label": _("+%(num)s more", num=hidden), "href": href,
                       "kind": "more"}},
             {"data": {"id": f"{more_id} edge", "source": edge[0], "target": edge[1],
                       "label": ""}}]
@@ -62,7 +63,7 @@ def neighbourhood(description: Description) -> list[dict]:
     iri, labels = description.iri, description.labels
     elements, nodes = [_node(iri, labels)], {iri}
     targets = []
-    for predicate, value, _ in description.outgoing:
+    for predicate, value, _graph in description.outgoing:
         if isinstance(value, IRI) and predicate.value != RDF_TYPE:
             targets.append((predicate.value, value.value))
     for link, target in targets[:MAX_OUTGOING]:
@@ -88,18 +89,17 @@ def neighbourhood(description: Description) -> list[dict]:
 def graph():
     iri = request.args.get("iri", "")
     if not iri:
-        abort(400, description="Give the resource as ?iri=…")
+        abort(400, description=_("Give the resource as ?iri=…"))
     try:
         IRI.checked(iri)
     except ValueError:
-        abort(400, description=f"Not an IRI: {iri}")
+        abort(400, description=_("Not an IRI: %(iri)s", iri=iri))
     describer = describer_for(iri)
     if describer is None:
-        abort(404, description=f"The graph says nothing about {iri}.")
+        abort(404, description=_("The graph says nothing about %(iri)s.", iri=iri))
     description = describer.describe(iri, page=1, page_size=MAX_INCOMING)
     response = jsonify({"iri": iri, "elements": neighbourhood(description)})
     response.headers["Cache-Control"] = CACHE_CONTROL
-    response.headers["Vary"] = "Accept-Language"
-    tag = f"{site().build.id}|{iri}|{request.headers.get('Accept-Language', '')}"
+    tag = f"{site().build.id}|{iri}|{language()}|{request.headers.get('Accept-Language', '')}"
     response.set_etag(hashlib.sha256(tag.encode()).hexdigest()[:32])
     return response.make_conditional(request)

@@ -9,7 +9,9 @@ from rdflib import Graph
 from dskg.artefact.browse import FACETS
 from dskg.artefact.history import LDES, TREE, fragment_graph, stream_graph
 from dskg.formats import GRAPH_FORMATS
+from dskg.messages import N_
 from dskg.rdf import BlankNode, Triple, from_rdflib
+from server.i18n import _
 from server.negotiation import best_match
 from server.params import page_number
 from server.resources import (
@@ -33,12 +35,12 @@ LDES_PREFIXES = {"ldes": str(LDES), "tree": str(TREE),
 
 #: What each whole document is, for its HTML view.
 ABOUT = {
-    "/.well-known/void": ("VoID description of the dataset", "The dataset's size, "
-                          "vocabularies, classes and properties, endpoint and dumps, as "
-                          "VoID: what crawlers and portals read to know the dataset."),
-    "/set/ldes": ("Change stream (LDES)", "What each build changed, as a Linked Data "
-                  "Event Stream: harvesters follow its fragments to stay in sync without "
-                  "downloading the whole graph again."),
+    "/.well-known/void": (N_("VoID description of the dataset"), N_(
+        "The dataset's size, vocabularies, classes and properties, endpoint and dumps, as "
+        "VoID: what crawlers and portals read to know the dataset.")),
+    "/set/ldes": (N_("Change stream (LDES)"), N_(
+        "What each build changed, as a Linked Data Event Stream: harvesters follow its "
+        "fragments to stay in sync without downloading the whole graph again.")),
 }
 
 
@@ -89,9 +91,11 @@ def _html_view(graph: Graph, path: str, cache_control: str):
                       key=lambda pair: (isinstance(pair[0], BlankNode), str(pair[0])))
     stem = path.split("/")[-1] if "/fragment/" in path else None
     title, about = ABOUT.get(path.removeprefix(request.script_root), (
-        f"Change stream fragment {stem}", "One page of the change stream: the versions "
-        "it holds, and the link to the next page."))
-    body = render_template("document.html", title=title, about=about, subjects=subjects,
+        N_("Change stream fragment %(name)s"),
+        N_("One page of the change stream: the versions it holds, and the link to the next "
+           "page.")))
+    body = render_template("document.html", title=_(title, name=stem), about=_(about),
+                           subjects=subjects,
                            labels={}, alternates=[
                                (f"{path}.{other}", GRAPH_FORMATS[fmt][0], other)
                                for other, fmt in FORMAT_BY_EXTENSION.items()])
@@ -158,7 +162,7 @@ def _sitemap_urls() -> list[str]:
     for kind in lists:
         urls.append(root + url_for("pages.browse", kind=kind))
     for kind in ("practice", "organisation", "funder", "country", "place"):
-        for iri, _ in lists.get(kind, []):
+        for iri, _label in lists.get(kind, []):
             path = site().ns.path(iri)
             if path is not None and path.startswith("id/"):
                 urls.append(root + "/doc/" + path[3:])

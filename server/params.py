@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from flask import abort, request
 
+from server.i18n import _
+
 #: No list has this many pages; a larger number is refused before any arithmetic.
 MAX_PAGE = 10**9
 
@@ -14,7 +16,8 @@ def page_number() -> int:
     and at most ``MAX_PAGE``, so no page number overflows an index."""
     raw = request.args.get("page", "1")
     if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= MAX_PAGE:
-        abort(400, description=f"page must be a whole number from 1 to {MAX_PAGE:,}")
+        abort(400, description=_("page must be a whole number from 1 to %(most)s",
+                                 most=f"{MAX_PAGE:,}"))
     return int(raw)
 
 
@@ -22,5 +25,5 @@ def wants_json() -> bool:
     """``?_format=json`` on an HTML list asks for its JSON form, as ``.json`` does."""
     form = request.args.get("_format")
     if form not in (None, "json", "html"):
-        abort(400, description="_format must be json or html")
+        abort(400, description=_("_format must be json or html"))
     return form == "json"

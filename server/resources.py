@@ -19,9 +19,11 @@ from dskg.formats import GRAPH_FORMATS, GRAPH_MEDIA
 from dskg.rdf import IRI, BlankNode, Literal, Triple
 from dskg.store import iri_of, term_of, text_of
 from server import structured
+from server.i18n import language
 from server.negotiation import best_match
 from server.params import page_number
 from server.queries import query
+from server.rendering import pick_label
 from server.site import site
 
 blueprint = Blueprint("resources", __name__)
@@ -93,8 +95,7 @@ def gone(iri: str, ext: str | None):
 
 
 def _label(iri: str) -> str | None:
-    labels = site().describer.labels(iri)
-    return labels[0].value if labels else None
+    return pick_label(site().describer.labels(iri))
 
 
 def _split_extension(name: str) -> tuple[str, str | None]:
@@ -226,7 +227,7 @@ def _headers(response: Response, iri: str, document_path: str, ext: str, descrip
     response.headers["Content-Location"] = f"{document_path}.{ext}"
     response.headers["Vary"] = "Accept, Accept-Language"
     response.headers["Cache-Control"] = CACHE_CONTROL
-    tag = f"{site().build.id}|{document_path}.{ext}|{description.page}|" \
+    tag = f"{site().build.id}|{document_path}.{ext}|{description.page}|{language()}|" \
           f"{request.headers.get('Accept-Language', '')}"
     response.set_etag(hashlib.sha256(tag.encode()).hexdigest()[:32])
     response.last_modified = site().build.started
@@ -237,14 +238,19 @@ def _ontology_terms(iri: str, description) -> list[dict]:
         return []
     terms: dict[str, dict] = {}
     for row in site().store.select(query("ontology_terms"), {"this": IRI(iri)}):
-        entry = terms.setdefault(text_of(row, "term"), {"iri": text_of(row, "term"),
-                                                    "kind": text_of(row, "kind"), "supers": []})
-        for key in ("label", "comment", "domain", "range"):
+        entry = terms.setdefault(text_of(row, "term"), {
+            "iri": text_of(row, "term"), "kind": text_of(row, "kind"), "supers": [],
+            "labels": [], "comments": []})
+        for key in ("domain", "range"):
             # One value each: the first in term order, whichever order the store answers in.
             if row[key] is not None and (key not in entry or str(row[key]) < str(entry[key])):
                 entry[key] = row[key]
-        if row["super"] is not None and row["super"] not in entry["supers"]:
-            entry["supers"].append(row["super"])
+        for key, values in (("label", entry["labels"]), ("comment", entry["comments"]),
+                            ("super", entry["supers"])):
+            if row[key] is not None and row[key] not in values:
+                values.append(row[key])
     for entry in terms.values():
         entry["supers"].sort(key=str)  # stores answer in orders of their own
+        entry["label"] = pick_label(sorted(entry.pop("labels"), key=str))
+        entry["comment"] = pick_label(sorted(entry.pop("comments"), key=str))
     return sorted(terms.values(), key=lambda t: (t["kind"], t["iri"]))

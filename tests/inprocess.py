@@ -28,7 +28,9 @@ URL = "http://dskg.test"
 class WSGIAdapter(BaseAdapter):
     def __init__(self, app: Flask):
         super().__init__()
-        self.client = Client(app)
+        # Cookies are the caller's to send: a language one tests sets must not follow
+        # the other tests sharing this site.
+        self.client = Client(app, use_cookies=False)
 
     def send(self, request, stream=False, timeout=None, verify=True, cert=None,
              proxies=None) -> requests.Response:

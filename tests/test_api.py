@@ -88,7 +88,13 @@ def test_dataset_documents_have_an_html_view_for_browsers(server, path, title):
     turtle = get(server, path, Accept="text/turtle")
     assert turtle.headers["Content-Type"].startswith("text/turtle")
     assert len(Graph().parse(data=turtle.text, format="turtle")) > 5
-    assert get(server, path + ".html").text == page.text
+    html = get(server, path + ".html").text
+    assert main_of(html) == main_of(page.text)
+
+
+def main_of(html: str) -> str:
+    """A page's content (its language links name the address it was asked at)."""
+    return html[html.index("<main>"):html.index("</main>")]
 
 
 def test_shapes_document_holds_the_shapes(server):

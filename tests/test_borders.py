@@ -24,6 +24,7 @@ SERVER_MAY_USE = (
     "dskg.rdf",         # the neutral terms the store interface returns
     "dskg.formats",     # the format names and serialisation the interface speaks
     "dskg.lifeline",    # child processes end with their parent
+    "dskg.messages",    # the marker for interface text the catalogue translates
 )
 STORE_ADAPTER = ROOT / "dskg" / "store" / "oxigraph.py"
 

@@ -54,7 +54,8 @@ def page_counts(html: str) -> dict[str, dict[str, int]]:
 
 
 def total(html: str) -> int:
-    return int(re.search(r'<strong class="total">(\d+)</strong>', html).group(1))
+    return int(re.search(r'<strong class="total">([\d,]+)</strong>', html).group(1)
+               .replace(",", ""))
 
 
 def test_single_facet_counts_equal_sparql_counts(server):

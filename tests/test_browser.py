@@ -91,6 +91,7 @@ def page(driver, server, request):
     driver.get_log("browser")  # start each test with an empty console
     yield driver
     snapshot(driver, request.node.name)
+    driver.delete_all_cookies()  # a language chosen in one test stays there
 
 
 def snapshot(driver, name: str) -> None:
@@ -132,7 +133,7 @@ def count_practices(server, patterns: str) -> int:
 
 
 def shown_total(driver) -> int:
-    return int(driver.find_element(By.CSS_SELECTOR, "strong.total").text)
+    return int(driver.find_element(By.CSS_SELECTOR, "strong.total").text.replace(",", ""))
 
 
 def test_home_page(page, server):
@@ -368,7 +369,8 @@ AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 ACCESSIBLE_PAGES = ["/", "/browse/practice", "/browse/practice?country=BGR",
                     f"/doc/practice/{PLOVDIV_SCHOOL}", "/doc/organisation/ims-luxembourg",
                     "/browse/organisation", "/def/dskg", "/def/audience", "/search?q=digital",
-                    "/map", "/queries", "/sparql", "/.well-known/void", "/no/such/page"]
+                    "/map", "/queries", "/sparql", "/.well-known/void", "/no/such/page",
+                    "/browse/practice?lang=bg&country=BGR", f"/doc/practice/{PLOVDIV_SCHOOL}?lang=el"]
 #: What of the query editor (YASGUI, from npm) cannot be fixed from outside: its tab
 #: list's roles (README, "Accessibility"). The rest of it is checked: we name its
 #: controls (editor.js) and darken its colours (style.css).
@@ -408,3 +410,24 @@ def test_the_accessibility_check_sees_a_violation(page, server):
     page.execute_script("const i = document.createElement('img'); i.src = '/static/"
                         "favicon.svg'; document.querySelector('main').appendChild(i);")
     assert "image-alt" in {violation["id"] for violation in axe_violations(page)}
+
+
+def test_a_reader_switches_language_and_the_site_stays_in_it(page, server):
+    visit(page, server.url + "/browse/practice?country=BGR")
+    page.find_element(By.CSS_SELECTOR, 'nav.languages a[hreflang="bg"]').click()
+    wait(page).until(lambda d: d.find_element(By.TAG_NAME, "html").get_attribute("lang") == "bg")
+    assert page.find_element(By.TAG_NAME, "h1").text == "Добри практики"
+    assert "country=BGR" in page.current_url and "lang=bg" in page.current_url
+    # A filter, fetched by browse.js: the switcher follows the page it swapped in.
+    page.find_element(By.CSS_SELECTOR, '.facet[data-facet="audience"] li a').click()
+    wait(page).until(lambda d: "audience=" in d.current_url)
+    english = page.find_element(By.CSS_SELECTOR, 'nav.languages a[hreflang="en"]')
+    assert "audience=" in english.get_attribute("href")
+    assert page.find_element(By.CSS_SELECTOR, '.facet[data-facet="audience"] h2').text == \
+        "Целева група"
+    # An ordinary link: the language chosen stays with the reader.
+    page.find_element(By.CSS_SELECTOR, 'header nav a[href$="/map"]').click()
+    wait(page).until(lambda d: d.find_element(By.TAG_NAME, "h1").text ==
+                     "Добри практики по държави")
+    assert page.find_element(By.TAG_NAME, "html").get_attribute("lang") == "bg"
+    assert console_errors(page) == []

@@ -185,7 +185,7 @@ def test_results_beyond_the_cap_are_cut_and_say_so(site):
     assert response.headers["DSKG-Results-Truncated"] == "limit=1000"
     html = site.http.get(site.url + "/sparql", params={"query": query},
                         headers={"Accept": "text/html"})
-    assert "Only the first 1000 results are shown" in html.text
+    assert "Only the first 1,000 results are shown" in html.text
     small = site.http.get(site.url + "/sparql", params={"query": query + " LIMIT 5"},
                          headers={"Accept": "application/sparql-results+json"})
     assert "DSKG-Results-Truncated" not in small.headers

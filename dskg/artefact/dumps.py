@@ -28,15 +28,16 @@ from typing import BinaryIO
 
 from dskg.artefact.statistics import Statistics, Total
 from dskg.formats import write_jsonld
+from dskg.messages import N_
 from dskg.rdf import IRI, Triple
 from dskg.store import Store, ntriples_to, parse_ntriples, serialize_triples
 
 #: File name → (description, media type); the server and the catalogue read this too.
 DUMPS = {
-    "dskg.ttl": ("Turtle", "text/turtle"),
-    "dskg.nt.gz": ("N-Triples, gzip", "application/n-triples"),
-    "dskg.nq.gz": ("N-Quads, gzip", "application/n-quads"),
-    "dskg.jsonld": ("JSON-LD", "application/ld+json"),
+    "dskg.ttl": (N_("Turtle"), "text/turtle"),
+    "dskg.nt.gz": (N_("N-Triples, gzip"), "application/n-triples"),
+    "dskg.nq.gz": (N_("N-Quads, gzip"), "application/n-quads"),
+    "dskg.jsonld": (N_("JSON-LD"), "application/ld+json"),
 }
 SEGMENTS = 1024
 SEGMENT_INDEX = "segments.json"

@@ -10,6 +10,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from dskg.messages import N_
 from dskg.namespaces import Namespaces
 from dskg.rdf import IRI, Literal
 from dskg.store import Store
@@ -17,12 +18,12 @@ from dskg.vocab import fold
 
 #: Kind → (title, class IRI template, label properties in order of preference).
 KINDS = {
-    "practice": ("Good practices", "{dskg}GoodPractice", ("http://purl.org/dc/terms/title",)),
-    "organisation": ("Organisations", "http://www.w3.org/ns/org#Organization", ()),
-    "funder": ("Funders", "{dskg}Funder", ()),
-    "country": ("Countries", "http://purl.org/dc/terms/Location", ()),
-    "place": ("Places", "https://schema.org/Place", ()),
-    "scheme": ("Concept schemes", "http://www.w3.org/2004/02/skos/core#ConceptScheme", ()),
+    "practice": (N_("Good practices"), "{dskg}GoodPractice", ("http://purl.org/dc/terms/title",)),
+    "organisation": (N_("Organisations"), "http://www.w3.org/ns/org#Organization", ()),
+    "funder": (N_("Funders"), "{dskg}Funder", ()),
+    "country": (N_("Countries"), "http://purl.org/dc/terms/Location", ()),
+    "place": (N_("Places"), "https://schema.org/Place", ()),
+    "scheme": (N_("Concept schemes"), "http://www.w3.org/2004/02/skos/core#ConceptScheme", ()),
 }
 PREF_LABEL = "http://www.w3.org/2004/02/skos/core#prefLabel"
 

@@ -2,7 +2,7 @@
  * Browse pages without full reloads: facet, sort and page links fetch the next
  * server-rendered page and swap in its results, keeping the address bar and the
  * back button in step (history.pushState / popstate). Without scripts the same
- * links are ordinary links to the same pages.
+ * links are ordinary links to the same pages. The language switcher follows the page.
  */
 (function () {
   "use strict";
@@ -24,6 +24,9 @@
       .then(function (html) {
         var next = new DOMParser().parseFromString(html, "text/html");
         container.innerHTML = next.querySelector("main").innerHTML;
+        var languages = document.querySelector("nav.languages");
+        var nextLanguages = next.querySelector("nav.languages");
+        if (languages && nextLanguages) languages.innerHTML = nextLanguages.innerHTML;
         document.title = next.title;
         if (push) window.history.pushState({ browse: true }, "", url);
         container.removeAttribute("aria-busy");

@@ -6,7 +6,8 @@
  * asks the server for one node's neighbours (GET /graph?iri=…) whenever the reader
  * clicks that node, and shows the clicked node's name and a link to its page in the
  * side panel (a double click opens it). The server bounds every answer, so hubs stay
- * readable; link names show on the edges of the node under the pointer.
+ * readable; link names show on the edges of the node under the pointer. The page
+ * gives the panel's words in its own language (data-* attributes of the section).
  */
 (function () {
   "use strict";
@@ -15,6 +16,8 @@
   var source = section.getAttribute("data-source");
   var start = section.getAttribute("data-iri");
   var panel = document.getElementById("graph-panel");
+  // The panel's words, in the page's language.
+  var text = section.dataset;
   var styles = window.getComputedStyle(section);
   function colour(kind) {
     return styles.getPropertyValue("--kind-" + kind).trim() || styles.getPropertyValue("--kind-other").trim();
@@ -111,9 +114,10 @@
     name.textContent = node.data("label");
     var link = document.createElement("a");
     link.href = node.data("href");
-    link.textContent = node.data("kind") === "more" ? "See the full list" : "Open its page";
+    link.textContent = node.data("kind") === "more" ? text.fullList : text.openPage;
     var degree = document.createElement("p");
-    degree.textContent = node.connectedEdges().length + " links shown";
+    var shown = node.connectedEdges().length;
+    degree.textContent = (shown === 1 ? text.oneShown : text.manyShown).replace("%(num)s", shown);
     panel.appendChild(name);
     panel.appendChild(degree);
     panel.appendChild(link);
