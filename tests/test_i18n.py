@@ -226,3 +226,13 @@ def test_the_csv_columns_stay_english_whatever_the_language(site):
     greek = site.http.get(site.url + "/browse/practice.csv?lang=el",
                           headers={"Accept-Language": "el"}).text
     assert english == greek
+
+
+def test_every_example_query_is_described_in_every_interface_language():
+    from server.examples import load_examples
+
+    for example in load_examples():
+        for language in TRANSLATED:
+            assert example.title_in(language) != example.title, (example.name, language)
+            assert example.description_in(language) != example.description, \
+                (example.name, language)
