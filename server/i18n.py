@@ -81,11 +81,6 @@ def gettext(message: str, **values: object) -> str:
     return text % values if values else text
 
 
-def ngettext(singular: str, plural: str, n: int, **values: object) -> str:
-    """The form of a message for ``n`` things (languages differ in how many forms)."""
-    return translations().ngettext(singular, plural, n) % {"num": n, **values}
-
-
 _ = gettext
 
 
@@ -129,8 +124,8 @@ def _remember(response: Response) -> Response:
 
 
 def init_app(app: Flask) -> None:
-    """Load the catalogues and give templates ``_``, ``ngettext``, ``{% trans %}``, the
-    request's language and the switcher."""
+    """Load the catalogues and give templates ``_``, ``ngettext`` (plural forms: languages
+    differ in how many they have), ``{% trans %}``, the request's language and the switcher."""
     _CATALOGUES.update(load_catalogues())
     app.jinja_env.add_extension("jinja2.ext.i18n")
     # Jinja fills the values itself (escaping them) in the text these return.
@@ -139,8 +134,7 @@ def init_app(app: Flask) -> None:
         lambda singular, plural, n: translations().ngettext(singular, plural, n),
         newstyle=True)
     app.jinja_env.filters["number"] = number
-    app.jinja_env.globals.update(language=language, language_links=language_links,
-                                 languages=LANGUAGES)
+    app.jinja_env.globals.update(language=language, language_links=language_links)
     app.before_request(_check_parameter)
     app.after_request(_remember)
 

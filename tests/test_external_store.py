@@ -14,6 +14,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -52,6 +53,15 @@ GRAPH_QUERIES = [
     f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{BASE}set/curation> {{ ?s ?p ?o }} }}",
     f"DESCRIBE <{BASE}set/practices>",
 ]
+
+
+def _difference(here, there) -> str:
+    """What an assertion on two answers shows: the rows only one of them has."""
+    if isinstance(here, bool) or isinstance(there, bool) or here[0] != there[0]:
+        return f"{here!r:.300} != {there!r:.300}"
+    only_here, only_there = Counter(here[1]) - Counter(there[1]), Counter(there[1]) - Counter(here[1])
+    return (f"only embedded ({sum(only_here.values())}): {list(only_here.items())[:5]}\n"
+            f"only external ({sum(only_there.values())}): {list(only_there.items())[:5]}")
 
 
 def _rows(response: requests.Response, distinct: bool = False):
@@ -139,7 +149,7 @@ def test_the_site_queries_the_store_it_was_published_to(external, sample_build):
 def test_every_query_answers_as_on_the_embedded_store(embedded, external, query):
     answers = [_rows(site.http.post(site.url + "/sparql", data={"query": query}, headers={
         "Accept": "application/sparql-results+json"})) for site in (embedded, external)]
-    assert answers[0] == answers[1]
+    assert answers[0] == answers[1], _difference(answers[0], answers[1])
 
 
 @pytest.mark.parametrize("query", GRAPH_QUERIES)
@@ -159,7 +169,7 @@ def test_the_default_graph_is_the_merge_of_the_named_graphs(embedded, external):
     here, distinct, there = [_rows(site.http.post(site.url + "/sparql", data={
         "query": query}, headers={"Accept": "application/sparql-results+json"}), distinct)
         for site, distinct in ((embedded, False), (embedded, True), (external, False))]
-    assert distinct == there
+    assert distinct == there, _difference(distinct, there)
     shared = embedded.http.post(embedded.url + "/sparql", headers={
         "Accept": "application/sparql-results+json"}, data={"query": (
             "SELECT ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } GRAPH ?h { ?s ?p ?o } "

@@ -59,7 +59,7 @@ def test_hub_inverse_links_are_paginated(large):
 
 def test_browse_lists_are_paginated_from_build_indexes(large):
     first = requests.get(large.url + "/browse/practice").text
-    assert '<strong class="total">1503</strong> in all' in first and "page 1 of 61" in first
+    assert '<strong class="total">1,503</strong> in all' in first and "page 1 of 61" in first
     last = requests.get(large.url + "/browse/practice?page=61")
     assert last.ok
     assert requests.get(large.url + "/browse/practice?page=62").status_code == 404
