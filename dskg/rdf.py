@@ -116,8 +116,9 @@ def to_rdflib(term: Term) -> _RdflibNode:
 
 def xsd_datetime(when: datetime) -> _RdflibLiteral:
     """``when`` as an ``xsd:dateTime`` literal in the canonical lexical form (UTC as
-    ``Z``, no trailing zeros in the seconds' fraction), the form other stores give it
-    back in (rdflib's own normalising would write ``.771230+00:00``)."""
+    ``Z``, no trailing zeros in the seconds' fraction), as Oxigraph writes it back
+    (rdflib's own normalising would write ``.771230+00:00``; Virtuoso writes three or six
+    digits of fraction, the same instant)."""
     text = when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
     fraction = f"{when.microsecond:06d}".rstrip("0")
     return _RdflibLiteral(f"{text}.{fraction}Z" if fraction else f"{text}Z",
