@@ -2,7 +2,6 @@
 throwaway folder with the deployment's own configuration (``deploy/nginx.conf``)."""
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import signal
@@ -13,7 +12,7 @@ from pathlib import Path
 
 import requests
 
-from .server_fixture import free_port, require
+from .server_fixture import free_port, require, stop_group
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = ROOT / "deploy" / "nginx.conf"
@@ -74,9 +73,4 @@ def start_nginx(folder: Path, replicas: list[int]) -> Nginx:
 
 
 def stop_nginx(running: Nginx) -> None:
-    if running.process.poll() is None:
-        os.killpg(running.process.pid, signal.SIGQUIT)
-        try:
-            running.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(running.process.pid, signal.SIGKILL)
+    stop_group(running.process, signal.SIGQUIT, 10)

@@ -1,6 +1,7 @@
 """A real dskg server (gunicorn, free port) on a freshly built store, for HTTP tests."""
 from __future__ import annotations
 
+import contextlib
 import http.client
 import os
 import signal
@@ -108,13 +109,24 @@ def start_server(config: Config, env: dict | None = None,
 
 
 def stop_server(server: RunningServer) -> None:
-    if server.process.poll() is not None:
+    stop_group(server.process, signal.SIGTERM, 20)
+
+
+def stop_group(process: subprocess.Popen, first: int = signal.SIGTERM,
+               seconds: float = 30) -> None:
+    """End a component started in a process group of its own: ``first`` (the signal it
+    shuts down cleanly on), then SIGKILL if it has not ended within ``seconds``."""
+    if process.poll() is not None:
         return
-    os.killpg(server.process.pid, signal.SIGTERM)
     try:
-        server.process.wait(timeout=20)
+        os.killpg(process.pid, first)
+        process.wait(timeout=seconds)
     except subprocess.TimeoutExpired:
-        os.killpg(server.process.pid, signal.SIGKILL)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+    except ProcessLookupError:  # the group ended between the poll and the signal
+        process.wait()
 
 
 def built_project(folder: Path, make_project, **overrides) -> Config:

@@ -31,7 +31,7 @@ from server.examples import load_examples
 
 from .conftest import BASE, make_project, on_virtuoso, one_clear_line, run_dskg
 from .inprocess import start_site
-from .server_fixture import free_port
+from .server_fixture import free_port, stop_group
 
 pytestmark = pytest.mark.slow
 XSD_DATETIME = "http://www.w3.org/2001/XMLSchema#dateTime"
@@ -120,8 +120,7 @@ def oxigraph_server(tmp_path_factory):
             time.sleep(0.2)
     yield {"store_endpoint": url + "/query", "store_update": url + "/update",
            "store_graph_store": url + "/store", "store_kind": "oxigraph"}
-    os.killpg(process.pid, signal.SIGTERM)
-    process.wait(timeout=20)
+    stop_group(process, signal.SIGTERM, 20)
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,6 @@ file to.
 """
 from __future__ import annotations
 
-import os
 import shutil
 import signal
 import subprocess
@@ -21,7 +20,7 @@ import requests
 
 from dskg.config import Config
 
-from .server_fixture import free_port, require
+from .server_fixture import free_port, require, stop_group
 
 PACKAGES = ("virtuoso-opensource",)
 INSTALL = "apt-get install -y " + " ".join(PACKAGES)
@@ -123,13 +122,7 @@ def start_virtuoso(folder: Path, max_rows: int = 100_001, buffers: int = 20_000)
 
 
 def stop_virtuoso(running: Virtuoso) -> None:
-    if running.process.poll() is None:
-        os.killpg(running.process.pid, signal.SIGTERM)
-        try:
-            running.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(running.process.pid, signal.SIGKILL)
-            running.process.wait()
+    stop_group(running.process, signal.SIGTERM, 30)
 
 
 def _log_tail(folder: Path) -> str:

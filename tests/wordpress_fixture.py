@@ -12,10 +12,8 @@ site serves.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import signal
-import socket
 import subprocess
 import time
 import uuid
@@ -23,6 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import requests
+
+from .server_fixture import free_port, stop_group
 
 WORDPRESS = Path("/usr/share/wordpress")
 CONFIG_DIR = Path("/etc/wordpress")
@@ -145,12 +145,6 @@ def missing_programs() -> list[str]:
     return missing
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _wait(check, what: str, seconds: float = 30) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -183,7 +177,7 @@ def start_wordpress(folder: Path) -> WordPress:
     if missing:
         raise WordPressMissing(f"missing {', '.join(missing)}: run `{INSTALL}`")
     name = f"dskg-test-{uuid.uuid4().hex[:12]}"
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     data, sock, content = folder / "mariadb", folder / "mariadb.sock", folder / "wp-content"
     subprocess.run([shutil.which("mysql_install_db") or "/usr/bin/mysql_install_db", "--no-defaults", f"--datadir={data}", "--user=root",
@@ -241,11 +235,7 @@ echo 'installed';
 
 def stop_wordpress(site: WordPress) -> None:
     for process in reversed(site.processes):
-        try:
-            os.killpg(process.pid, signal.SIGTERM)
-            process.wait(timeout=30)
-        except (ProcessLookupError, subprocess.TimeoutExpired):
-            os.killpg(process.pid, signal.SIGKILL)
+        stop_group(process, signal.SIGTERM, 30)
     (CONFIG_DIR / f"config-{site.name}.php").unlink(missing_ok=True)
 
 
