@@ -242,19 +242,11 @@ def example_file(name: str):
     abort(404)
 
 
-NUMERIC_CODES = """
-PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-SELECT ?scheme ?numeric ?country ?code WHERE {
-  ?country skos:inScheme ?scheme ; skos:notation ?code .
-  FILTER (DATATYPE(?code) = ?numeric)
-}"""
-
-
 @lru_cache(maxsize=1)
 def _countries_by_numeric(build_id: str) -> dict[str, str]:
     """Country IRIs by ISO numeric code (the map's shapes are keyed by it), once per build."""
     ns = site().ns
-    rows = site().store.select(NUMERIC_CODES, {
+    rows = site().store.select(query("country_numeric_codes"), {
         "scheme": IRI(str(ns.country_scheme)),
         "numeric": IRI(str(ns.iri("def/country/ISO3166-1-numeric")))})
     return {text_of(row, "code"): text_of(row, "country") for row in rows}
