@@ -11,7 +11,6 @@ import csv
 import io
 from dataclasses import dataclass
 from functools import lru_cache
-from urllib.parse import urlencode
 
 from flask import Blueprint, Response, abort, jsonify, render_template, request
 
@@ -23,7 +22,7 @@ from dskg.store import iri_of, term_of, text_of
 from server import map as europe
 from server.examples import load_examples
 from server.i18n import _
-from server.params import page_number, wants_json
+from server.params import FORMAT, PAGE, OneOf, Repeated, arg, link_with, takes, wants_json
 from server.queries import query
 from server.rendering import english_label, label_of
 from server.site import site
@@ -36,11 +35,17 @@ SORTS = {"title": N_("title A–Z"), "-title": N_("title Z–A"),
          "-published": N_("newest first"), "published": N_("oldest first")}
 
 
+#: The parameters of the browse list and its other forms: each facet (repeated), the order.
+FACET_PARAMS = tuple(Repeated(facet) for facet in FACETS)
+SORT = OneOf("sort", tuple(SORTS), "title")
+SHOW = Repeated("show")
+SELECTION = (*FACET_PARAMS, SORT)
+
+
 def chosen_facets() -> dict[str, list[str]]:
     """The facet values the URL selects; 400 naming the parameter for a value no
     practice of the build has (it would silently select nothing)."""
-    chosen = {facet: request.args.getlist(facet) for facet in FACETS
-              if request.args.getlist(facet)}
+    chosen = {facet: arg(facet) for facet in FACETS if arg(facet)}
     known = _index().bits
     for facet, values in chosen.items():
         for value in values:
@@ -57,31 +62,13 @@ def _index() -> FacetIndex:
     return site().facet_index
 
 
-def _sort() -> str:
-    sort = request.args.get("sort", "title")
-    if sort not in SORTS:
-        abort(400, description=_("sort must be one of %(sorts)s", sorts=", ".join(SORTS)))
-    return sort
-
-
 def value_label(facet: str, value: str) -> str:
     iri = _index().iris.get((facet, value))
     return label_of(iri) if iri else value
 
 
-def link_with(**changes) -> str:
-    """The current URL with some parameters changed (``None`` removes one)."""
-    params = [(k, v) for k, v in request.args.items(multi=True) if k not in changes]
-    for key, value in changes.items():
-        if value is None:
-            continue
-        values = value if isinstance(value, list) else [value]
-        params += [(key, v) for v in values]
-    return "?" + urlencode(params)
-
-
 def toggle(facet: str, value: str) -> str:
-    current = request.args.getlist(facet)
+    current = arg(facet)
     values = [v for v in current if v != value] if value in current else current + [value]
     return link_with(**{facet: values, "page": None})
 
@@ -122,8 +109,8 @@ class Selection:
 
     @classmethod
     def asked(cls) -> Selection:
-        chosen, sort = chosen_facets(), _sort()
-        size, page = site().config.page_size, page_number()
+        chosen, sort = chosen_facets(), arg(SORT.name)
+        size, page = site().config.page_size, arg(PAGE.name)
         total, items = _index().page(chosen, sort, (page - 1) * size, size)
         pages = max(1, -(-total // size))
         if page > pages:
@@ -132,6 +119,7 @@ class Selection:
 
 
 @blueprint.get("/browse/practice")
+@takes(*SELECTION, PAGE, SHOW, FORMAT)
 def practices():
     if wants_json():
         return practices_json()
@@ -139,7 +127,7 @@ def practices():
     selection = Selection.asked()
     chosen, sort, size, page = selection.chosen, selection.sort, selection.size, selection.page
     total, items, pages = selection.total, selection.items, selection.pages
-    expanded = [facet for facet in request.args.getlist("show") if facet in FACETS]
+    expanded = [facet for facet in arg(SHOW.name) if facet in FACETS]
     return render_template(
         "practices.html", facets=FACETS, counts=index.counts(chosen), chosen=chosen,
         details=_details(items),
@@ -150,6 +138,7 @@ def practices():
 
 
 @blueprint.get("/browse/practice.json")
+@takes(*SELECTION, PAGE, FORMAT)
 def practices_json():
     """The browse list as JSON (Datasette's shape): the page's rows, the total, every
     facet's values with their counts in the selection, and links to the other pages."""
@@ -181,12 +170,13 @@ def practices_json():
 
 
 @blueprint.get("/browse/practice.csv")
+@takes(*SELECTION)
 def practices_csv():
     """Every selected practice, one row each: the same columns whatever the reader's
     language (each facet's codes, then their English labels)."""
     index = _index()
     chosen = chosen_facets()
-    _total, ordered = index.page(chosen, _sort(), 0, None)
+    _total, ordered = index.page(chosen, arg(SORT.name), 0, None)
     selected = index.selection(chosen)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
@@ -211,11 +201,12 @@ def practices_csv():
 
 
 @blueprint.get("/browse/practice.ttl")
+@takes(*SELECTION)
 def practices_turtle():
     """The selected practices' own statements, as Turtle (capped at the row limit)."""
     index = _index()
     limit = site().config.result_limit
-    total, ordered = index.page(chosen_facets(), _sort(), 0, limit + 1)
+    total, ordered = index.page(chosen_facets(), arg(SORT.name), 0, limit + 1)
     triples = []
     for practice in ordered[:limit]:
         this = IRI(practice.iri)

@@ -69,11 +69,12 @@ def read_body(environ: dict, limit: int) -> bytes:
     """The request body, at most ``limit`` bytes (413 beyond), read before the request's
     deadline (408 past it; see :mod:`server.worker`)."""
     declared = environ.get("CONTENT_LENGTH") or ""
+    too_large = f"The request body is larger than {limit:,} bytes, the most this endpoint accepts."
     if declared and (not declared.isascii() or not declared.isdigit()):
         raise ProtocolError(400, "Content-Length must be a whole number.", close=True)
-    if declared and int(declared) > limit:
-        raise ProtocolError(413, f"The request body is {int(declared):,} bytes; this "
-                            f"endpoint accepts at most {limit:,}.", close=True)
+    # The length is compared before ``int`` reads it: Python parses at most 4,300 digits.
+    if declared and (len(declared.lstrip("0")) > len(str(limit)) or int(declared) > limit):
+        raise ProtocolError(413, too_large, close=True)
     stream = environ["wsgi.input"]
     try:
         body = stream.read(int(declared)) if declared else stream.read(limit + 1)
@@ -81,8 +82,7 @@ def read_body(environ: dict, limit: int) -> bytes:
         raise ProtocolError(408, "The request body was not received in time.",
                             close=True) from None
     if len(body) > limit:
-        raise ProtocolError(413, f"The request body is larger than {limit:,} bytes, the "
-                            "most this endpoint accepts.", close=True)
+        raise ProtocolError(413, too_large, close=True)
     return body
 
 

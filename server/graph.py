@@ -15,6 +15,7 @@ from flask import Blueprint, abort, jsonify, request
 from dskg.rdf import IRI
 from server.describe import RDF_TYPE, Description
 from server.i18n import _, language
+from server.params import Text, arg, takes
 from server.rendering import label_of
 from server.resources import CACHE_CONTROL, describer_for
 from server.site import site
@@ -85,9 +86,14 @@ def neighbourhood(description: Description) -> list[dict]:
     return elements
 
 
+#: The resource whose neighbourhood is asked for.
+RESOURCE = Text("iri")
+
+
 @blueprint.get("/graph")
+@takes(RESOURCE)
 def graph():
-    iri = request.args.get("iri", "")
+    iri = arg(RESOURCE.name)
     if not iri:
         abort(400, description=_("Give the resource as ?iri=…"))
     try:

@@ -13,7 +13,7 @@ from dskg.messages import N_
 from dskg.rdf import BlankNode, Triple, from_rdflib
 from server.i18n import _
 from server.negotiation import best_match
-from server.params import page_number
+from server.params import PAGE, Whole, arg, takes
 from server.resources import (
     CACHE_CONTROL,
     EXTENSION_BY_MEDIA,
@@ -114,12 +114,13 @@ def _document(name: str) -> Graph:
 
 @blueprint.get("/set/catalog")
 @blueprint.get("/set/catalog.<ext>")
+@takes(PAGE)
 def catalog(ext: str | None = None):
     """The DCAT-AP catalogue: the whole document, as harvesters expect it."""
     if ext == "html" or (ext is None and best_match(request.headers.get("Accept"), [
             "text/html", *RDF_OFFERS]) == "text/html"):
         return represent(site().config.base + "set/catalog",
-                         f"{request.script_root}/set/catalog", "html")
+                         f"{request.script_root}/set/catalog", "html", arg(PAGE.name))
     return _whole_document(_document("set/catalog"), f"{request.script_root}/set/catalog", ext)
 
 
@@ -169,14 +170,19 @@ def _sitemap_urls() -> list[str]:
     return urls
 
 
+#: A numbered sitemap of the index; without it, the index itself (past the limit).
+SITEMAP_PAGE = Whole("page", default=None)
+
+
 @blueprint.get("/sitemap.xml")
+@takes(SITEMAP_PAGE)
 def sitemap():
     """A sitemap (an index of numbered sitemaps past 45,000 URLs) of the pages worth
     indexing, valid against the sitemaps.org schema. The dataset itself (endpoint,
     dumps) is described where portals look for it: the catalogue and VoID."""
     urls = _sitemap_urls()
     root = request.host_url.rstrip("/") + request.script_root
-    page = page_number() if "page" in request.args else None
+    page = arg(SITEMAP_PAGE.name)
     if len(urls) > SITEMAP_LIMIT and page is None:
         pages = -(-len(urls) // SITEMAP_LIMIT)
         body = render_template("sitemap_index.xml", root=root, pages=range(1, pages + 1),

@@ -7,7 +7,7 @@ from dskg import __version__
 from dskg.artefact.dumps import DUMPS
 from dskg.artefact.indexes import KINDS
 from server import metrics, structured
-from server.params import page_number
+from server.params import PAGE, arg, takes
 from server.site import site
 
 blueprint = Blueprint("pages", __name__)
@@ -21,12 +21,13 @@ def home():
 
 
 @blueprint.get("/browse/<kind>")
+@takes(PAGE)
 def browse(kind: str):
     if kind not in KINDS:
         abort(404)
     items = site().build.indexes.lists.get(kind, [])
     size = site().config.page_size
-    page = page_number()
+    page = arg(PAGE.name)
     pages = max(1, -(-len(items) // size))
     if page > pages:
         abort(404)

@@ -21,7 +21,7 @@ from dskg.store import iri_of, term_of, text_of
 from server import structured
 from server.i18n import language
 from server.negotiation import best_match
-from server.params import page_number
+from server.params import PAGE, arg, takes
 from server.queries import query
 from server.rendering import pick_label
 from server.site import site
@@ -123,20 +123,23 @@ def thing(kind: str, slug: str):
 
 
 @blueprint.get("/doc/<kind>/<name>")
+@takes(PAGE)
 def document(kind: str, name: str):
     slug, ext = _split_extension(name)
     if kind not in KINDS or not SLUG.fullmatch(slug):
         return not_found(site().iri_for_path(request.path))
     iri = str(site().ns.iri(f"id/{kind}/{slug}"))
-    return represent(iri, f"{request.script_root}/doc/{kind}/{slug}", ext)
+    return represent(iri, f"{request.script_root}/doc/{kind}/{slug}", ext, arg(PAGE.name))
 
 
 @blueprint.get("/def/<path:name>")
+@takes(PAGE)
 def definition(name: str):
     return _self_described("def", name)
 
 
 @blueprint.get("/set/<path:name>")
+@takes(PAGE)
 def dataset(name: str):
     return _self_described("set", name)
 
@@ -152,11 +155,12 @@ def _self_described(prefix: str, name: str):
         versions = site().store.select(query("version_of"), {"this": IRI(iri)})
         if versions:
             iri = text_of(versions[0], "ontology")
-    return represent(iri, f"{request.script_root}/{prefix}/{stem}", ext)
+    return represent(iri, f"{request.script_root}/{prefix}/{stem}", ext, arg(PAGE.name))
 
 
-def represent(iri: str, document_path: str, ext: str | None):
-    """The document about ``iri`` in the format the extension or ``Accept`` asks for."""
+def represent(iri: str, document_path: str, ext: str | None, page: int = 1):
+    """The document about ``iri`` in the format the extension or ``Accept`` asks for
+    (``page``: which page of its incoming links)."""
     describer = describer_for(iri)
     if describer is None:
         return not_found(iri, ext)
@@ -167,7 +171,6 @@ def represent(iri: str, document_path: str, ext: str | None):
                             + ", ".join(OFFERS) + "\n", status=406, mimetype="text/plain",
                             headers={"Vary": "Accept"})
         ext = EXTENSION_BY_MEDIA[media]
-    page = page_number()
     description = describer.describe(iri, page, site().config.page_size)
     body: str | bytes
     if ext == "html":

@@ -14,7 +14,7 @@ from markupsafe import Markup, escape
 
 from dskg.artefact.browse import fold_text
 from dskg.artefact.search import Listing, search_terms
-from server.params import page_number, wants_json
+from server.params import FORMAT, PAGE, Text, arg, takes, wants_json
 from server.site import site
 
 blueprint = Blueprint("search", __name__)
@@ -45,22 +45,27 @@ def snippet(texts: list[str], terms: list[str], width: int = 90) -> Markup:
     return Markup(escape(texts[0][:width * 2] if texts else ""))
 
 
+QUERY = Text("q")
+
+
 @blueprint.get("/search")
+@takes(QUERY, PAGE, FORMAT)
 def search():
     return _search(as_json=wants_json())
 
 
 @blueprint.get("/search.json")
+@takes(QUERY, PAGE)
 def search_json():
     return _search(as_json=True)
 
 
 def _search(as_json: bool):
-    text = request.args.get("q", "").strip()
+    text = arg(QUERY.name)
     terms = search_terms(text)
     config = site().config
     size = config.page_size
-    page = page_number()
+    page = arg(PAGE.name)
     listing = Listing(0, [], False, 0)
     if terms:
         listing = site().search_index.search(terms, (page - 1) * size, size,

@@ -86,3 +86,29 @@ def test_the_border_check_sees_a_crossing(tmp_path):
     assert not within("dskg.build", SERVER_MAY_USE)
     assert within("dskg.artefact.browse", SERVER_MAY_USE)
     assert not within("dskg.buildx", ("dskg.build",))
+
+
+#: The modules that read the query string: the typed declarations, and the one site-wide
+#: parameter (``?lang=``, read before any view runs).
+READS_QUERY_STRING = (ROOT / "server" / "params.py", ROOT / "server" / "i18n.py")
+
+
+def reads_query_string(path: Path) -> bool:
+    """Whether a module touches ``request.args`` (the views read ``arg()`` instead)."""
+    return any(isinstance(node, ast.Attribute) and node.attr == "args"
+               and isinstance(node.value, ast.Name) and node.value.id == "request"
+               for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))))
+
+
+@pytest.mark.parametrize("path", modules_of("server"), ids=_id)
+def test_views_read_parameters_only_through_their_declarations(path):
+    if path in READS_QUERY_STRING:
+        return
+    assert not reads_query_string(path), \
+        f"{_id(path)} reads request.args: declare the parameter with server.params.takes"
+
+
+def test_the_query_string_check_sees_a_reader(tmp_path):
+    module = tmp_path / "view.py"
+    module.write_text("def view():\n    return request.args.get('page')\n")
+    assert reads_query_string(module)

@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from server.app import create_app
+from server.params import OneOf, Param, Repeated, Whole
 
 from .conftest import BASE, ROOT, VOCAB
 
@@ -111,7 +112,12 @@ def test_no_request_gets_a_server_error(client, data):
                                   "/browse/organisation?page=99999999999999999999",
                                   "/sitemap.xml?page=-1",
                                   "/sparql?query=ASK%7B%7D&default-graph-uri=not%20an%20iri",
-                                  "/sparql?query=%FF"])
+                                  "/sparql?query=%FF",
+                                  *(f"{path}page={'5' * 5_001}" for path in (
+                                      "/search?q=x&", "/browse/practice?", "/sitemap.xml?",
+                                      "/browse/organisation?", "/doc/country/BGR?")),
+                                  f"/browse/practice?country={'x' * 3_000}",
+                                  "/browse/practice?" + "&".join(["show=x"] * 51)])
 def test_the_reported_bad_inputs_are_400(client, path):
     accept = "application/sparql-results+json" if path.startswith("/sparql") else "text/html"
     response = client.get(path, headers={"Accept": accept})
@@ -124,3 +130,51 @@ def test_undecodable_query_bodies_are_400(client, body):
         "Content-Type": "application/sparql-query",
         "Accept": "application/sparql-results+json"})
     assert response.status_code == 400 and b"not valid UTF-8" in response.data
+
+
+def declared(client) -> list[tuple[str, tuple[Param, ...]]]:
+    """Every GET route that declares query parameters, with its declarations."""
+    app = client.application
+    return sorted((rule.rule, app.view_functions[rule.endpoint].parameters)
+                  for rule in app.url_map.iter_rules()
+                  if hasattr(app.view_functions[rule.endpoint], "parameters"))
+
+
+def test_the_pages_that_read_parameters_declare_them(client):
+    routes = dict(declared(client))
+    assert {"/browse/practice", "/browse/practice.json", "/browse/practice.csv", "/search",
+            "/search.json", "/graph", "/sitemap.xml", "/browse/<kind>",
+            "/doc/<kind>/<name>"} <= set(routes)
+    assert {param.name for param in routes["/browse/practice"]} >= {"page", "sort", "country"}
+
+
+#: Digits past the 4,300 Python parses, zero padding, signs, other scripts' digits.
+NUMBERS = st.one_of(st.integers(-10, 10**12).map(str), st.sampled_from(ODD_VALUES),
+                    st.integers(1, 6_000).map(lambda n: "9" * n),
+                    st.integers(1, 40).map(lambda n: "0" * n + "1"))
+LONG_TEXT = st.integers(1, 6_000).map(lambda n: "ä" * n)
+
+
+def values_for(param: Param) -> st.SearchStrategy[list[str]]:
+    """Values a visitor may send for ``param``: good ones, edges and garbage of its kind."""
+    if isinstance(param, Whole):
+        one = NUMBERS
+    elif isinstance(param, OneOf):
+        one = st.one_of(st.sampled_from(param.choices), text)
+    else:
+        one = st.one_of(text, LONG_TEXT)
+    return st.lists(one, min_size=1, max_size=70 if isinstance(param, Repeated) else 2)
+
+
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
+@given(data=st.data())
+def test_no_declared_parameter_value_gets_a_server_error(client, data):
+    rule, params = data.draw(st.sampled_from(declared(client)), label="route")
+    path = fill(rule, ["practice", "digital-skills-partnership", "x"])
+    chosen = data.draw(st.lists(st.sampled_from(params), min_size=1, max_size=3, unique=True))
+    pairs = [(param.name, value) for param in chosen for value in data.draw(values_for(param))]
+    query_string = "&".join(f"{quote(k)}={quote(v.encode('utf-8', 'surrogatepass'))}"
+                            for k, v in pairs)
+    response = client.get(path, environ_overrides={"QUERY_STRING": query_string},
+                          headers={"Accept": data.draw(st.sampled_from(ACCEPT))})
+    assert response.status_code < 500, (path, query_string[:300], response.get_data()[:300])
