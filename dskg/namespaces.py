@@ -2,11 +2,10 @@
 
 ``id/`` names things, ``doc/`` documents about them, ``def/`` the ontology and
 vocabularies, ``set/`` datasets. Two bases: the deployment's (``DSKG_BASE``) for what a
-deployment publishes — practices, organisations, documents, datasets, its shapes —
-and one persistent vocabulary base (``DSKG_VOCAB_BASE``, by default
-``https://w3id.org/dskg/``) for the ontology and the concept schemes, countries
-included, so that every deployment speaks the same vocabulary and graphs merge.
-Paths are the same under both: :meth:`Namespaces.iri` and :meth:`Namespaces.path`
+deployment publishes — practices, organisations, documents, datasets — and one
+persistent vocabulary base (``DSKG_VOCAB_BASE``, by default ``https://w3id.org/dskg/``)
+for the ontology, its SHACL shapes and the concept schemes, countries included, so
+that every deployment speaks the same vocabulary and graphs merge. Paths are the same under both: :meth:`Namespaces.iri` and :meth:`Namespaces.path`
 choose the base by the path, so a deployment serves ``/def/dskg`` as documentation
 of ``https://w3id.org/dskg/def/dskg``.
 """
@@ -27,8 +26,9 @@ WIKIDATA = Namespace("http://www.wikidata.org/entity/")
 SH = Namespace("http://www.w3.org/ns/shacl#")
 
 
-#: Paths under the vocabulary base: the ontology, each concept scheme, the countries.
-VOCAB_PATHS = ("def/dskg", *(f"def/{scheme}" for scheme in dict.fromkeys(
+#: Paths under the vocabulary base: the ontology, its shapes, each concept scheme, the
+#: countries.
+VOCAB_PATHS = ("def/dskg", "def/shapes", *(f"def/{scheme}" for scheme in dict.fromkeys(
     CONCEPT_FIELDS.values())), "id/country")
 
 

@@ -220,7 +220,7 @@ def harvest(server) -> tuple[Graph, list[Graph], list[requests.Response]]:
     root = turtle(server, "/set/ldes")
     stream = URIRef(BASE + "set/ldes")
     shape = root.value(stream, URIRef("https://w3id.org/tree#shape"))
-    assert shape == URIRef(BASE + "def/shapes/StreamMember")
+    assert shape == URIRef(VOCAB + "def/shapes/StreamMember")
     shapes = Graph().parse(data=server.http.get(server.url + "/def/shapes.ttl").text,
                            format="turtle")
     assert (shape, RDF.type, SH.NodeShape) in shapes

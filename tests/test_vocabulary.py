@@ -35,7 +35,8 @@ def test_paths_choose_their_base():
     assert ns.iri("def/dskg") == URIRef(VOCAB + "def/dskg")
     assert ns.iri("def/audience/all") == URIRef(VOCAB + "def/audience/all")
     assert ns.country("bgr") == URIRef(VOCAB + "id/country/BGR")
-    assert ns.iri("def/shapes") == URIRef(OTHER + "def/shapes")
+    assert ns.iri("def/shapes") == URIRef(VOCAB + "def/shapes")  # the vocabulary's shapes
+    assert ns.path(OTHER + "def/shapes") is None
     assert ns.practice("x") == URIRef(OTHER + "id/practice/x")
     assert ns.iri("def/countryside") == URIRef(OTHER + "def/countryside")
     assert ns.path(VOCAB + "def/technology/cloud-computing") == "def/technology/cloud-computing"
