@@ -161,7 +161,7 @@ def test_state_in_url_pagination_sort_and_downloads(server):
     ("пловдив", "Ученици програмират роботи в Пловдив"),
     ("δεξιότητες", "Ψηφιακές δεξιότητες για όλους"),
     ("δεξιοτητες", "Ψηφιακές δεξιότητες για όλους"),
-    ("Régions", None),
+    ("Régions", "Digital Skills for Bulgarian SMEs Programme"),  # "3 regions in Bulgaria"
     ("hilendarski", "Plovdiv school prepares artificial intelligence programmers"),
     ("IMS Luxembourg", "Digital Skills Partnership"),
     ("hilendar", "Plovdiv school prepares artificial intelligence programmers"),
@@ -169,9 +169,6 @@ def test_state_in_url_pagination_sort_and_downloads(server):
 ])
 def test_search_folds_case_and_diacritics_in_every_script(server, query, expected):
     html = server.http.get(server.url + "/search", params={"q": query}).text
-    if expected is None:
-        assert total(html) >= 0
-        return
     assert expected in html
     assert "<mark>" in html
 
