@@ -73,8 +73,11 @@ def read_body(environ: dict, limit: int) -> bytes:
     if declared and (not declared.isascii() or not declared.isdigit()):
         raise ProtocolError(400, "Content-Length must be a whole number.", close=True)
     # The length is compared before ``int`` reads it: Python parses at most 4,300 digits.
-    if declared and (len(declared.lstrip("0")) > len(str(limit)) or int(declared) > limit):
+    if declared and len(declared.lstrip("0")) > 30:
         raise ProtocolError(413, too_large, close=True)
+    if declared and int(declared) > limit:
+        raise ProtocolError(413, f"The request body is {int(declared):,} bytes; this "
+                            f"endpoint accepts at most {limit:,}.", close=True)
     stream = environ["wsgi.input"]
     try:
         body = stream.read(int(declared)) if declared else stream.read(limit + 1)

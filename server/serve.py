@@ -22,6 +22,8 @@ import logging
 import os
 import shutil
 import signal
+import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -37,10 +39,29 @@ log = logging.getLogger("dskg.serve")
 
 
 def check_build(config: Config) -> Path:
-    """The build to serve, after checking that its store and files open."""
+    """The build to serve, after checking that its store and files open.
+
+    The store is opened in a process of its own: the master forks the workers, and a
+    process that has opened the embedded store has RocksDB's background threads, which a
+    forked child inherits the bookkeeping of but not the threads; at exit it then waits
+    for them forever (or frees them twice), so every worker would hang until gunicorn's
+    graceful timeout killed it."""
     build = Build.open(served_build(config))
-    build.check()
+    child = subprocess.run([sys.executable, "-c", CHECK_STORE, str(build.path)],
+                           capture_output=True, text=True)
+    if child.returncode != 0:
+        raise BuildUnusable((child.stderr.strip().splitlines() or ["the store check failed"])[-1])
     return build.path
+
+
+#: The store check's child: exit code 1 and the reason, if the build cannot be served.
+CHECK_STORE = """import sys
+from dskg.artefact import Build, BuildUnusable
+try:
+    Build.open(sys.argv[1]).check()
+except BuildUnusable as error:
+    sys.exit(str(error))
+"""
 
 
 class DskgServer(BaseApplication):
