@@ -11,6 +11,7 @@ from __future__ import annotations
 import atexit
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from flask import Flask, Response, request
@@ -31,7 +32,7 @@ from server.answers import AnswerCache
 from server.describe import Describer
 from server.endpoint import SparqlEndpoint
 from server.external import StoreQueries
-from server.graphstore import SiteStore
+from server.graphstore import QueryRunner, SiteStore
 from server.headers import EVERY_RESPONSE, PREFLIGHT
 from server.logs import RequestLog
 from server.querypool import QueryPool
@@ -39,11 +40,15 @@ from server.rendering import register_filters
 from server.site import Site
 
 
-def create_app(config: Config | None = None, build_dir: Path | None = None) -> Flask:
+def create_app(config: Config | None = None, build_dir: Path | None = None,
+               runner: Callable[[Build], QueryRunner] | None = None) -> Flask:
+    """The app on ``build_dir`` (or the served build). ``runner`` makes what evaluates
+    visitors' queries on the embedded store instead of the isolating evaluator pool:
+    tests that do not test isolation pass ``in_process`` and start no process."""
     config = config or Config.from_env()
     build = Build.open(build_dir or served_build(config))
     ns = Namespaces.of(config)
-    store = _graph(config, build, ns)
+    store = _graph(config, build, ns, runner)
     meta = build.metadata(config.base)
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = config.max_body
@@ -85,12 +90,21 @@ def create_app(config: Config | None = None, build_dir: Path | None = None) -> F
     return app
 
 
-def _graph(config: Config, build: Build, ns: Namespaces) -> SiteStore:
+def in_process(config: Config) -> Callable[[Build], QueryRunner]:
+    """Visitors' queries evaluated in the calling thread on the build's embedded store,
+    with the same checks and writers but no process to stop them (tests only)."""
+    return lambda build: StoreQueries(build.open_store(), config)
+
+
+def _graph(config: Config, build: Build, ns: Namespaces,
+           runner: Callable[[Build], QueryRunner] | None) -> SiteStore:
     """The build's graph: in its own embedded store, with a pool of evaluator processes
     for visitors' queries, or in the external store it was published to."""
     if config.external_store:
         remote = RemoteStore(Endpoints.from_config(config), build.id, build.graph_names)
         return SiteStore(remote, StoreQueries(remote, config), AnswerCache(config.answer_cache))
+    if runner is not None:
+        return SiteStore(build.open_store(), runner(build), AnswerCache(config.answer_cache))
     admission = Admission(_run_dir(config), config.heavy_queries, config.client_heavy,
                           retry_after=config.query_timeout)
     pool = QueryPool(build.layout.store, config, admission, ns.prefixes())

@@ -1,7 +1,10 @@
-"""Visitors' SPARQL on an external store (``DSKG_STORE_ENDPOINT``).
+"""Visitors' SPARQL evaluated by the store itself, in the calling thread: an external
+store (``DSKG_STORE_ENDPOINT``), or, for tests that do not test isolation, the build's
+embedded store (``create_app(runner=...)``; no time limit can stop it there).
 
-The store evaluates, under its own time and result limits (:mod:`dskg.store.remote`);
-here the query gets the same checks as on the embedded store (:mod:`server.guard`),
+An external store evaluates under its own time and result limits
+(:mod:`dskg.store.remote`); here the query gets the same checks as on the embedded store
+(:mod:`server.guard`),
 each worker sends at most ``query_processes`` queries at once (a query waits
 ``queue_wait`` for its turn, 503 after that), and the answer is serialised by our
 own writers, so formats, errors and the row cap are those of the embedded endpoint.
@@ -13,8 +16,7 @@ import threading
 import time
 
 from dskg.config import Config
-from dskg.store import EvaluationStopped, StoreError
-from dskg.store.remote import RemoteStore
+from dskg.store import Evaluating, EvaluationStopped, StoreError
 from server import metrics
 from server.admission import Rejected
 from server.guard import QueryLimits, check_query
@@ -30,9 +32,9 @@ log = logging.getLogger("dskg.external")
 
 
 class StoreQueries:
-    """Evaluates visitors' queries in the external store, a bounded number at once."""
+    """Evaluates visitors' queries in ``store``, a bounded number at once."""
 
-    def __init__(self, store: RemoteStore, config: Config):
+    def __init__(self, store: Evaluating, config: Config):
         self.store, self.config = store, config
         self.limits = QueryLimits.from_config(config)
         self.slots = threading.BoundedSemaphore(max(1, config.query_processes))

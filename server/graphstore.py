@@ -18,6 +18,9 @@ class QueryRunner(Protocol):
     def run(self, request: QueryRequest) -> QueryResponse:
         """Evaluate an admitted query under the server's limits."""
 
+    def close(self) -> None:
+        """End what it started (evaluator processes)."""
+
 
 class SiteStore:
     """Our bounded queries run on ``store`` in the calling thread; visitors' queries go

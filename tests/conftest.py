@@ -19,6 +19,9 @@ from dskg.config import Config
 from dskg.namespaces import Namespaces
 from dskg.vocab import Vocabularies, load_vocabularies
 
+from . import server_fixture
+from .server_fixture import COMPONENTS
+
 ROOT = Path(__file__).resolve().parent.parent
 
 #: Generated examples per property: "full" in ``make test``, "quick" in the fast subset.
@@ -29,6 +32,28 @@ settings.register_profile("quick", max_examples=20, deadline=None)
 def pytest_configure(config) -> None:
     quick = "not slow" in (config.getoption("markexpr") or "")
     settings.load_profile("quick" if quick else "full")
+
+
+#: Fixtures that start a component: a test using one (directly or through another
+#: fixture) carries its marker. Tests that start one in their body are marked by hand.
+FIXTURE_COMPONENTS = {"virtuoso": "virtuoso", "sample_server": "gunicorn",
+                      "mixed_server": "gunicorn"}
+
+
+def pytest_collection_modifyitems(items) -> None:
+    """Component markers from the fixtures a test uses; every component test is slow."""
+    for item in items:
+        for fixture, component in FIXTURE_COMPONENTS.items():
+            if fixture in item.fixturenames:
+                item.add_marker(component)
+        if any(item.get_closest_marker(component) for component in COMPONENTS):
+            item.add_marker("slow")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item) -> None:
+    """Tell the component fixtures which test they start for (see ``starting``)."""
+    server_fixture.running_test = item
 SAMPLE = ROOT / "data" / "sources" / "good-practices-listing.txt"
 PAGES = Path(__file__).resolve().parent / "pages"
 BASE = "http://localhost:8080/"
@@ -129,11 +154,6 @@ def mixed_build(tmp_path_factory) -> Config:
     return config
 
 
-#: The stores the in-process sites run on: each build's embedded store, and the same
-#: build published to a real Virtuoso (tests/virtuoso_fixture.py; left to `make test`).
-STORES = ["embedded", pytest.param("virtuoso", marks=pytest.mark.slow)]
-
-
 @pytest.fixture(scope="session")
 def virtuoso(tmp_path_factory):
     """A real Virtuoso on loopback ports for the whole session."""
@@ -155,41 +175,46 @@ def on_virtuoso(virtuoso, config: Config, name: str) -> Config:
     return external
 
 
-def site_on(request, config: Config, name: str):
-    """The app in-process on ``config``'s build, on the store ``request.param`` names."""
+# The in-process sites run on each build's embedded store. That every other store gives
+# the same answers and the same pages is the store contract of tests/test_external_store.py
+# (every query compared, every kind of page byte for byte, on Virtuoso and Oxigraph's
+# server), so the page tests need not run again on each store.
+@pytest.fixture(scope="session")
+def sample_site(sample_build):
+    """The app on the sample build, in-process (see tests/inprocess.py)."""
     from .inprocess import start_site
 
-    if request.param == "virtuoso":
-        config = on_virtuoso(request.getfixturevalue("virtuoso"), config, name)
-    return start_site(config)
-
-
-@pytest.fixture(scope="session", params=STORES)
-def sample_site(sample_build, request):
-    """The app on the sample build, in-process (see tests/inprocess.py), once per store."""
-    site = site_on(request, sample_build, "sample")
+    site = start_site(sample_build)
     yield site
     site.close()
 
 
-@pytest.fixture(scope="session", params=STORES)
-def mixed_site(mixed_build, request):
-    site = site_on(request, mixed_build, "mixed")
+@pytest.fixture(scope="session")
+def mixed_site(mixed_build):
+    from .inprocess import start_site
+
+    site = start_site(mixed_build)
     yield site
     site.close()
 
 
-@pytest.fixture(scope="module")
+#: The real sample server's limits: small, so that reaching them is quick.
+SERVER_LIMITS = {"query_timeout": 3.0, "result_limit": 1000}
+
+
+@pytest.fixture(scope="session")
 def sample_server(sample_build):
-    """A real server (gunicorn) on the sample build."""
+    """A real server (gunicorn) on the sample build, one for the whole session: for real
+    clients (SPARQLWrapper, rdflib, the CLI) and what only processes show. Tests leave
+    it as they found it."""
     from .server_fixture import start_server, stop_server
 
-    running = start_server(sample_build)
+    running = start_server(sample_build.with_overrides(**SERVER_LIMITS))
     yield running
     stop_server(running)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def mixed_server(mixed_build):
     from .server_fixture import start_server, stop_server
 

@@ -3,8 +3,10 @@ server, without starting one.
 
 A transport adapter hands each request to the Flask app's WSGI callable (as Flask's
 test client does) and turns the answer into a ``requests.Response``, so redirects,
-``params=``, ``.json()`` and the rest behave as over HTTP. The SPARQL evaluators are
-real processes. Tests of what only a real server does (timeouts of slow clients,
+``params=``, ``.json()`` and the rest behave as over HTTP. Visitors' queries are
+evaluated in the calling thread (``server.app.in_process``: the same checks and writers,
+no evaluator process to start) unless ``isolated=True`` asks for the real evaluator
+pool, for tests of what isolation does. Tests of what only a real server does (timeouts of slow clients,
 worker exit, proxies, browsers, clients that open their own connections such as
 SPARQLWrapper and rdflib) use :mod:`tests.server_fixture` instead.
 """
@@ -20,7 +22,7 @@ from requests.structures import CaseInsensitiveDict
 from werkzeug.test import Client
 
 from dskg.config import Config
-from server.app import create_app
+from server.app import create_app, in_process
 
 URL = "http://dskg.test"
 
@@ -67,8 +69,8 @@ class InProcessSite:
         self.app.extensions["dskg"].store.runner.close()
 
 
-def start_site(config: Config) -> InProcessSite:
-    app = create_app(config)
+def start_site(config: Config, isolated: bool = False) -> InProcessSite:
+    app = create_app(config, runner=None if isolated else in_process(config))
     session = requests.Session()
     session.mount(URL, WSGIAdapter(app))
     return InProcessSite(URL, config, app, session)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import requests
 
-from .server_fixture import free_port, require, stop_group
+from .server_fixture import free_port, require, starting, stop_group
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = ROOT / "deploy" / "nginx.conf"
@@ -51,6 +51,7 @@ def configuration(replicas: list[int], port: int) -> str:
 
 
 def start_nginx(folder: Path, replicas: list[int]) -> Nginx:
+    starting("nginx")
     folder.mkdir(parents=True, exist_ok=True)
     port = free_port()
     (folder / "nginx.conf").write_text(configuration(replicas, port), encoding="utf-8")

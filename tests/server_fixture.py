@@ -20,6 +20,21 @@ import requests
 from dskg.build import build
 from dskg.config import Config
 
+#: The components tests start, each a marker (``pytest -m virtuoso`` runs its tests,
+#: ``-m "not slow"`` none of them). A test that starts one without its marker fails.
+COMPONENTS = ("gunicorn", "browser", "wordpress", "virtuoso", "nginx")
+#: The test being set up or run (set by tests/conftest.py before its fixtures start).
+running_test: pytest.Item | None = None
+
+
+def starting(component: str) -> None:
+    """Called by each fixture as it starts ``component``: the test it starts it for must
+    be marked, so that marker selections say the truth."""
+    if running_test is not None and running_test.get_closest_marker(component) is None:
+        pytest.fail(f"{running_test.nodeid} starts {component} but is not marked "
+                    f"@pytest.mark.{component} (tests/conftest.py: FIXTURE_COMPONENTS, or "
+                    "a mark on the test or its module)", pytrace=False)
+
 
 def require(missing: str | None, variable: str) -> None:
     """Skip a test whose component is ``missing`` (the reason, or ``None`` when it is
@@ -82,6 +97,7 @@ def children(pid: int) -> set[int]:
 
 def start_server(config: Config, env: dict | None = None,
                  port: int | None = None) -> RunningServer:
+    starting("gunicorn")
     port = port or free_port()
     environment = {**os.environ, "DSKG_BASE": config.base, "DSKG_DATA_DIR": str(config.data_dir),
                    "DSKG_VAR_DIR": str(config.var_dir), "DSKG_PORT": str(port),

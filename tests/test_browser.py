@@ -24,6 +24,7 @@ from SPARQLWrapper import JSON, SPARQLWrapper
 from server.examples import load_examples
 
 from .conftest import ROOT, VOCAB
+from .server_fixture import starting
 
 webdriver = pytest.importorskip("selenium.webdriver")
 from selenium.webdriver.chrome.service import Service  # noqa: E402
@@ -33,7 +34,7 @@ from selenium.webdriver.common.keys import Keys  # noqa: E402
 from selenium.webdriver.support import expected_conditions as ready  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.browser, pytest.mark.gunicorn]
 CHROMIUM = os.environ.get("DSKG_CHROMIUM", "/usr/bin/chromium")
 CHROMEDRIVER = os.environ.get("DSKG_CHROMEDRIVER", "/usr/bin/chromedriver")
 #: Flags for a root user on a machine without network: no sandbox, and no calls home.
@@ -53,6 +54,7 @@ def _browser_missing() -> str | None:
 
 
 def start_browser(profile: Path, javascript: bool = True):
+    starting("browser")
     """Headless Chromium with a fresh profile; skips (or, in CI, fails) without one."""
     missing = _browser_missing()
     if missing:

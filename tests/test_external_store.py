@@ -2,8 +2,11 @@
 Oxigraph server), answers identical to the embedded store's, the store's own limits,
 and a publish that is killed midway.
 
-The whole in-process server suite also runs on Virtuoso (``STORES`` in conftest);
-here are the checks that need two stores side by side or a store of their own.
+This is the store contract: every store behind the store interface gives the answers
+and the pages the embedded store gives (every example and protocol query compared, graph
+answers isomorphic, every kind of page and document byte for byte), so the page tests
+run on the embedded store only. A new kind of store joins the ``external`` fixture's
+parameters; the rest here are smoke tests of a store of its own.
 """
 from __future__ import annotations
 
@@ -33,7 +36,7 @@ from .conftest import BASE, make_project, on_virtuoso, one_clear_line, run_dskg
 from .inprocess import start_site
 from .server_fixture import free_port, stop_group
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.virtuoso]
 XSD_DATETIME = "http://www.w3.org/2001/XMLSchema#dateTime"
 FRACTION_ZEROS = re.compile(r"(\.\d*?)0+(Z|[+-]\d\d:\d\d)?$")
 

@@ -272,7 +272,7 @@ def current_entities(server) -> Graph:
     return Graph().parse(data=response.text, format="nt")
 
 
-@pytest.mark.slow
+@pytest.mark.gunicorn
 def test_event_stream_records_an_edit_and_a_deletion(tmp_path):
     config = make_project(tmp_path)
     build(config)

@@ -18,7 +18,7 @@ from .conftest import make_project
 from .nginx_fixture import require_nginx, start_nginx, stop_nginx
 from .server_fixture import start_server, stop_server
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.gunicorn, pytest.mark.virtuoso, pytest.mark.nginx]
 
 PRACTICE = "/id/practice/digital-skills-partnership"
 QUERY = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"

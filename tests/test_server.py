@@ -13,8 +13,9 @@ import requests
 from rdflib import Graph
 from SPARQLWrapper import CSV, JSON, JSONLD, N3, RDFXML, TSV, TURTLE, XML, SPARQLWrapper
 
-from .conftest import BASE, STORES, VOCAB, site_on
-from .server_fixture import query_from, start_server, stop_server
+from .conftest import BASE, SERVER_LIMITS, VOCAB
+from .inprocess import start_site
+from .server_fixture import query_from
 
 PREFIXES = f"""PREFIX dskg: <{VOCAB}def/dskg/>
 PREFIX dct: <http://purl.org/dc/terms/>
@@ -24,26 +25,20 @@ SCHOOL = BASE + "id/practice/plovdiv-school-prepares-artificial-intelligence-pro
 SLOW = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
 
 
-#: The endpoint's limits in these tests: small, so that hitting them is quick.
-LIMITS = {"query_timeout": 3.0, "result_limit": 1000}
-
-
-@pytest.fixture(scope="module", params=STORES)
-def site(sample_build, request):
-    """The app in-process, for everything a real server is not needed for; on the
-    embedded store and on Virtuoso."""
-    site = site_on(request, sample_build.with_overrides(**LIMITS), "sample")
+@pytest.fixture(scope="module")
+def site(sample_build):
+    """The app in-process, for everything a real server is not needed for, with the
+    real server's small limits."""
+    site = start_site(sample_build.with_overrides(**SERVER_LIMITS))
     yield site
     site.close()
 
 
 @pytest.fixture(scope="module")
-def server(sample_build):
+def server(sample_server):
     """A real server, for clients that open their own connections (SPARQLWrapper, the
     CLI) and for what only processes show (timeouts killing evaluators)."""
-    running = start_server(sample_build.with_overrides(**LIMITS))
-    yield running
-    stop_server(running)
+    return sample_server
 
 
 def sparql(server, query: str, fmt) -> SPARQLWrapper:

@@ -17,7 +17,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 from generate import generate  # noqa: E402
 
 #: Real builds and servers, one or more per test.
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.gunicorn]
 
 PUBLIC = "https://data.example.eu/dskg/"
 

@@ -61,7 +61,7 @@ def rows_of(answer: dict) -> int:
     return len(answer["results"]["bindings"])
 
 
-@pytest.mark.slow
+@pytest.mark.gunicorn
 @pytest.mark.parametrize("path", QUERIES, ids=lambda p: p.stem)
 def test_each_example_runs_unchanged_on_another_deployment(elsewhere, sample_site, path):
     text = path.read_text(encoding="utf-8")
@@ -80,7 +80,7 @@ def test_each_example_runs_unchanged_on_another_deployment(elsewhere, sample_sit
     assert by_cli == by_client == at_home > 0
 
 
-@pytest.mark.slow
+@pytest.mark.gunicorn
 def test_every_deployment_documents_the_vocabulary(elsewhere):
     ontology = Graph().parse(data=requests.get(elsewhere.url + "/def/dskg",
                                                headers={"Accept": "text/turtle"}).text,

@@ -45,7 +45,7 @@ from .wordpress_fixture import (
     update_post,
 )
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.wordpress]
 
 BULGARIAN_TITLE = "Пловдивско училище подготвя програмисти на изкуствен интелект"
 BULGARIAN_BODY = ("През 2022 г. пловдивската гимназия „Св. Паисий Хилендарски“ откри "

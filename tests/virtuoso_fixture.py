@@ -20,7 +20,7 @@ import requests
 
 from dskg.config import Config
 
-from .server_fixture import free_port, require, stop_group
+from .server_fixture import free_port, require, starting, stop_group
 
 PACKAGES = ("virtuoso-opensource",)
 INSTALL = "apt-get install -y " + " ".join(PACKAGES)
@@ -96,6 +96,7 @@ def require_virtuoso() -> None:
 
 
 def start_virtuoso(folder: Path, max_rows: int = 100_001, buffers: int = 20_000) -> Virtuoso:
+    starting("virtuoso")
     folder.mkdir(parents=True, exist_ok=True)
     http_port, sql_port = free_port(), free_port()
     (folder / "load").mkdir(exist_ok=True)

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import requests
 
-from .server_fixture import free_port, stop_group
+from .server_fixture import free_port, starting, stop_group
 
 WORDPRESS = Path("/usr/share/wordpress")
 CONFIG_DIR = Path("/etc/wordpress")
@@ -173,6 +173,7 @@ def run_php(site: WordPress, code: str, installing: bool = False) -> str:
 
 def start_wordpress(folder: Path) -> WordPress:
     """Start MariaDB and WordPress in ``folder`` and install an empty site."""
+    starting("wordpress")
     missing = missing_programs()
     if missing:
         raise WordPressMissing(f"missing {', '.join(missing)}: run `{INSTALL}`")
