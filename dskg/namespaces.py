@@ -5,9 +5,10 @@ vocabularies, ``set/`` datasets. Two bases: the deployment's (``DSKG_BASE``) for
 deployment publishes — practices, organisations, documents, datasets — and one
 persistent vocabulary base (``DSKG_VOCAB_BASE``, by default ``https://w3id.org/dskg/``)
 for the ontology, its SHACL shapes and the concept schemes, countries included, so
-that every deployment speaks the same vocabulary and graphs merge. Paths are the same under both: :meth:`Namespaces.iri` and :meth:`Namespaces.path`
-choose the base by the path, so a deployment serves ``/def/dskg`` as documentation
-of ``https://w3id.org/dskg/def/dskg``.
+that every deployment speaks the same vocabulary and graphs merge. Paths are the same
+under both: :meth:`Namespaces.iri` and :meth:`Namespaces.path` choose the base by the
+path, so a deployment serves ``/def/dskg`` as documentation of
+``https://w3id.org/dskg/def/dskg``.
 """
 from __future__ import annotations
 
