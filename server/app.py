@@ -3,8 +3,8 @@
 ``create_app`` serves the build it is given (under ``dskg serve``, the build the whole
 server serves) or else the target of ``var/current`` (with an external store, the build
 published there). Each gunicorn worker opens the store read-only and starts its own
-SPARQL evaluators (:mod:`server.querypool`); with an external store configured, every
-query goes there instead (:mod:`server.external`).
+SPARQL evaluators (:mod:`server.sparql.pool`); with an external store configured, every
+query goes there instead (:mod:`server.sparql.external`).
 """
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from flask import Flask, Response, request
+from flask import Flask, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from dskg import __version__
@@ -26,18 +26,19 @@ from dskg.artefact.search import SearchIndex
 from dskg.config import Config
 from dskg.namespaces import Namespaces
 from dskg.store.remote import Endpoints, RemoteStore
-from server import browse, errors, graph, i18n, metadata, metrics, pages, resources, search, sparql
-from server.admission import Admission
-from server.answers import AnswerCache
+from server import errors, i18n, metrics
 from server.describe import Describer
-from server.endpoint import SparqlEndpoint
-from server.external import StoreQueries
 from server.graphstore import QueryRunner, SiteStore
-from server.headers import EVERY_RESPONSE, PREFLIGHT
+from server.headers import ROUTE_KEY, EveryResponse
 from server.logs import RequestLog
-from server.querypool import QueryPool
 from server.rendering import register_filters
 from server.site import Site
+from server.sparql.admission import Admission
+from server.sparql.answers import AnswerCache
+from server.sparql.external import StoreQueries
+from server.sparql.pool import QueryPool
+from server.sparql.protocol import SparqlEndpoint
+from server.views import VIEWS
 
 
 def create_app(config: Config | None = None, build_dir: Path | None = None,
@@ -56,36 +57,27 @@ def create_app(config: Config | None = None, build_dir: Path | None = None,
         config=config, ns=ns, build=build, store=store,
         describer=Describer(store, ordered=not store.stable_order),
         meta=meta, meta_describer=Describer(meta),
-        history=History(config.var_dir / "history"),
+        history=History(config.var.history),
         facet_index=FacetIndex(build.open_browse),
         search_index=SearchIndex(build.open_browse))
-    app.wsgi_app = RequestLog(errors.RejectUndecodable(  # type: ignore[method-assign]
-        SparqlEndpoint(app.wsgi_app, app.extensions["dskg"])), build.id)
+    app.wsgi_app = RequestLog(EveryResponse(SparqlEndpoint(  # type: ignore[method-assign]
+        app.wsgi_app, app.extensions["dskg"], errors.Writer(app))), build.id)
     if config.proxies:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=config.proxies,  # type: ignore
                                 x_proto=config.proxies, x_host=config.proxies,
                                 x_port=config.proxies, x_prefix=config.proxies)
     register_filters(app)
-    i18n.init_app(app)
     errors.register(app)
+    i18n.init_app(app)
     metrics.BUILD.labels(build.id).set(1)
 
     @app.before_request
-    def _preflight():
-        if request.method == "OPTIONS":
-            return Response(status=204, headers=PREFLIGHT)
-        return None
+    def _route() -> None:
+        if request.url_rule is not None:
+            request.environ[ROUTE_KEY] = request.url_rule.rule
 
-    @app.after_request
-    def _headers(response: Response) -> Response:
-        for name, value in EVERY_RESPONSE:
-            response.headers.setdefault(name, value)
-        rule = request.url_rule.rule if request.url_rule else "(no route)"
-        metrics.REQUESTS.labels(rule, str(response.status_code)).inc()
-        return response
-
-    for module in (sparql, resources, pages, metadata, browse, graph, search):
-        app.register_blueprint(module.blueprint)
+    for blueprint in VIEWS:
+        app.register_blueprint(blueprint)
     app.jinja_env.globals.update(version=__version__)
     return app
 

@@ -1,16 +1,26 @@
-"""How the app answers errors: the site's own page for browsers, a JSON problem
-document (RFC 9457) for JSON routes, plain text otherwise; never Werkzeug's default
-page, a stack trace or a file path."""
+"""The one writer of error answers, for every route: the site's own page for browsers,
+a JSON problem document (RFC 9457) for JSON routes and clients that ask for one, plain
+text otherwise; never Werkzeug's default page, a stack trace or a file path.
+
+Flask's views reach it through the handlers :func:`register` installs; the SPARQL
+protocol layer, which answers before Flask routes a request, through :class:`Writer`.
+"""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Iterable
+from typing import Any
 
-from flask import Flask, Response, jsonify, render_template, request
-from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
+from flask import Flask, Response, abort, jsonify, render_template, request
+from werkzeug.exceptions import (
+    HTTPException,
+    InternalServerError,
+    ServiceUnavailable,
+    default_exceptions,
+)
 
 from dskg.messages import N_
 from dskg.store import StoreError
-from server.headers import EVERY_RESPONSE
 from server.i18n import _
 from server.logs import request_id
 from server.negotiation import best_match
@@ -18,6 +28,10 @@ from server.negotiation import best_match
 log = logging.getLogger("dskg.server")
 #: Routes whose answers are JSON, so their errors are too.
 JSON_ROUTES = ("/graph", "/health")
+#: Routes for programs first: text unless the client prefers HTML or JSON.
+TEXT_ROUTES = ("/sparql",)
+PAGE_OFFERS = ["text/html", "application/problem+json", "application/json", "text/plain"]
+TEXT_OFFERS = ["text/plain", "application/problem+json", "application/json", "text/html"]
 
 #: The names werkzeug gives the statuses this app answers with, marked for the catalogue
 #: (the error page shows them translated).
@@ -28,23 +42,26 @@ STATUS_NAMES = (N_("Bad Request"), N_("Forbidden"), N_("Not Found"), N_("Method 
                 N_("Request Header Fields Too Large"), N_("URI Too Long"))
 
 
-def _wants(kind: str) -> bool:
+def _wanted() -> str:
+    """``json``, ``html`` or ``text``: what this request's error answer is written as."""
     if request.path.startswith(JSON_ROUTES):
-        return kind == "json"
-    media = best_match(request.headers.get("Accept"), ["text/html", "application/problem+json",
-                                                       "application/json", "text/plain"])
-    return {"html": media == "text/html",
-            "json": media in ("application/problem+json", "application/json")}[kind]
+        return "json"
+    offers = TEXT_OFFERS if request.path in TEXT_ROUTES else PAGE_OFFERS
+    media = best_match(request.headers.get("Accept"), offers)
+    if media in ("application/problem+json", "application/json"):
+        return "json"
+    return "html" if media == "text/html" else "text"
 
 
 def http_error(error: HTTPException) -> Response:
     status, name = error.code or 500, error.name
     message = error.description or name
-    if _wants("json"):
+    wanted = _wanted()
+    if wanted == "json":
         response = jsonify(type="about:blank", title=name, status=status, detail=message)
         response.status_code = status
         response.mimetype = "application/problem+json"
-    elif _wants("html"):
+    elif wanted == "html":
         response = Response(render_template("error.html", status=status, name=_(name),
                                             message=message), status, mimetype="text/html")
     else:
@@ -62,26 +79,33 @@ def unexpected(error: Exception) -> Response:
         "The server failed on this request; it has been logged as request %(id)s.", id=rid)))
 
 
-class RejectUndecodable:
-    """WSGI middleware: a request whose path or query string is not UTF-8 gets a 400.
+def reject_undecodable() -> None:
+    """A path or query string that is not UTF-8 is a 400, checked before any view:
+    Werkzeug would raise while decoding it deep inside whichever view first reads a
+    parameter."""
+    for key, what in (("PATH_INFO", N_("path")), ("QUERY_STRING", N_("query string"))):
+        try:
+            request.environ.get(key, "").encode("latin-1").decode("utf-8")
+        except UnicodeError:
+            request.query_string = b""  # the error page reads ``?lang=`` too
+            abort(400, description=_("The %(what)s is not valid UTF-8.", what=_(what)))
 
-    Werkzeug raises while decoding such a query string, deep inside whichever view
-    first reads a parameter; checked once here, every route answers the same way."""
 
-    def __init__(self, app):
+class Writer:
+    """Error answers for a WSGI layer in front of Flask, written by :func:`http_error`
+    in a request context of ``app`` (so in the reader's language and format)."""
+
+    def __init__(self, app: Flask):
         self.app = app
 
-    def __call__(self, environ: dict, start_response):
-        for key, what in (("PATH_INFO", "path"), ("QUERY_STRING", "query string")):
-            try:
-                environ.get(key, "").encode("latin-1").decode("utf-8")
-            except UnicodeError:
-                body = f"400 Bad Request: the {what} is not valid UTF-8.\n".encode()
-                start_response("400 Bad Request", [
-                    ("Content-Type", "text/plain; charset=utf-8"),
-                    ("Content-Length", str(len(body)))] + EVERY_RESPONSE)
-                return [body]
-        return self.app(environ, start_response)
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any],
+                 status: int, detail: str,
+                 headers: Iterable[tuple[str, str]] = ()) -> Iterable[bytes]:
+        with self.app.request_context(environ):
+            response = http_error(default_exceptions[status](description=detail))
+        for name, value in headers:
+            response.headers[name] = value
+        return response(environ, start_response)
 
 
 def store_unavailable(error: StoreError) -> Response:
@@ -94,6 +118,7 @@ def store_unavailable(error: StoreError) -> Response:
 
 
 def register(app: Flask) -> None:
+    app.before_request(reject_undecodable)
     app.register_error_handler(HTTPException, http_error)
     app.register_error_handler(StoreError, store_unavailable)
     app.register_error_handler(Exception, unexpected)

@@ -7,8 +7,8 @@ from __future__ import annotations
 from typing import Protocol
 
 from dskg.store import Bindings, Queryable, Row
-from server.answers import AnswerCache
-from server.query_runner import QueryRequest, QueryResponse
+from server.sparql.answers import AnswerCache
+from server.sparql.runner import QueryRequest, QueryResponse
 
 
 class QueryRunner(Protocol):

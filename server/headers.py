@@ -8,6 +8,11 @@ this server (no inline script anywhere), and may not be framed by other sites.
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from server import metrics
+
 CONTENT_SECURITY_POLICY = "; ".join([
     "default-src 'self'", "script-src 'self'",
     # YASGUI and Cytoscape set style attributes from their scripts.
@@ -32,3 +37,34 @@ PREFLIGHT = [("Access-Control-Allow-Methods", "GET, HEAD, POST, OPTIONS"),
              ("Access-Control-Max-Age", "86400")]
 
 EVERY_RESPONSE = SECURITY + CORS
+
+#: Where a layer that knows a request's route leaves it for :class:`EveryResponse`.
+ROUTE_KEY = "dskg.route"
+
+
+class EveryResponse:
+    """WSGI middleware, outermost but for the log: answers CORS preflights, adds the
+    headers above to every response (unless a view set its own value) and counts each
+    response by route and status. Here once, so the SPARQL protocol layer (which answers
+    before Flask) and Flask's views cannot differ."""
+
+    def __init__(self, app: Callable[..., Iterable[bytes]]):
+        self.app = app
+
+    def __call__(self, environ: dict[str, Any],
+                 start_response: Callable[..., Any]) -> Iterable[bytes]:
+        if environ.get("REQUEST_METHOD") == "OPTIONS":
+            start_response("204 No Content", [("Content-Length", "0")] + PREFLIGHT
+                           + EVERY_RESPONSE)
+            metrics.REQUESTS.labels(environ.get(ROUTE_KEY, "(preflight)"), "204").inc()
+            return [b""]
+
+        def start(status: str, headers: list[tuple[str, str]],
+                  exc_info: Any = None) -> Any:
+            present = {name.lower() for name, _ in headers}
+            headers.extend(pair for pair in EVERY_RESPONSE if pair[0].lower() not in present)
+            metrics.REQUESTS.labels(environ.get(ROUTE_KEY, "(no route)"),
+                                    status.split(" ", 1)[0]).inc()
+            return start_response(status, headers, exc_info)
+
+        return self.app(environ, start)

@@ -125,7 +125,7 @@ def test_start_years_are_listed_newest_first(server):
 
 
 def test_map_classes_are_quantiles_with_a_labelled_legend():
-    from server.map import PALETTE, Classes
+    from server.europe import PALETTE, Classes
 
     counts = list(range(48, 84, 2)) + [0, 0, 5]
     classes = Classes.of(counts)

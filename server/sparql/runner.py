@@ -1,7 +1,7 @@
 """Evaluate a visitor's SPARQL query and serialise its answer; the errors it can end in.
 
-:func:`execute` is what an evaluator process runs (``server/evaluator.py``); the
-server decides where and under which limits (``server/querypool.py``).
+:func:`execute` is what an evaluator process runs (``server/sparql/evaluator.py``); the
+server decides where and under which limits (``server/sparql/pool.py``).
 """
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from dskg.formats import Unwritable
 from dskg.store import Evaluating, QuerySyntaxError
-from server.results import SELECT_WRITERS, ask_body, graph_body
+from server.sparql.results import SELECT_WRITERS, ask_body, graph_body
 
 
 @dataclass
@@ -54,6 +54,10 @@ class QueryTimeout(Exception):
 
 class QueryLimitExceeded(Exception):
     """The query was stopped for another limit of the server, such as memory (HTTP 503)."""
+
+
+class StoreUnreadable(Exception):
+    """The store failed while reading for the query: not the query's fault (HTTP 503)."""
 
 
 def execute(store: Evaluating, request: QueryRequest) -> QueryResponse:

@@ -4,7 +4,7 @@ The page is a plain form whose answers the server renders, so it works without
 JavaScript; where scripts run, YASGUI (served from our static folder) replaces the
 form with an editor that has our prefixes, tabs, result tables, charts and share links.
 Every other request to ``/sparql`` (the SPARQL 1.1 Protocol proper) is answered by
-``server/endpoint.py`` before it reaches Flask; this view only renders HTML.
+``server/sparql/protocol.py`` before it reaches Flask; this view only renders HTML.
 """
 from __future__ import annotations
 
@@ -13,9 +13,9 @@ from urllib.parse import quote, urlencode
 
 from flask import Blueprint, Response, render_template, request, url_for
 
-from server.endpoint import query_failure
-from server.query_runner import NotAcceptable, QueryRequest
 from server.site import site
+from server.sparql.protocol import query_failure
+from server.sparql.runner import NotAcceptable, QueryRequest
 
 blueprint = Blueprint("sparql", __name__)
 

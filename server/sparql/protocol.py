@@ -7,7 +7,7 @@ The endpoint is the hottest path of the server, and Flask's per-request machiner
 with wrk on this machine, a Flask "hello" route answers ~4,600 req/s and a bare WSGI
 one ~6,700. So protocol requests are answered here, with the standard library,
 and only what needs templates — the HTML query form and HTML result tables — goes on
-to the Flask view in ``server/sparql.py``.
+to the Flask view in ``server/views/sparql.py``.
 
 Queries come as ``GET ?query=``, form-encoded ``POST`` or ``POST`` with an
 ``application/sparql-query`` body, with optional ``default-graph-uri`` and
@@ -19,6 +19,7 @@ import io
 import math
 from collections.abc import Callable, Iterable
 from functools import lru_cache
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
 from dskg.formats import (
@@ -31,18 +32,24 @@ from dskg.formats import (
 )
 from dskg.rdf import IRI, XSD, BlankNode, Literal, Triple
 from server import metrics
-from server.admission import Rejected
-from server.guard import QueryRefused
-from server.headers import EVERY_RESPONSE, PREFLIGHT
+from server.errors import Writer
+from server.headers import ROUTE_KEY
 from server.negotiation import best_match, parse_accept, quality
-from server.query_runner import (
+from server.sparql.admission import Rejected
+from server.sparql.guard import QueryRefused
+from server.sparql.runner import (
     NotAcceptable,
     QueryError,
     QueryLimitExceeded,
     QueryRequest,
     QueryTimeout,
+    StoreUnreadable,
 )
 from server.worker import RequestReadTimeout
+
+if TYPE_CHECKING:
+    from dskg.config import Config
+    from server.site import Site
 
 RESULT_OFFERS = list(dict.fromkeys(RESULT_MEDIA))
 GRAPH_OFFERS = list(dict.fromkeys(GRAPH_MEDIA))
@@ -50,11 +57,6 @@ SD_OFFERS = ["text/turtle", "application/ld+json", "application/rdf+xml",
              "application/n-triples"]
 SD = "http://www.w3.org/ns/sparql-service-description#"
 FORMATS_NS = "http://www.w3.org/ns/formats/"
-STATUS = {200: "200 OK", 204: "204 No Content", 400: "400 Bad Request",
-          403: "403 Forbidden", 405: "405 Method Not Allowed", 406: "406 Not Acceptable",
-          408: "408 Request Timeout", 413: "413 Content Too Large",
-          415: "415 Unsupported Media Type", 429: "429 Too Many Requests",
-          503: "503 Service Unavailable"}
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 GRAPH_PARAMETERS = ("default-graph-uri", "named-graph-uri")
 
@@ -65,7 +67,7 @@ class ProtocolError(Exception):
         self.status, self.close = status, close
 
 
-def read_body(environ: dict, limit: int) -> bytes:
+def read_body(environ: dict[str, Any], limit: int) -> bytes:
     """The request body, at most ``limit`` bytes (413 beyond), read before the request's
     deadline (408 past it; see :mod:`server.worker`)."""
     declared = environ.get("CONTENT_LENGTH") or ""
@@ -118,7 +120,7 @@ def wants_html(accept: str | None) -> bool:
                if other not in ("application/xml", "text/xml"))
 
 
-def read_parameters(environ: dict, body_limit: int
+def read_parameters(environ: dict[str, Any], body_limit: int
                     ) -> tuple[dict[str, list[str]], str | None, bytes]:
     """Request parameters, the query text if any, and the raw body (kept for Flask)."""
     raw = decode(environ.get("QUERY_STRING", "").encode("latin-1"), "query string")
@@ -184,24 +186,24 @@ def choose_formats(accept: str | None, forced: str) -> tuple[str | None, str | N
 class SparqlEndpoint:
     """WSGI middleware answering ``/sparql`` protocol requests before Flask sees them."""
 
-    def __init__(self, app: Callable, site):
-        self.app, self.site = app, site
+    def __init__(self, app: Callable[..., Iterable[bytes]], site: Site, errors: Writer):
+        self.app, self.site, self.errors = app, site, errors
         self.prefixes = site.ns.prefixes()
 
-    def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
+    def __call__(self, environ: dict[str, Any],
+                 start_response: Callable[..., Any]) -> Iterable[bytes]:
         if environ.get("PATH_INFO") != "/sparql":
             return self.app(environ, start_response)
+        environ[ROUTE_KEY] = "/sparql"
         method = environ["REQUEST_METHOD"]
-        if method == "OPTIONS":
-            return self._send(start_response, 204, b"", None, PREFLIGHT)
         if method not in ("GET", "HEAD", "POST"):
-            return self._text(start_response, 405, "Use GET or POST.",
-                              [("Allow", "GET, HEAD, POST, OPTIONS")])
+            return self.errors(environ, start_response, 405, "Use GET or POST.",
+                               [("Allow", "GET, HEAD, POST, OPTIONS")])
         try:
             params, query, body = read_parameters(environ, self.site.config.max_body)
         except ProtocolError as error:
-            return self._text(start_response, error.status, str(error),
-                              [("Connection", "close")] if error.close else None)
+            return self.errors(environ, start_response, error.status, str(error),
+                               [("Connection", "close")] if error.close else [])
         accept = environ.get("HTTP_ACCEPT")
         forced = params.get("format", [""])[0]
         if wants_html(accept) and not forced:
@@ -210,10 +212,11 @@ class SparqlEndpoint:
             return self.app(environ, start_response)
         if query is None:
             return self._service_description(environ, start_response, accept)
-        return self._answer(start_response, query, params, accept, forced,
-                            environ.get("REMOTE_ADDR", ""))
+        return self._answer(environ, start_response, query, params, accept, forced)
 
-    def _answer(self, start_response, query, params, accept, forced, client):
+    def _answer(self, environ: dict[str, Any], start_response: Callable[..., Any], query: str,
+                params: dict[str, list[str]], accept: str | None,
+                forced: str) -> Iterable[bytes]:
         result_format, graph_format = choose_formats(accept, forced)
         config = self.site.config
         request = QueryRequest(query=query, result_format=result_format,
@@ -221,51 +224,46 @@ class SparqlEndpoint:
                                default_graphs=params.get("default-graph-uri", []),
                                named_graphs=params.get("named-graph-uri", []),
                                limit=config.result_limit, base=config.base,
-                               prefixes=self.prefixes, client=client)
+                               prefixes=self.prefixes,
+                               client=environ.get("REMOTE_ADDR", ""))
         try:
             answer = self.site.store.sparql(request)
         except NotAcceptable as error:
             if error.reason:
-                return self._text(start_response, 406, f"Not Acceptable: {error.reason}; ask "
-                                  "for Turtle, N-Triples or JSON-LD.")
-            return self._text(start_response, 406, "Not Acceptable: none of the formats in "
-                              f"the Accept header can express a {error.kind.upper()} result.")
+                return self.errors(environ, start_response, 406, f"Not Acceptable: "
+                                   f"{error.reason}; ask for Turtle, N-Triples or JSON-LD.")
+            return self.errors(environ, start_response, 406, "Not Acceptable: none of the "
+                               "formats in the Accept header can express a "
+                               f"{error.kind.upper()} result.")
         except Exception as error:
             status, message, headers = query_failure(error, config)
-            return self._text(start_response, status, message, headers)
+            return self.errors(environ, start_response, status, message, headers)
         media = RESULT_FORMATS.get(answer.format) or GRAPH_FORMATS[answer.format][0]
         extra = [("Vary", "Accept")]
         if answer.truncated:
             extra.append(("DSKG-Results-Truncated", f"limit={config.result_limit}"))
-        return self._send(start_response, 200, answer.body, media, extra)
+        return self._send(start_response, answer.body, media, extra)
 
-    def _service_description(self, environ, start_response, accept):
+    def _service_description(self, environ: dict[str, Any], start_response: Callable[..., Any],
+                             accept: str | None) -> Iterable[bytes]:
         media = best_match(accept, SD_OFFERS)
         if media is None:
-            return self._text(start_response, 406, "Not Acceptable: the service description "
-                              "is available as " + ", ".join(SD_OFFERS))
+            return self.errors(environ, start_response, 406, "Not Acceptable: the service "
+                               "description is available as " + ", ".join(SD_OFFERS))
         name = next(n for n, (m, _, _) in GRAPH_FORMATS.items() if m == media)
         body = service_description(self.site, endpoint_url(self.site, environ), name)
-        return self._send(start_response, 200, body, media, [("Vary", "Accept")])
+        return self._send(start_response, body, media, [("Vary", "Accept")])
 
     @staticmethod
-    def _send(start_response, status: int, body: bytes, media: str | None,
-              extra: list | None = None) -> list[bytes]:
-        headers = [("Content-Length", str(len(body)))] + EVERY_RESPONSE + (extra or [])
-        if media:
-            headers.append(("Content-Type", media + ("; charset=utf-8"
-                                                     if media.startswith("text/") else "")))
-        start_response(STATUS[status], headers)
-        metrics.REQUESTS.labels("/sparql", str(status)).inc()
+    def _send(start_response: Callable[..., Any], body: bytes, media: str,
+              extra: list[tuple[str, str]]) -> list[bytes]:
+        charset = "; charset=utf-8" if media.startswith("text/") else ""
+        start_response("200 OK", [("Content-Length", str(len(body))),
+                                  ("Content-Type", media + charset)] + extra)
         return [body]
 
-    def _text(self, start_response, status: int, message: str,
-              extra: list | None = None) -> list[bytes]:
-        return self._send(start_response, status, (message.rstrip() + "\n").encode("utf-8"),
-                          "text/plain", extra)
 
-
-def query_failure(error: Exception, config) -> tuple[int, str, list[tuple[str, str]]]:
+def query_failure(error: Exception, config: Config) -> tuple[int, str, list[tuple[str, str]]]:
     """Status, message and headers for a query that did not answer; re-raises the unknown."""
     if isinstance(error, QueryError):
         return 400, f"Query syntax error: {error}", []
@@ -277,14 +275,14 @@ def query_failure(error: Exception, config) -> tuple[int, str, list[tuple[str, s
     if isinstance(error, QueryTimeout):
         return 503, (f"Query timed out: it ran longer than {config.query_timeout:g} s and "
                      "was stopped."), wait
-    if isinstance(error, QueryLimitExceeded):
+    if isinstance(error, QueryLimitExceeded | StoreUnreadable):
         return 503, str(error), wait
     if isinstance(error, Rejected):
         return error.status, str(error), [("Retry-After", str(error.retry_after))]
     raise error
 
 
-def endpoint_url(site, environ: dict) -> str:
+def endpoint_url(site: Site, environ: dict[str, Any]) -> str:
     if site.config.public_url:
         return site.config.public_url.rstrip("/") + "/sparql"
     scheme = environ.get("wsgi.url_scheme", "http")
@@ -292,7 +290,7 @@ def endpoint_url(site, environ: dict) -> str:
     return f"{scheme}://{host}{environ.get('SCRIPT_NAME', '')}/sparql"
 
 
-def service_description(site, endpoint: str, name: str) -> bytes:
+def service_description(site: Site, endpoint: str, name: str) -> bytes:
     """The SPARQL 1.1 Service Description of this endpoint, in format ``name``."""
     service, dataset, default = IRI(endpoint), BlankNode(), BlankNode()
     a = IRI("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")

@@ -1,6 +1,6 @@
 """Visitors' SPARQL, evaluated in a bounded pool of killable processes.
 
-Each web worker owns ``query_processes`` evaluator processes (:mod:`server.evaluator`).
+Each web worker owns ``query_processes`` evaluator processes (:mod:`server.sparql.evaluator`).
 A query waits at most ``queue_wait`` for a free one (503 after that), runs there, and
 comes back as the serialised answer. Nothing a query does can stall the worker's
 other threads, which go on serving pages, documents, browse and search from the
@@ -12,7 +12,7 @@ Limits, each enforced from outside the query:
 - **memory**: each evaluator limits its own address space (``RLIMIT_AS``); a query
   past it ends its process, and the client gets a 503 that says so;
 - **heavy queries**: a query still running after ``heavy_after`` needs a heavy slot
-  (:mod:`server.admission`) or is stopped; a worker keeps at least one evaluator
+  (:mod:`server.sparql.admission`) or is stopped; a worker keeps at least one evaluator
   free of heavy queries, so a light query never waits behind a heavy one (only behind
   queries not yet known to be heavy, each for at most ``heavy_after``); heavy queries
   run at a lower CPU priority than everything else;
@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import json
 import logging
-import marshal
 import os
 import queue
 import select
@@ -43,16 +42,24 @@ from pathlib import Path
 
 from dskg.config import Config
 from server import metrics
-from server.admission import Admission, Rejected
-from server.evaluator import read_frame, write_frame
-from server.guard import QueryLimits, check_query
-from server.query_runner import (
-    NotAcceptable,
+from server.sparql.admission import Admission, Rejected
+from server.sparql.guard import QueryLimits, check_query
+from server.sparql.runner import (
     QueryError,
     QueryLimitExceeded,
     QueryRequest,
     QueryResponse,
     QueryTimeout,
+)
+from server.sparql.wire import (
+    Answer,
+    Failure,
+    FailureKind,
+    Ready,
+    decode_answer,
+    encode_request,
+    read_frame,
+    write_frame,
 )
 
 log = logging.getLogger("dskg.querypool")
@@ -74,7 +81,7 @@ class Evaluator:
     def __init__(self, settings: dict):
         environment = {name: value for name, value in os.environ.items()
                        if name != metrics.MULTIPROCESS}
-        # Run as a script, not ``-m server.evaluator``: importing the ``server`` package
+        # Run as a script, not ``-m server.sparql.evaluator``: importing the ``server`` package
         # would load the whole web app into every evaluator. ``-P`` keeps the script's
         # folder off ``sys.path``, so no module of ``server/`` shadows another.
         self.process = subprocess.Popen(
@@ -88,22 +95,22 @@ class Evaluator:
         self.poll.register(self.from_child, select.POLLIN)
         self.ready = False
 
-    def ask(self, request: tuple) -> None:
-        write_frame(self.to_child, marshal.dumps(request))
+    def ask(self, request: QueryRequest) -> None:
+        write_frame(self.to_child, encode_request(request))
 
-    def answer(self, timeout: float) -> tuple | None:
+    def answer(self, timeout: float) -> Answer | Ready | None:
         """The evaluator's next message, or ``None`` if it has not come within ``timeout``."""
         if not self.poll.poll(max(0, timeout) * 1000):
             return None
         frame = read_frame(self.from_child)
         if frame is None:
             raise EvaluatorGone(self.process.wait())
-        return marshal.loads(frame)
+        return decode_answer(frame)
 
     def wait_ready(self, timeout: float) -> None:
         if not self.ready:
             message = self.answer(timeout)
-            if message is None or message[0] != "ready":
+            if not isinstance(message, Ready):
                 raise EvaluatorGone(self.process.poll())
             self.ready = True
 
@@ -166,8 +173,9 @@ class QueryPool:
             outcome, replace = "error", True
             try:
                 answer, ran_long = self._evaluate(evaluator, request, slots)
-                outcome = answer[0]
-                replace = ran_long or outcome not in ("ok", "syntax", "not-acceptable")
+                outcome = answer.kind.value if isinstance(answer, Failure) else "ok"
+                replace = ran_long or (isinstance(answer, Failure)
+                                       and not answer.evaluator_usable)
             finally:
                 if replace:
                     self._replace(evaluator)
@@ -193,7 +201,7 @@ class QueryPool:
             metrics.QUEUE.dec()
 
     def _evaluate(self, evaluator: Evaluator, request: QueryRequest,
-                  slots: Slots) -> tuple[tuple, bool]:
+                  slots: Slots) -> tuple[Answer, bool]:
         """The evaluator's answer, and whether the query ran past ``heavy_after`` (then
         it needs heavy ``slots``, and runs on at a lower priority). Both limits count
         from the moment the evaluator has the query.
@@ -210,12 +218,10 @@ class QueryPool:
                                      "log says why.") from None
         try:
             started = time.monotonic()
-            evaluator.ask((request.query, request.result_format, request.graph_format,
-                           tuple(request.default_graphs), tuple(request.named_graphs),
-                           request.limit))
+            evaluator.ask(request)
             answer = evaluator.answer(config.heavy_after)
             if answer is not None:
-                return answer, False
+                return _answered(answer), False
             if not slots.heavy:
                 self._go_heavy(slots, request.client)
             evaluator.deprioritise()
@@ -229,7 +235,7 @@ class QueryPool:
             metrics.TIMEOUTS.inc()
             self.admission.refuse(request.client)
             raise QueryTimeout()
-        return answer, True
+        return _answered(answer), True
 
     def _go_heavy(self, slots: Slots, client: str) -> None:
         """Take this worker's and the server's heavy slots for ``client``'s query, or
@@ -301,19 +307,12 @@ class QueryPool:
         return QueryLimitExceeded(f"The query needed more memory than this endpoint allows "
                                   f"({self.config.query_memory} MiB) and was stopped.")
 
-    def _response(self, answer: tuple) -> QueryResponse:
-        kind = answer[0]
-        if kind == "ok":
-            return QueryResponse(*answer[1:])
-        if kind == "syntax":
-            raise QueryError(answer[1])
-        if kind == "not-acceptable":
-            raise NotAcceptable(*answer[1:])
-        if kind == "memory":
+    def _response(self, answer: Answer) -> QueryResponse:
+        if isinstance(answer, QueryResponse):
+            return answer
+        if answer.kind is FailureKind.MEMORY:
             raise self._death(None)
-        if kind == "engine":
-            raise QueryError(f"The engine could not evaluate this query: {answer[1]}")
-        raise QueryLimitExceeded(f"The store could not be read: {answer[1]}")
+        raise answer.error()
 
     def close(self) -> None:
         for evaluators in (self.idle, self.spare):
@@ -322,6 +321,12 @@ class QueryPool:
                     evaluators.get_nowait().kill()
                 except queue.Empty:
                     break
+
+
+def _answered(message: Answer | Ready) -> Answer:
+    if isinstance(message, Ready):
+        raise QueryError("The evaluator sent a second ready message instead of an answer.")
+    return message
 
 
 class Slots(ExitStack):

@@ -1,4 +1,4 @@
-"""One SPARQL evaluator process: ``python server/evaluator.py SETTINGS_JSON``.
+"""One SPARQL evaluator process: ``python server/sparql/evaluator.py SETTINGS_JSON``.
 
 The embedded store cannot cancel a query or bound its memory, so visitors' queries are
 evaluated here, in a process of their own that its web worker can kill (time limit)
@@ -12,58 +12,35 @@ Without an allowed SERVICE endpoint, the process also drops its network access w
 the OS lets it (a network namespace of its own): a second wall behind the query check
 that refuses SERVICE.
 
-Requests and answers are frames on stdin/stdout: a 4-byte length, then a ``marshal``
-payload (both ends are ours). See :mod:`server.querypool` for the other end.
+Requests and answers are typed messages on stdin/stdout (:mod:`server.sparql.wire`).
+See :mod:`server.sparql.pool` for the other end.
 """
 from __future__ import annotations
 
 import contextlib
 import ctypes
 import json
-import marshal
 import os
 import resource
-import struct
 import sys
 import threading
 
 from dskg.lifeline import exit_with_parent
-from dskg.store import open_store
-from server.query_runner import NotAcceptable, QueryError, QueryRequest, execute
+from dskg.store import Evaluating, open_store
+from server.sparql.runner import NotAcceptable, QueryError, QueryRequest, execute
+from server.sparql.wire import (
+    Answer,
+    Failure,
+    FailureKind,
+    Ready,
+    decode_request,
+    encode_answer,
+    read_frame,
+    write_frame,
+)
 
-HEADER = struct.Struct("!I")
 STACK_SIZE = 256 * 1024 * 1024
 CLONE_NEWUSER, CLONE_NEWNET = 0x10000000, 0x40000000
-
-
-def read_frame(fd: int) -> bytes | None:
-    """One frame from ``fd``, or ``None`` at end of input.
-
-    Only one frame is ever in flight on a pipe (a request, then its answer), so a
-    read may take the header and the whole payload at once."""
-    data = os.read(fd, 1 << 16)
-    while 0 < len(data) < HEADER.size:
-        more = os.read(fd, HEADER.size)
-        if not more:
-            return None
-        data += more
-    if not data:
-        return None
-    (length,) = HEADER.unpack_from(data)
-    chunks, remaining = [data[HEADER.size:]], length - (len(data) - HEADER.size)
-    while remaining > 0:
-        chunk = os.read(fd, min(remaining, 1 << 20))
-        if not chunk:
-            return None
-        chunks.append(chunk)
-        remaining -= len(chunk)
-    return b"".join(chunks) if len(chunks) > 1 else chunks[0]
-
-
-def write_frame(fd: int, payload: bytes) -> None:
-    data = memoryview(HEADER.pack(len(payload)) + payload)
-    while data:
-        data = data[os.write(fd, data):]
 
 
 def leave_network() -> bool:
@@ -78,26 +55,20 @@ def _address_space() -> int:
         return int(statm.read().split()[0]) * resource.getpagesize()
 
 
-def answer(store, request: tuple, base: str, prefixes: dict) -> tuple:
-    """Evaluate one request; the outcome as a marshal-able tuple."""
-    query, result_format, graph_format, default_graphs, named_graphs, limit = request
+def answer(store: Evaluating, request: QueryRequest) -> Answer:
+    """Evaluate one request; its answer, or why there is none."""
     try:
-        response = execute(store, QueryRequest(
-            query=query, result_format=result_format, graph_format=graph_format,
-            default_graphs=list(default_graphs), named_graphs=list(named_graphs),
-            limit=limit, base=base, prefixes=prefixes))
+        return execute(store, request)
     except QueryError as error:
-        return ("syntax", str(error))
+        return Failure(FailureKind.SYNTAX, str(error))
     except NotAcceptable as error:
-        return ("not-acceptable", error.kind, error.reason)
+        return Failure(FailureKind.NOT_ACCEPTABLE, error.kind, error.reason)
     except MemoryError:
-        return ("memory", "")
+        return Failure(FailureKind.MEMORY)
     except OSError as error:
-        return ("store", str(error))
+        return Failure(FailureKind.STORE, str(error))
     except BaseException as error:  # a panic inside the engine, raised for this query
-        return ("engine", f"{type(error).__name__}: {error}")
-    return ("ok", response.kind, response.format, response.body, response.truncated,
-            response.rows)
+        return Failure(FailureKind.ENGINE, f"{type(error).__name__}: {error}")
 
 
 def serve(settings: dict) -> None:
@@ -109,15 +80,15 @@ def serve(settings: dict) -> None:
 def _serve(settings: dict) -> None:
     store = open_store(settings["store"])
     prefixes, base = settings["prefixes"], settings["base"]
-    answer(store, ("ASK { ?s ?p ?o }", "json", None, (), (), 1), base, prefixes)
+    answer(store, QueryRequest("ASK { ?s ?p ?o }", "json", None, limit=1))
     ceiling = _address_space() + settings["memory_mib"] * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_AS, (ceiling, ceiling))
-    write_frame(1, marshal.dumps(("ready", os.getpid())))
+    write_frame(1, encode_answer(Ready(os.getpid())))
     while True:
         frame = read_frame(0)
         if frame is None:
             return
-        write_frame(1, marshal.dumps(answer(store, marshal.loads(frame), base, prefixes)))
+        write_frame(1, encode_answer(answer(store, decode_request(frame, base, prefixes))))
 
 
 def main() -> None:

@@ -4,7 +4,7 @@ embedded store (``create_app(runner=...)``; no time limit can stop it there).
 
 An external store evaluates under its own time and result limits
 (:mod:`dskg.store.remote`); here the query gets the same checks as on the embedded store
-(:mod:`server.guard`),
+(:mod:`server.sparql.guard`),
 each worker sends at most ``query_processes`` queries at once (a query waits
 ``queue_wait`` for its turn, 503 after that), and the answer is serialised by our
 own writers, so formats, errors and the row cap are those of the embedded endpoint.
@@ -18,13 +18,13 @@ import time
 from dskg.config import Config
 from dskg.store import Evaluating, EvaluationStopped, StoreError
 from server import metrics
-from server.admission import Rejected
-from server.guard import QueryLimits, check_query
-from server.query_runner import (
-    QueryLimitExceeded,
+from server.sparql.admission import Rejected
+from server.sparql.guard import QueryLimits, check_query
+from server.sparql.runner import (
     QueryRequest,
     QueryResponse,
     QueryTimeout,
+    StoreUnreadable,
     execute,
 )
 
@@ -60,7 +60,7 @@ class StoreQueries:
             raise QueryTimeout() from None
         except StoreError as error:
             log.warning("the store failed a query: %s", error)
-            raise QueryLimitExceeded(f"The store could not answer: {error}") from None
+            raise StoreUnreadable(f"The store could not answer: {error}") from None
         finally:
             self.slots.release()
             metrics.QUERY_SECONDS.labels(outcome).observe(time.monotonic() - started)

@@ -17,8 +17,8 @@ from server.describe import RDF_TYPE, Description
 from server.i18n import _, language
 from server.params import Text, arg, takes
 from server.rendering import label_of
-from server.resources import CACHE_CONTROL, describer_for
 from server.site import site
+from server.views.resources import CACHE_CONTROL, describer_for
 
 blueprint = Blueprint("graph", __name__)
 

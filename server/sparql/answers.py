@@ -14,7 +14,7 @@ import threading
 from collections import OrderedDict
 
 from server import metrics
-from server.query_runner import QueryRequest, QueryResponse
+from server.sparql.runner import QueryRequest, QueryResponse
 
 Key = tuple
 

@@ -10,17 +10,15 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
-from functools import lru_cache
 
 from flask import Blueprint, Response, abort, jsonify, render_template, request
 
 from dskg.artefact.browse import FACETS, FacetIndex, bit_positions
+from dskg.artefact.indexes import KINDS
 from dskg.formats import serialize
 from dskg.messages import N_
 from dskg.rdf import IRI, Triple
-from dskg.store import iri_of, term_of, text_of
-from server import map as europe
-from server.examples import load_examples
+from dskg.store import iri_of, term_of
 from server.i18n import _
 from server.params import FORMAT, PAGE, OneOf, Repeated, arg, link_with, takes, wants_json
 from server.queries import query
@@ -220,46 +218,18 @@ def practices_turtle():
     return response
 
 
-@blueprint.get("/queries")
-def examples():
-    return render_template("examples.html", examples=load_examples(site().config.vocab_base))
-
-
-@blueprint.get("/queries/<name>.rq")
-def example_file(name: str):
-    for example in load_examples(site().config.vocab_base):
-        if example.name == name:
-            return Response(example.query, mimetype="application/sparql-query")
-    abort(404)
-
-
-@lru_cache(maxsize=1)
-def _countries_by_numeric(build_id: str) -> dict[str, str]:
-    """Country IRIs by ISO numeric code (the map's shapes are keyed by it), once per build."""
-    ns = site().ns
-    rows = site().store.select(query("country_numeric_codes"), {
-        "scheme": IRI(str(ns.country_scheme)),
-        "numeric": IRI(str(ns.iri("def/country/ISO3166-1-numeric")))})
-    return {text_of(row, "code"): text_of(row, "country") for row in rows}
-
-
-@blueprint.get("/map")
-def country_map():
-    """Practices per country as a choropleth; each country links to its browse page."""
-    if not europe.ATLAS.exists():
-        abort(503, description=_("The country shapes are not installed: run `make install` "
-                                 "(npm ci) in the dskg folder."))
-    by_numeric = _countries_by_numeric(site().build.id)
-    by_name = {"Kosovo": str(site().ns.country("XKX"))}
-    counts = {value: bits.bit_count() for value, bits in _index().bits["country"].items()}
-    classes = europe.Classes.of(list(counts.values()))
-    countries = []
-    for shape in europe.shapes():
-        iri = by_numeric.get(shape.numeric or "") or by_name.get(shape.name)
-        code = iri.rsplit("/", 1)[-1] if iri else None
-        count = counts.get(code, 0) if code else 0
-        countries.append({"path": shape.path, "iri": iri, "code": code, "count": count,
-                          "name": label_of(iri) if iri else shape.name,
-                          "fill": classes.colour(count) if iri else "#e6e6e6"})
-    return render_template("map.html", countries=countries, width=europe.WIDTH,
-                           height=europe.height(), legend=classes.legend())
+@blueprint.get("/browse/<kind>")
+@takes(PAGE)
+def lists(kind: str) -> str:
+    """Every resource of one kind (organisations, funders, …), by label, a page at a time."""
+    if kind not in KINDS:
+        abort(404)
+    items = site().build.indexes.lists.get(kind, [])
+    size = site().config.page_size
+    page = arg(PAGE.name)
+    pages = max(1, -(-len(items) // size))
+    if page > pages:
+        abort(404)
+    return render_template("browse.html", kind=kind, title=KINDS[kind][0],
+                           items=items[(page - 1) * size:page * size], page=page, pages=pages,
+                           total=len(items), start=(page - 1) * size + 1)

@@ -1,12 +1,22 @@
-"""What harvesters and crawlers read: DCAT-AP catalogue, VoID, LDES, sitemap, robots.txt."""
+"""What harvesters and crawlers read: DCAT-AP catalogue, VoID, LDES, downloads, sitemap,
+robots.txt."""
 from __future__ import annotations
 
 import hashlib
 
-from flask import Blueprint, Response, abort, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    render_template,
+    request,
+    send_from_directory,
+    url_for,
+)
 from rdflib import Graph
 
 from dskg.artefact.browse import FACETS
+from dskg.artefact.dumps import DUMPS
 from dskg.artefact.history import LDES, TREE, fragment_graph, stream_graph
 from dskg.formats import GRAPH_FORMATS
 from dskg.messages import N_
@@ -14,14 +24,14 @@ from dskg.rdf import BlankNode, Triple, from_rdflib
 from server.i18n import _
 from server.negotiation import best_match
 from server.params import PAGE, Whole, arg, takes
-from server.resources import (
+from server.site import site
+from server.views.resources import (
     CACHE_CONTROL,
     EXTENSION_BY_MEDIA,
     FORMAT_BY_EXTENSION,
     represent,
     serialize,
 )
-from server.site import site
 
 blueprint = Blueprint("metadata", __name__)
 
@@ -161,7 +171,7 @@ def _sitemap_urls() -> list[str]:
             root + "/def/dskg"]
     lists = site().build.indexes.lists
     for kind in lists:
-        urls.append(root + url_for("pages.browse", kind=kind))
+        urls.append(root + url_for("browse.lists", kind=kind))
     for kind in ("practice", "organisation", "funder", "country", "place"):
         for iri, _label in lists.get(kind, []):
             path = site().ns.path(iri)
@@ -212,3 +222,14 @@ def robots():
     rules = "".join(f"Disallow: {request.script_root}{path}\n" for path in ROBOTS_DISALLOW)
     body = f"User-agent: *\n{rules}Allow: /\n\nSitemap: {root}/sitemap.xml\n"
     return Response(body, mimetype="text/plain")
+
+
+@blueprint.get("/set/dumps/<name>")
+def dump(name: str) -> Response:
+    """One of the build's downloads (whole graph, per graph, …), with ETag and ranges."""
+    if name not in DUMPS:
+        abort(404)
+    response = send_from_directory(site().build.layout.dumps, name, mimetype=DUMPS[name][1],
+                                   as_attachment=True, conditional=True, etag=True)
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return response

@@ -1,0 +1,35 @@
+"""The site's views, one blueprint per area; a URL family (a page with its JSON, CSV and
+Turtle forms) lives in one module.
+
+=============  ==========================================================
+``home``       ``/``
+``browse``     ``/browse/practice`` (facets; ``.json``, ``.csv``, ``.ttl``), ``/browse/<kind>``
+``search``     ``/search``, ``/search.json``
+``resources``  ``/id/…``, ``/doc/…``, ``/def/…``, ``/set/…``: dereferencing
+``metadata``   DCAT-AP catalogue, VoID, LDES, ``/set/dumps/…``, sitemap, robots.txt
+``graph``      ``/graph``: a resource's neighbourhood as JSON for the graph view
+``map``        ``/map``
+``queries``    ``/queries``: the example queries
+``sparql``     ``/sparql`` for browsers (the protocol is :mod:`server.sparql.protocol`)
+``health``     ``/health``, ``/metrics``
+=============  ==========================================================
+"""
+from __future__ import annotations
+
+from flask import Blueprint
+
+from server.views import (
+    browse,
+    graph,
+    health,
+    home,
+    map,
+    metadata,
+    queries,
+    resources,
+    search,
+    sparql,
+)
+
+VIEWS: tuple[Blueprint, ...] = tuple(module.blueprint for module in (
+    sparql, resources, home, metadata, browse, graph, search, map, queries, health))
