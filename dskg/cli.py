@@ -224,7 +224,7 @@ def _os_error(error: OSError) -> str:
 # ---------------------------------------------------------------- ingest
 
 def cmd_ingest(args: argparse.Namespace, config: Config) -> int:
-    from dskg.build import record_summary
+    from dskg.ingest.records import record_summary
     from dskg.namespaces import Namespaces
     from dskg.vocab import load_vocabularies
 
@@ -301,6 +301,7 @@ def _cell(declared: Field, value) -> str:
 
 def print_entries(summaries: list[dict]) -> None:
     """A readable table: one block per entry, problems first."""
+    from dskg.ingest.records import STATUS_DUPLICATE, STATUS_INVALID, STATUS_OK
     for s in summaries:
         head = f"{s['source']} #{s['entry']}  [{s['status']}]  {s['title'] or '(no title)'}"
         print(head)
@@ -308,7 +309,7 @@ def print_entries(summaries: list[dict]) -> None:
             print(f"    reason:        {s['reason']}")
         rows = [("published", s["published"] or "—")]
         rows += [(f.label, _cell(f, s[f.name])) for f in PAGE_FIELDS]
-        if s["status"] in ("ok", "duplicate", "invalid"):
+        if s["status"] in (STATUS_OK, STATUS_DUPLICATE, STATUS_INVALID):
             for label, value in rows:
                 print(f"    {label + ':':<15}{value}")
         for warning in s["warnings"]:
@@ -347,12 +348,12 @@ def print_report(prepared) -> None:
     statuses: dict[str, int] = {}
     for record in prepared.records:
         statuses[record.status] = statuses.get(record.status, 0) + 1
-    read = "entries" if prepared.changes is None else "entries read again"
+    read = "entries" if prepared.delta.full else "entries read again"
     print(f"\n{len(prepared.records)} {read} ("
           + ", ".join(f"{n} {s}" for s, n in sorted(statuses.items())) + "); "
           f"{len(prepared.mapped.practices)} practices publishable among them; "
           f"{len(prepared.violations)} violations, {len(prepared.warnings)} warnings; "
-          f"{len(prepared.quarantined)} quarantined\nbuild: {prepared.mode}")
+          f"{len(prepared.quarantined)} quarantined\nbuild: {prepared.delta.describe()}")
 
 
 def cmd_validate(args: argparse.Namespace, config: Config) -> int:

@@ -15,6 +15,37 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 LOG_LEVELS = ("debug", "info", "warning", "error")
 #: The symlink in the var folder that names the build being served.
 CURRENT = "current"
+
+
+@dataclass(frozen=True)
+class VarLayout:
+    """The var folder, named in one place: every build (``builds/``, one folder each),
+    the ``current`` link to the served one, the change stream's ``history/``, the
+    harvest caches (``harvest/``) and the files a publish hands an external store
+    (``publish/``). Nothing in it is input: it can be rebuilt from ``data/`` and the
+    sites, except the history and the harvest caches, which hold what was seen."""
+
+    root: Path
+
+    @property
+    def current(self) -> Path:
+        return self.root / CURRENT
+
+    @property
+    def builds(self) -> Path:
+        return self.root / "builds"
+
+    @property
+    def history(self) -> Path:
+        return self.root / "history"
+
+    @property
+    def harvest(self) -> Path:
+        return self.root / "harvest"
+
+    @property
+    def publish(self) -> Path:
+        return self.root / "publish"
 #: The persistent namespace of the ontology and concept schemes, the same for every
 #: deployment (README, "One vocabulary for every deployment", has its redirect rules).
 VOCAB_BASE = "https://w3id.org/dskg/"
@@ -134,9 +165,13 @@ class Config:
         return 2 * self.follow_builds + self.query_timeout
 
     @property
+    def var(self) -> VarLayout:
+        return VarLayout(self.var_dir)
+
+    @property
     def current_build(self) -> Path:
         """The symlink that always names the last successful build."""
-        return self.var_dir / CURRENT
+        return self.var.current
 
     def with_overrides(self, **values: Any) -> Config:
         """A copy with the given settings replaced; ``None`` values are ignored."""

@@ -17,11 +17,25 @@ import shutil
 import sqlite3
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from dskg import __version__
 from dskg.config import Config
+from dskg.ingest.records import (
+    STATUS_DUPLICATE,
+    STATUS_OK,
+    identity_keys,
+    record_digest,
+    record_summary,
+)
+from dskg.ingest.sources import InputKey
+from dskg.mapping import PartKey
+from dskg.registry import REGISTRY_FILE
+
+if TYPE_CHECKING:
+    from dskg.build.report import Prepared
 
 SCHEMA_SQL = """
 CREATE TABLE setting (name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
@@ -43,10 +57,6 @@ FINGERPRINTED = ("ontology_dir", "shapes_dir")
 #: The form of the artefacts an incremental build changes in place (ledger, dump
 #: segments, browse index); a build of another form is rebuilt in full.
 ARTEFACT_FORM = 3
-
-
-def digest_bytes(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
 
 
 def digest_file(path: Path) -> str:
@@ -80,13 +90,13 @@ class UnitRow:
     """A practice as the ledger keeps it."""
 
     iri: str
-    input: str
+    input: InputKey
     slug: str
     digest: str
     parts: list[list[str]]
     findings: list[dict]
     published: bool
-    #: Digest of what mapping read of its record (:func:`dskg.build.record_digest`).
+    #: Digest of what mapping read of its record (:func:`dskg.ingest.records.record_digest`).
     record: str = ""
 
 
@@ -123,47 +133,50 @@ class Ledger:
                                       (name,)).fetchone()
         return None if row is None else row[0]
 
-    def inputs(self) -> dict[str, tuple[str, str, list[str]]]:
+    def inputs(self) -> dict[InputKey, tuple[str, str, list[str]]]:
         """Input key → (digest, origin, warnings)."""
-        return {key: (digest, origin, json.loads(warnings)) for key, digest, origin, warnings
-                in self.connection.execute("SELECT key, digest, origin, warnings FROM input")}
+        return {InputKey.parse(key): (digest, origin, json.loads(warnings))
+                for key, digest, origin, warnings in self.connection.execute(
+                    "SELECT key, digest, origin, warnings FROM input")}
 
-    def identity_keys_of(self, inputs: Iterable[str]) -> set[str]:
+    def identity_keys_of(self, inputs: Iterable[InputKey]) -> set[str]:
         """Titles and permalinks (folded) of the entries of ``inputs``."""
         return {key for item in inputs for (key,) in self.connection.execute(
-            "SELECT key FROM identity WHERE input = ?", (item,))}
+            "SELECT key FROM identity WHERE input = ?", (str(item),))}
 
-    def inputs_with_identity(self, keys: Iterable[str]) -> set[str]:
+    def inputs_with_identity(self, keys: Iterable[str]) -> set[InputKey]:
         """Inputs with an entry of one of these titles or permalinks."""
-        return {item for key in keys for (item,) in self.connection.execute(
+        return {InputKey.parse(item) for key in keys for (item,) in self.connection.execute(
             "SELECT input FROM identity WHERE key = ?", (key,))}
 
-    def units(self, inputs: Iterable[str]) -> list[UnitRow]:
+    def units(self, inputs: Iterable[InputKey]) -> list[UnitRow]:
         """The practices of some inputs."""
-        query = ("SELECT iri, input, slug, digest, parts, findings, published, record FROM unit "
+        query = ("SELECT iri, slug, digest, parts, findings, published, record FROM unit "
                  "WHERE input = ?")
-        return [UnitRow(iri, key, slug, digest, json.loads(parts), json.loads(findings),
+        return [UnitRow(iri, item, slug, digest, json.loads(parts), json.loads(findings),
                         bool(published), record)
-                for item in inputs for iri, key, slug, digest, parts, findings, published, record
-                in self.connection.execute(query, (item,))]
+                for item in inputs for iri, slug, digest, parts, findings, published, record
+                in self.connection.execute(query, (str(item),))]
 
-    def published_slugs(self, exclude: set[str]) -> set[str]:
+    def published_slugs(self, exclude: set[InputKey]) -> set[str]:
+        excluded = {str(key) for key in exclude}
         return {slug for slug, key in self.connection.execute(
-            "SELECT slug, input FROM unit WHERE published") if key not in exclude}
+            "SELECT slug, input FROM unit WHERE published") if key not in excluded}
 
-    def part_uses(self) -> Counter[tuple[str, str, str]]:
+    def part_uses(self) -> Counter[PartKey]:
         """How many published practices use each part."""
-        uses: Counter[tuple[str, str, str]] = Counter()
+        uses: Counter[PartKey] = Counter()
         for (parts,) in self.connection.execute("SELECT parts FROM unit WHERE published"):
-            uses.update((kind, subject, name) for kind, subject, name in json.loads(parts))
+            uses.update(PartKey(*key) for key in json.loads(parts))
         return uses
 
-    def carried_findings(self, inputs: set[str], subjects: set[str]) -> list[dict]:
+    def carried_findings(self, inputs: set[InputKey], subjects: set[str]) -> list[dict]:
         """Findings a build keeps: those of practices of inputs it does not read again,
         and those on other resources but ``subjects``."""
+        excluded = {str(key) for key in inputs}
         found = [finding for key, findings in self.connection.execute(
                      "SELECT input, findings FROM unit WHERE findings != '[]'")
-                 if key not in inputs for finding in json.loads(findings)]
+                 if key not in excluded for finding in json.loads(findings)]
         return found + [json.loads(body) for focus, body in self.connection.execute(
             "SELECT focus, body FROM finding ORDER BY rowid") if focus not in subjects]
 
@@ -189,30 +202,31 @@ class Ledger:
     def unset(self, name: str) -> None:
         self.connection.execute("DELETE FROM setting WHERE name = ?", (name,))
 
-    def forget_inputs(self, keys: Iterable[str]) -> None:
+    def forget_inputs(self, keys: Iterable[InputKey]) -> None:
         """Drop what the ledger knows about inputs this build reads again (or lost)."""
         for key in keys:
             for table, column in (("input", "key"), ("entry", "input"), ("identity", "input"),
                                   ("unit", "input")):
-                self.connection.execute(f"DELETE FROM {table} WHERE {column} = ?", (key,))
+                self.connection.execute(f"DELETE FROM {table} WHERE {column} = ?", (str(key),))
 
-    def add_input(self, key: str, digest: str, origin: str, warnings: list[str]) -> None:
+    def add_input(self, key: InputKey, digest: str, origin: str, warnings: list[str]) -> None:
         self.connection.execute("INSERT INTO input VALUES (?, ?, ?, ?)",
-                                (key, digest, origin, json.dumps(warnings)))
+                                (str(key), digest, origin, json.dumps(warnings)))
 
-    def add_entries(self, entries: Iterable[tuple[str, int, dict]],
-                    identities: Iterable[tuple[str, str]]) -> None:
+    def add_entries(self, entries: Iterable[tuple[InputKey, int, dict]],
+                    identities: Iterable[tuple[str, InputKey]]) -> None:
         """Every entry read (input, position, summary), and the titles and permalinks
         of those that are a practice or a repost of one (key, input)."""
         self.connection.executemany("INSERT INTO entry VALUES (?, ?, ?)", (
-            (key, position, json.dumps(summary, ensure_ascii=False))
+            (str(key), position, json.dumps(summary, ensure_ascii=False))
             for key, position, summary in entries))
-        self.connection.executemany("INSERT INTO identity VALUES (?, ?)", identities)
+        self.connection.executemany("INSERT INTO identity VALUES (?, ?)", (
+            (identity, str(key)) for identity, key in identities))
 
     def add_units(self, rows: Iterable[UnitRow]) -> None:
         self.connection.executemany(
             "INSERT OR REPLACE INTO unit VALUES (?, ?, ?, ?, ?, ?, ?, ?)", (
-                (row.iri, row.input, row.slug, row.digest,
+                (row.iri, str(row.input), row.slug, row.digest,
                  json.dumps(row.parts, ensure_ascii=False),
                  json.dumps(row.findings, ensure_ascii=False), int(row.published), row.record)
                 for row in rows))
@@ -226,3 +240,54 @@ class Ledger:
 
     def commit(self) -> None:
         self.connection.commit()
+
+
+def write_ledger(path: Path, prepared: Prepared) -> int:
+    """Record what a build read and made at ``path``; return how many practices it
+    publishes. An incremental build's ledger is the previous one, changed."""
+    changes = prepared.delta
+    ledger = Ledger.create(path, None if changes.full else changes.ledger)
+    try:
+        if not changes.full:
+            ledger.forget_inputs(changes.gone)
+        for key, (digest, origin, warnings) in prepared.inputs.items():
+            ledger.add_input(key, digest, origin, warnings)
+        positions: dict[InputKey, int] = {}
+        entries, identities = [], []
+        for record in prepared.records:
+            key = prepared.record_inputs[id(record)]
+            position = positions[key] = positions.get(key, -1) + 1
+            entries.append((key, position, record_summary(record, prepared.vocab)))
+            if record.status in (STATUS_OK, STATUS_DUPLICATE) and record.title:
+                identities += [(identity, key) for identity in identity_keys(record)]
+        ledger.add_entries(entries, identities)
+        by_focus: dict[str, list[dict]] = {}
+        for finding in prepared.findings:
+            by_focus.setdefault(finding.focus, []).append(finding.as_dict())
+        rows = []
+        for iri, record in prepared.practice_records.items():
+            rows.append(UnitRow(str(iri), prepared.record_inputs[id(record)],
+                                str(iri).rsplit("/", 1)[-1], prepared.digests[iri],
+                                [list(k) for k in prepared.unit_parts.get(iri, [])],
+                                by_focus.pop(str(iri), []), iri in prepared.mapped.units,
+                                record_digest(record)))
+        for row, _ in changes.kept:
+            rows.append(replace(row, findings=by_focus.pop(row.iri, [])))
+        ledger.add_units(rows)
+        if changes.full:
+            rest = [f for focus, found in by_focus.items() for f in found]
+            ledger.replace_findings([], rest)
+        else:
+            ledger.replace_findings(changes.part_subjects, [
+                f for focus, found in by_focus.items() if focus in changes.part_subjects
+                for f in found])
+        for node in prepared.nodes:
+            ledger.set(f"node:{node.name}", json.dumps([node.stream, node.catalog]))
+        for lost in changes.lost:
+            ledger.unset(f"node:{lost.source}")
+        ledger.set("fingerprint", prepared.fingerprint)
+        ledger.set("registry", digest_file(prepared.config.data_dir / REGISTRY_FILE))
+        ledger.commit()
+        return ledger.published()
+    finally:
+        ledger.close()

@@ -18,7 +18,7 @@ import unicodedata
 from collections.abc import Callable, Container, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, ORG, PROV, RDF, RDFS, SKOS, XSD
@@ -43,14 +43,21 @@ SCRIPT_LANGUAGES = {"CYRILLIC": ("bg", "mk", "sr", "uk", "ru", "be"), "GREEK": (
 
 
 Triple = tuple[Node, Node, Node]
-#: A part several practices may share: (kind, subject IRI, name as the page gives it).
-PartKey = tuple[str, str, str]
+class PartKey(NamedTuple):
+    """A part several practices may share: an organisation or a source, as one page
+    names it."""
+
+    kind: str
+    #: The IRI of the resource the part describes.
+    subject: str
+    #: The name as the page gives it.
+    name: str
 
 
 def part_key(item: list[str] | tuple[str, ...]) -> PartKey:
     """A part's key as JSON gives it back (a list)."""
     kind, subject, name = item
-    return kind, subject, name
+    return PartKey(kind, subject, name)
 
 
 @dataclass
@@ -92,7 +99,7 @@ class MappedGraph:
         for unit in self.units.values():
             yield from (t for t in unit.triples if t[2] not in withheld)
         for key in self.used_parts():
-            if URIRef(key[1]) not in withheld:
+            if URIRef(key.subject) not in withheld:
                 yield from (t for t in self.parts[key] if t[2] not in withheld)
 
     def statements(self) -> int:
@@ -255,7 +262,7 @@ class Mapper:
 
     def _use(self, key: PartKey, make: Callable[[URIRef], list[Triple]]) -> URIRef:
         """The subject of a part, which the practice being mapped now uses."""
-        iri = URIRef(key[1])
+        iri = URIRef(key.subject)
         if key not in self.result.parts:
             self.result.parts[key] = make(iri)
         assert self.unit is not None
@@ -272,7 +279,7 @@ class Mapper:
 
     def _page_organisation(self, name: str) -> URIRef:
         slug = self.registry.mint("organisation", name, name_key(name))
-        return self._use(("organisation", str(self.ns.organisation(slug)), name),
+        return self._use(PartKey("organisation", str(self.ns.organisation(slug)), name),
                          lambda iri: self._organisation_part(iri, slug, name))
 
     def _organisation_part(self, iri: URIRef, slug: str, name: str) -> list[Triple]:
@@ -287,7 +294,7 @@ class Mapper:
         return triples
 
     def _page_source(self, name: str) -> URIRef:
-        return self._use(("source", str(self.ns.source(slugify(name))), name),
+        return self._use(PartKey("source", str(self.ns.source(slugify(name))), name),
                          lambda iri: self._source_description(iri, name, "page"))
 
     def _source(self, name: str, kind: str) -> URIRef:

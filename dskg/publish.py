@@ -167,7 +167,7 @@ def _bulk_load(config: Config, endpoints: Endpoints, build: Build,
                source: OxigraphStore, tally: Tally) -> None:
     """One N-Quads file of the build's graphs under their names in the store, loaded
     by Virtuoso's bulk loader (``ld_dir`` + ``rdf_loader_run``), then checkpointed."""
-    folder = Path(config.store_load_dir or config.var_dir / "publish").resolve()
+    folder = Path(config.store_load_dir or config.var.publish).resolve()
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{build.id}-{time.time_ns()}.nq"
     try:

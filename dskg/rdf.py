@@ -142,6 +142,13 @@ def nt_term(term: _RdflibNode) -> str:
     raise TypeError(f"not an RDF term: {term!r}")
 
 
+def iri_of_subject(term: str) -> str:
+    """The IRI of a subject a store gives in N-Triples form (``<…>``)."""
+    if not (term.startswith("<") and term.endswith(">")):
+        raise ValueError(f"not an IRI in N-Triples form: {term!r}")
+    return term[1:-1]
+
+
 def ntriples_line(triple: tuple[_RdflibNode, _RdflibNode, _RdflibNode]) -> str:
     """One rdflib triple as a line of N-Triples."""
     s, p, o = triple

@@ -20,6 +20,8 @@ from dskg.errors import DskgError
 from dskg.vocab import fold
 
 FIELDS = ("kind", "slug", "key")
+#: The registry's file in the data folder.
+REGISTRY_FILE = "slugs.csv"
 MAX_SLUG_LENGTH = 80
 SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 

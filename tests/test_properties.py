@@ -24,7 +24,7 @@ from dskg.ingest.dates import parse_date
 from dskg.ingest.page import PAGE_CHROME, section_of, split_page
 from dskg.rdf import IRI, BlankNode, Literal, Triple, from_rdflib, to_rdflib
 from dskg.registry import MAX_SLUG_LENGTH, SLUG, slugify
-from server.results import SELECT_WRITERS
+from server.sparql.results import SELECT_WRITERS
 
 # ---------------------------------------------------------------- dates
 

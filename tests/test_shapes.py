@@ -5,7 +5,7 @@ import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, ORG, PROV, RDF, SKOS, XSD
 
-from dskg.build import merged, vocabulary_graphs
+from dskg.build.prepare import merged, vocabulary_graphs
 from dskg.namespaces import SCHEMA
 from dskg.validation import load_shapes, validate_graph
 

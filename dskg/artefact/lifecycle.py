@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from dskg.artefact import BuildUnusable
-from dskg.config import CURRENT, Config
+from dskg.config import Config, VarLayout
 from dskg.store import StoreError
 from dskg.store.remote import Endpoints, published_build
 
@@ -31,7 +31,7 @@ IN_USE = ".in-use"
 
 def builds_dir(var_dir: Path) -> Path:
     """Where every build lives, one folder each (named by the build's id)."""
-    return var_dir / "builds"
+    return VarLayout(var_dir).builds
 
 
 def new_build_dir(var_dir: Path) -> Path:
@@ -48,7 +48,7 @@ def new_build_dir(var_dir: Path) -> Path:
 def switch_current(var_dir: Path, build_dir: Path) -> None:
     """Point ``var/current`` at ``build_dir`` in one atomic rename."""
     (build_dir / IN_PROGRESS).unlink(missing_ok=True)
-    link = var_dir / CURRENT
+    link = VarLayout(var_dir).current
     temporary = var_dir / f".current-{os.getpid()}"
     temporary.unlink(missing_ok=True)
     temporary.symlink_to(build_dir.relative_to(var_dir))
@@ -56,7 +56,7 @@ def switch_current(var_dir: Path, build_dir: Path) -> None:
 
 
 def current_build(var_dir: Path) -> Path | None:
-    link = var_dir / CURRENT
+    link = VarLayout(var_dir).current
     return link.resolve() if link.exists() else None
 
 

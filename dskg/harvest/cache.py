@@ -22,6 +22,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from dskg.config import VarLayout
 from dskg.errors import DskgError
 
 FORMAT = 1
@@ -72,7 +73,7 @@ class SourceCache:
 
 
 def cache_dir(var_dir: Path) -> Path:
-    return var_dir / "harvest"
+    return VarLayout(var_dir).harvest
 
 
 def cache_path(var_dir: Path, source: str) -> Path:

@@ -8,12 +8,13 @@ steward can act on, and ``warnings`` lists what was kept but looked wrong.
 """
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from dskg.fields import CONCEPT_FIELDS, FIELDS, PAGE_FIELDS
+from dskg.fields import CONCEPT_FIELDS, FIELDS, PAGE_FIELDS, Field
 from dskg.ingest.dates import PartialDate, ends_before_start, parse_date
 from dskg.ingest.groups import connected
 from dskg.ingest.page import PLACEHOLDER, PUBLISHED_LINE, RawEntry, split_page
@@ -364,3 +365,42 @@ def read_pages(paths: list[Path], vocab: Vocabularies) -> list[PracticeRecord]:
     records = [record for path in paths for record in page_records(path, vocab)]
     mark_duplicates(records)
     return records
+
+
+def record_summary(record: PracticeRecord, vocab: Vocabularies) -> dict:
+    """The JSON shape of ``dskg ingest --json``: one object per entry, with a key per
+    field a page can fill (:data:`dskg.fields.PAGE_FIELDS`)."""
+    summary = {
+        "source": record.source, "entry": record.entry, "url": record.url,
+        "status": record.status,
+        "reason": record.reason, "duplicate_of": record.duplicate_of, "title": record.title,
+        "published": record.published.iso if record.published else None,
+    }
+    for declared in PAGE_FIELDS:
+        values = [summary_value(declared, value, vocab)
+                  for value in record.values.get(declared.name, [])]
+        summary[declared.name] = values if declared.many else (values[0] if values else None)
+    summary["warnings"] = record.warnings
+    return summary
+
+
+def summary_value(declared: Field, value: Any, vocab: Vocabularies) -> str:
+    if declared.kind == "concept" and declared.json_as == "code":
+        return vocab.country_code(value)
+    if declared.kind == "date":
+        return value.iso
+    return str(value)
+
+
+def record_digest(record: PracticeRecord) -> str:
+    """Everything mapping reads of a record (vocabularies, curation and source
+    declarations are in the ledger's fingerprint): the same digest, the same unit."""
+    def text(value: Any) -> str:
+        return value.iso if isinstance(value, PartialDate) else str(value)
+    data = (record.source, record.entry, record.item, record.url, record.title,
+            text(record.published), record.body, record.language,
+            sorted(record.translations.items()), record.status,
+            sorted((name, [text(v) for v in values]) for name, values in record.values.items()),
+            [(o.source, o.entry, o.item, o.url, o.title, text(o.published))
+             for o in record.also_from])
+    return hashlib.sha256(repr(data).encode("utf-8")).hexdigest()

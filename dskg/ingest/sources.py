@@ -3,12 +3,13 @@ the harvest cache.
 
 This is where a build learns what its sources hold. A harvested source that was
 never harvested, or whose last harvest failed, is built from what the cache has
-(nothing, or its last good harvest) and named in :attr:`SourceRecords.warnings`.
+(nothing, or its last good harvest) and named in :attr:`InputRecords.warnings`.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import ClassVar
 
 from rdflib import Graph
 
@@ -18,7 +19,6 @@ from dskg.ingest.records import (
     STATUS_INVALID,
     PracticeRecord,
     interpret,
-    mark_duplicates,
     page_records,
 )
 from dskg.ingest.translations import fold_translations
@@ -38,13 +38,36 @@ class Node:
     catalog: dict[str, str] = field(default_factory=dict)
 
 
-@dataclass
-class SourceRecords:
-    records: list[PracticeRecord] = field(default_factory=list)
-    nodes: list[Node] = field(default_factory=list)
-    #: Per source: where its records came from (pages, or the harvest and its time).
-    origins: dict[str, str] = field(default_factory=dict)
-    warnings: list[str] = field(default_factory=list)
+@dataclass(frozen=True, order=True)
+class InputKey:
+    """Which input a record came from, as the ledger keeps it: ``page:<source>:<file>``
+    for a page of a listing-text source, ``harvest:<source>`` for a harvest cache."""
+
+    kind: str
+    source: str
+    page: str = ""
+
+    HARVEST: ClassVar[str] = "harvest"
+    PAGE: ClassVar[str] = "page"
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.source}:{self.page}" if self.kind == self.PAGE \
+            else f"{self.kind}:{self.source}"
+
+    @classmethod
+    def parse(cls, text: str) -> InputKey:
+        """The key a ledger wrote (a source name holds no colon; a file name may)."""
+        kind, _, rest = text.partition(":")
+        if kind == cls.PAGE:
+            source, _, page = rest.partition(":")
+            return cls(kind, source, page)
+        if kind == cls.HARVEST:
+            return cls(kind, rest)
+        raise ValueError(f"not an input key: {text!r}")
+
+    @property
+    def harvested(self) -> bool:
+        return self.kind == self.HARVEST
 
 
 @dataclass(frozen=True)
@@ -53,7 +76,7 @@ class Input:
     a harvested source. Its digest tells a build whether it can reuse what it made of
     it last time (:mod:`dskg.ledger`)."""
 
-    key: str
+    key: InputKey
     source: Source
     path: Path
 
@@ -75,10 +98,10 @@ def list_inputs(sources: list[Source], data_dir: Path, var_dir: Path) -> list[In
     inputs = []
     for source in sources:
         if source.harvested:
-            inputs.append(Input(f"harvest:{source.name}", source,
+            inputs.append(Input(InputKey(InputKey.HARVEST, source.name), source,
                                 cache_path(var_dir, source.name)))
         else:
-            inputs += [Input(f"page:{source.name}:{path.name}", source, path)
+            inputs += [Input(InputKey(InputKey.PAGE, source.name, path.name), source, path)
                        for path in source.pages(data_dir)]
     return inputs
 
@@ -117,22 +140,6 @@ def page_origins(sources: list[Source], data_dir: Path) -> dict[str, str]:
     """Where each listing-text source's records come from."""
     return {source.name: f"{len(source.pages(data_dir))} pages in {data_dir}"
             for source in sources if not source.harvested}
-
-
-def read_sources(sources: list[Source], data_dir: Path, var_dir: Path,
-                 vocab: Vocabularies) -> SourceRecords:
-    """Every source's records, reposts and the same practice across sources marked."""
-    result = SourceRecords()
-    for item in list_inputs(sources, data_dir, var_dir):
-        found = read_input(item, vocab, var_dir)
-        result.records += found.records
-        result.warnings += found.warnings
-        result.nodes += [found.node] if found.node is not None else []
-        if found.origin:
-            result.origins[item.source.name] = found.origin
-    result.origins.update(page_origins(sources, data_dir))
-    mark_duplicates(result.records)
-    return result
 
 
 def node_graph(name: str, stream: str, cache: SourceCache) -> Node:
