@@ -17,7 +17,8 @@ from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, OWL, RDF, RDFS, SKOS, XSD
 from rdflib.term import Node
 
-from dskg.artefact.dumps import DUMPS, Written
+from dskg.artefact.dumps import DUMPS
+from dskg.build.dumps import Written
 from dskg.config import Config
 from dskg.fields import FIELDS
 from dskg.namespaces import Namespaces

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from typing import IO, NamedTuple
 
 from dskg.rdf import IRI, RDF_TYPE, XSD, BlankNode, Term, Triple
-from dskg.store.oxigraph import serialize_triples
+from dskg.store.codec import serialize_triples
 
 #: Result-set formats: name → media type.
 RESULT_FORMATS = {

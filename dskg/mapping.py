@@ -32,7 +32,8 @@ from dskg.namespaces import SCHEMA
 from dskg.progress import Progress
 from dskg.registry import SlugRegistry, name_key, origin_key, slugify, title_key
 from dskg.sources import Source
-from dskg.vocab import Vocabularies, fold
+from dskg.text import fold
+from dskg.vocab import Vocabularies
 
 DATE_TYPES = {"day": XSD.date, "month": XSD.gYearMonth, "year": XSD.gYear}
 #: What a harvested source is, in its provenance.

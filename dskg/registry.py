@@ -17,7 +17,7 @@ from pathlib import Path
 from anyascii import anyascii
 
 from dskg.errors import DskgError
-from dskg.vocab import fold
+from dskg.text import fold
 
 FIELDS = ("kind", "slug", "key")
 #: The registry's file in the data folder.

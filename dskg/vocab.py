@@ -7,7 +7,6 @@ concept, so mapping a value is a label look-up within the right scheme.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -17,17 +16,9 @@ from rdflib.namespace import SKOS, VANN, XSD
 
 from dskg.fields import CONCEPT_FIELDS
 from dskg.namespaces import Namespaces
+from dskg.text import fold
 
 LABEL_PROPERTIES = (SKOS.prefLabel, SKOS.altLabel, SKOS.hiddenLabel, SKOS.notation)
-
-
-def fold(text: str) -> str:
-    """Case-, accent- and spacing-insensitive key for comparing labels and names."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    stripped = decomposed if decomposed.isascii() else "".join(
-        ch for ch in decomposed if not unicodedata.combining(ch))
-    cleaned = stripped.replace("’", "'").replace("“", '"').replace("”", '"')
-    return " ".join(cleaned.casefold().split())
 
 
 @dataclass

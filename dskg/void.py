@@ -11,7 +11,7 @@ from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import RDF, XSD
 
 from dskg.artefact.dumps import DUMPS
-from dskg.artefact.statistics import LINK_TARGETS, Total
+from dskg.build.statistics import LINK_TARGETS, Total
 from dskg.config import Config
 from dskg.namespaces import Namespaces
 

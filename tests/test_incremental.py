@@ -219,7 +219,7 @@ def test_a_curation_change_makes_a_full_build(tmp_path):
 def test_patched_frequent_word_bitsets_equal_computed_ones(both, tmp_path, ns):
     """The build's threshold for frequent words (1,000 practices) is never reached by
     this data; with a threshold of 2, every bitset of the index is renumbered."""
-    from dskg.artefact.browse import write_browse_index
+    from dskg.build.browse_index import write_browse_index
     from dskg.store import open_store
 
     builds = sorted(p for p in (both[0].var_dir / "builds").iterdir() if p.is_dir())

@@ -12,8 +12,9 @@ import sqlite3
 
 import pytest
 
-from dskg.artefact.browse import fold_text, open_read_only, write_browse_index
+from dskg.artefact.browse import fold_text, open_read_only
 from dskg.artefact.search import SearchIndex, search_terms
+from dskg.build.browse_index import write_browse_index
 from dskg.namespaces import Namespaces
 from dskg.store import open_store
 

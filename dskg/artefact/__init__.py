@@ -1,11 +1,13 @@
 """A build as a typed artefact: the one place that names the files of a build.
 
 ``var/builds/<id>/`` holds one build. :class:`Layout` says where each artefact of it
-lives; each artefact has its writer beside its reader (the store in
-:mod:`dskg.store`, dumps in :mod:`.dumps`, the browse and search index in
-:mod:`.browse`, the browse lists and counts in :mod:`.indexes`, the rest here) and
-:class:`Build` opens a finished build for reading. Servers open a build only through
-:meth:`Build.open`; :mod:`.lifecycle` creates, publishes and prunes builds.
+lives and :class:`Build` opens a finished build for reading; this package holds the
+readers (the store in :mod:`dskg.store`, the dumps' names in :mod:`.dumps`, the browse
+and search index in :mod:`.browse` and :mod:`.search`, the browse lists and counts in
+:mod:`.indexes`, the change stream in :mod:`.history`, the rest here), and the build
+writes them (:mod:`dskg.build`: ``dumps``, ``browse_index``, ``indexes``), so a server
+loads no pipeline code. Servers open a build only through :meth:`Build.open`;
+:mod:`.lifecycle` creates, publishes and prunes builds.
 """
 from __future__ import annotations
 

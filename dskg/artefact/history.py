@@ -25,7 +25,7 @@ from rdflib.namespace import DCTERMS, FOAF, PROV, RDF, SKOS, XSD
 
 from dskg.namespaces import Namespaces
 from dskg.rdf import Triple, from_rdflib, nt_term, xsd_datetime
-from dskg.vocab import fold
+from dskg.text import fold
 
 AS = Namespace("https://www.w3.org/ns/activitystreams#")
 LDES = Namespace("https://w3id.org/ldes#")

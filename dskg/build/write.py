@@ -11,10 +11,10 @@ from rdflib import Graph, URIRef
 from rdflib.namespace import ORG, RDF
 
 from dskg.artefact import Layout, write_gone, write_metadata, write_report, write_stream_index
-from dskg.artefact.browse import write_browse_index
-from dskg.artefact.dumps import write_dumps
 from dskg.artefact.history import History, StreamChanges
-from dskg.artefact.indexes import write_indexes
+from dskg.build.browse_index import write_browse_index
+from dskg.build.dumps import write_dumps
+from dskg.build.indexes import write_indexes
 from dskg.build.prepare import vocabulary_graphs
 from dskg.build.provenance import build_graph, node_graph_name, used_sources
 from dskg.build.report import Prepared

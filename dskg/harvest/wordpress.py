@@ -25,7 +25,7 @@ from dskg.ingest.html import plain
 from dskg.ingest.wordpress import POST_FIELDS
 from dskg.progress import Progress
 from dskg.sources import Source
-from dskg.vocab import fold
+from dskg.text import fold
 
 log = logging.getLogger("dskg.harvest")
 PER_PAGE = 100

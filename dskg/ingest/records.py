@@ -21,7 +21,8 @@ from dskg.ingest.page import PLACEHOLDER, PUBLISHED_LINE, RawEntry, split_page
 from dskg.ingest.translations import primary_language
 from dskg.rdf import IRI
 from dskg.sources import Source
-from dskg.vocab import Vocabularies, fold
+from dskg.text import fold
+from dskg.vocab import Vocabularies
 
 #: Tag-line categories that group facet values rather than being one.
 PARENT_CATEGORIES = {

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
+from dskg.store.codec import ntriples_to, parse_ntriples, parse_triples, serialize_triples
 from dskg.store.interface import (
     Bindings,
     Evaluating,
@@ -28,13 +29,7 @@ from dskg.store.interface import (
     text_of,
 )
 from dskg.store.memory import MemoryStore
-from dskg.store.oxigraph import (
-    OxigraphStore,
-    ntriples_to,
-    parse_ntriples,
-    parse_triples,
-    serialize_triples,
-)
+from dskg.store.oxigraph import OxigraphStore
 
 
 def open_store(path: Path) -> Store:

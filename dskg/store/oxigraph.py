@@ -1,5 +1,5 @@
-"""The embedded Oxigraph store behind the store interface; the one module that
-imports pyoxigraph.
+"""The embedded Oxigraph store behind the store interface (with :mod:`dskg.store.codec`,
+the only modules that import pyoxigraph).
 
 A build writes the store once (:meth:`OxigraphStore.create`); servers and evaluator
 processes then open it read-only, many at a time. Oxigraph's own terms never leave
@@ -15,111 +15,19 @@ from typing import IO, cast
 
 import pyoxigraph as ox
 
-from dskg.rdf import IRI, BlankNode, Literal, Term, Triple
+from dskg.rdf import Triple
+from dskg.store.codec import (
+    RDF_FORMATS,
+    native,
+    native_subject,
+    native_triple,
+    neutral,
+    neutral_triple,
+)
 from dskg.store.interface import Bindings, Output, QueryResult, QuerySyntaxError, Row, StoreError
 from dskg.store.sparql_text import names_dataset
 
-#: Our format names (dskg.formats) → Oxigraph's formats.
-RDF_FORMATS = {
-    "turtle": ox.RdfFormat.TURTLE,
-    "jsonld": ox.RdfFormat.JSON_LD,
-    "rdfxml": ox.RdfFormat.RDF_XML,
-    "ntriples": ox.RdfFormat.N_TRIPLES,
-    "nquads": ox.RdfFormat.N_QUADS,
-}
 ALL_TRIPLES = "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }"
-
-_DATATYPES: dict[str, IRI] = {}
-_EMPTY = ox.Store()
-
-
-def neutral(term: object) -> Term:
-    """An Oxigraph term as a :mod:`dskg.rdf` term."""
-    if isinstance(term, ox.NamedNode):
-        return IRI(term.value)
-    if isinstance(term, ox.Literal):
-        if term.language:
-            return Literal.tagged(term.value, term.language)
-        datatype = term.datatype.value
-        iri = _DATATYPES.get(datatype)
-        if iri is None:
-            iri = _DATATYPES[datatype] = IRI(datatype)
-        return Literal(term.value, iri)
-    if isinstance(term, ox.BlankNode):
-        return BlankNode(term.value)
-    return Literal(str(term))  # an RDF 1.2 triple term: shown as its text
-
-
-def native(term: Term) -> ox.NamedNode | ox.BlankNode | ox.Literal:
-    """A :mod:`dskg.rdf` term as an Oxigraph term."""
-    if isinstance(term, IRI):
-        return ox.NamedNode(term.value)
-    if isinstance(term, BlankNode):
-        return ox.BlankNode(term.value)
-    if term.language:
-        return ox.Literal(term.value, language=term.language)
-    return ox.Literal(term.value, datatype=ox.NamedNode(term.datatype.value))
-
-
-def _neutral_triple(triple: ox.Triple) -> Triple:
-    subject = triple.subject
-    return Triple(IRI(subject.value) if isinstance(subject, ox.NamedNode)
-                  else BlankNode(subject.value) if isinstance(subject, ox.BlankNode)
-                  else BlankNode(),  # an RDF 1.2 triple term as subject: not in our data
-                  IRI(triple.predicate.value), neutral(triple.object))
-
-
-def _native_triple(triple: Triple) -> ox.Triple:
-    subject = triple.subject
-    return ox.Triple(ox.NamedNode(subject.value) if isinstance(subject, IRI)
-                     else ox.BlankNode(subject.value),
-                     ox.NamedNode(triple.predicate.value), native(triple.object))
-
-
-def _subject(text: str) -> ox.NamedNode | ox.BlankNode:
-    """A subject in N-Triples form as an Oxigraph term."""
-    if text.startswith("_:"):
-        return ox.BlankNode(text[2:])
-    return ox.NamedNode(text[1:-1])
-
-
-def check_query(query: str, base_iri: str | None = None) -> list[str] | None:
-    """Parse ``query`` as SPARQL 1.1 without evaluating it; :class:`QuerySyntaxError`
-    with the parser's message if it is not (so another store sees only standard
-    queries, and clients get the same messages whatever the store). For a SELECT
-    query, the variables it projects, in the order this store answers them."""
-    try:
-        result = _EMPTY.query(query, base_iri=base_iri)  # lazy: this only parses
-    except SyntaxError as error:
-        raise QuerySyntaxError(str(error)) from None
-    if isinstance(result, ox.QuerySolutions):
-        return [variable.value for variable in result.variables]
-    return None
-
-
-def parse_ntriples(data: bytes) -> Iterator[Triple]:
-    """N-Triples (or the triples of N-Quads) as neutral triples."""
-    return parse_triples(data, "nquads")
-
-
-def parse_triples(data: bytes, name: str) -> Iterator[Triple]:
-    """A document in one of our formats as neutral triples (Oxigraph's parsers: RDF/XML
-    in milliseconds where rdflib takes a second)."""
-    for quad in ox.parse(data, RDF_FORMATS[name]):
-        yield _neutral_triple(ox.Triple(quad.subject, quad.predicate, quad.object))
-
-
-def ntriples_to(data: bytes, name: str, prefixes: dict[str, str] | None = None) -> bytes:
-    """N-Triples rewritten in another of our graph formats, without leaving Oxigraph."""
-    return ox.serialize(ox.parse(data, ox.RdfFormat.N_TRIPLES), format=RDF_FORMATS[name],
-                        prefixes=prefixes) or b""
-
-
-def serialize_triples(triples: Iterable[Triple], name: str,
-                      prefixes: dict[str, str] | None = None) -> bytes:
-    """Triples in one of our graph formats, written by Oxigraph's serialiser."""
-    return ox.serialize((_native_triple(t) for t in triples), format=RDF_FORMATS[name],
-                        prefixes=prefixes) or b""
 
 
 class OxigraphStore:
@@ -213,7 +121,7 @@ class OxigraphStore:
                      for v in variables] for solution in solutions)
             return QueryResult("select", variables=variables, rows=rows)
         graph: ox.QueryTriples = result
-        return QueryResult("graph", triples=(_neutral_triple(t) for t in graph))
+        return QueryResult("graph", triples=(neutral_triple(t) for t in graph))
 
     def count(self) -> int:
         return len(self._store)
@@ -223,7 +131,7 @@ class OxigraphStore:
                                                        use_default_graph_as_union=True))
 
     def triples(self) -> Iterator[Triple]:
-        return (_neutral_triple(t) for t in self._all_triples())
+        return (neutral_triple(t) for t in self._all_triples())
 
     def lines(self, subjects: Iterable[str] | None = None) -> Iterator[tuple[str, str]]:
         """Every quad (or those of ``subjects``, in N-Triples form) as its subject and
@@ -231,7 +139,7 @@ class OxigraphStore:
         if subjects is None:
             patterns = [self._store.quads_for_pattern(None, None, None, None)]
         else:
-            patterns = [self._store.quads_for_pattern(_subject(text), None, None, None)
+            patterns = [self._store.quads_for_pattern(native_subject(text), None, None, None)
                         for text in subjects]
         for pattern in patterns:
             for quad in pattern:
@@ -242,12 +150,11 @@ class OxigraphStore:
         (N-Triples form), then add ``add``."""
         name = ox.NamedNode(graph)
         for text in clear:
-            for quad in list(self._store.quads_for_pattern(_subject(text), None, None, name)):
+            for quad in list(self._store.quads_for_pattern(native_subject(text), None, None, name)):
                 self._store.remove(quad)
         for triple in add:
-            native_triple = _native_triple(triple)
-            self._store.add(ox.Quad(native_triple.subject, native_triple.predicate,
-                                    native_triple.object, name))
+            added = native_triple(triple)
+            self._store.add(ox.Quad(added.subject, added.predicate, added.object, name))
 
     def graph_subjects(self, graph: str) -> set[str]:
         """Subjects (N-Triples form) of a named graph's statements."""

@@ -29,6 +29,7 @@ from requests.auth import AuthBase, HTTPBasicAuth, HTTPDigestAuth
 
 from dskg.config import Config
 from dskg.rdf import IRI, XSD, BlankNode, Literal, Term, Triple
+from dskg.store.codec import check_query, parse_ntriples
 from dskg.store.interface import (
     Bindings,
     EvaluationStopped,
@@ -37,7 +38,6 @@ from dskg.store.interface import (
     Row,
     StoreError,
 )
-from dskg.store.oxigraph import check_query, parse_ntriples
 from dskg.store.sparql_text import (
     HELPER,
     bind,
