@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, OWL, RDF, RDFS, SKOS, XSD
@@ -24,6 +25,9 @@ from dskg.fields import FIELDS
 from dskg.namespaces import Namespaces
 from dskg.rdf import IRI, to_rdflib
 from dskg.store import Store, parse_triples, text_of
+
+if TYPE_CHECKING:
+    from dskg.validation import Finding
 
 EU = "http://publications.europa.eu/resource/authority/"
 IANA = "http://www.iana.org/assignments/media-types/"
@@ -99,7 +103,7 @@ def authority_tables() -> Graph:
     return tables
 
 
-def _english(graph: Graph, node, *props) -> Literal | None:
+def _english(graph: Graph, node: Node, *props: URIRef) -> Literal | None:
     for prop in props:
         for value in graph.objects(node, prop):
             if isinstance(value, Literal) and value.language in ("en", None):
@@ -169,7 +173,7 @@ def catalog_graph(config: Config, store: Store, dumps: Written, built: datetime,
     modified = Literal(built.isoformat(timespec="seconds"), datatype=XSD.dateTime)
     first = Literal(issued.isoformat(timespec="seconds"), datatype=XSD.dateTime)
 
-    def text(subject, prop, value):
+    def text(subject: Node, prop: URIRef, value: str) -> None:
         g.add((subject, prop, Literal(value, lang="en")))
 
     g.add((catalog, RDF.type, DCAT.Catalog))
@@ -274,7 +278,7 @@ def catalog_graph(config: Config, store: Store, dumps: Written, built: datetime,
     return g
 
 
-def validate_catalog(catalog: Graph, shapes_dir: Path = DCAT_AP_SHAPES):
+def validate_catalog(catalog: Graph, shapes_dir: Path = DCAT_AP_SHAPES) -> list[Finding]:
     """The official DCAT-AP 3.0.1 shapes (core, ranges, vocabularies) on a catalogue.
 
     The catalogue carries the classes, schemes and labels of the authority-table

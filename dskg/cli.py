@@ -10,13 +10,18 @@ import sys
 import textwrap
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dskg import __version__
 from dskg.config import Config
 from dskg.errors import DskgError
 from dskg.fields import PAGE_FIELDS, Field
 from dskg.sources import KINDS
+
+if TYPE_CHECKING:
+    from dskg.build import Prepared
+    from dskg.ingest.records import PracticeRecord
+    from dskg.vocab import Vocabularies
 
 #: The settings a subcommand may take as flags, each defined once; a subcommand takes
 #: only those that change what it does.
@@ -30,7 +35,7 @@ FLAGS: dict[str, dict[str, Any]] = {
 INPUTS = ("--data-dir", "--ontology-dir", "--shapes-dir")
 
 
-def _command(commands, name: str, summary: str, description: str, examples: list[str],
+def _command(commands: Any, name: str, summary: str, description: str, examples: list[str],
              flags: tuple[str, ...] = ()) -> argparse.ArgumentParser:
     """A subcommand with its description, examples, the logging flags, and the setting
     flags (:data:`FLAGS`) that apply to it."""
@@ -245,13 +250,13 @@ def cmd_ingest(args: argparse.Namespace, config: Config) -> int:
     return 0
 
 
-def _page_records(pages: list[Path], vocab):
+def _page_records(pages: list[Path], vocab: Vocabularies) -> list[PracticeRecord]:
     from dskg.ingest.records import read_pages
 
     return read_pages(pages, vocab)
 
 
-def _live_records(args: argparse.Namespace, vocab) -> list:
+def _live_records(args: argparse.Namespace, vocab: Vocabularies) -> list[PracticeRecord]:
     """What each live site yields now, read as a source declared with these options."""
     from urllib.parse import urlsplit
 
@@ -291,7 +296,7 @@ def cmd_harvest(args: argparse.Namespace, config: Config) -> int:
     return 1 if any(not s.ok for s in summaries) else 0
 
 
-def _cell(declared: Field, value) -> str:
+def _cell(declared: Field, value: Any) -> str:
     """One field of an ``ingest`` summary as the table shows it."""
     values = value if isinstance(value, list) else [] if value is None else [value]
     if declared.kind == "concept" and declared.json_as == "iri":
@@ -323,7 +328,7 @@ def print_entries(summaries: list[dict]) -> None:
 
 # ---------------------------------------------------------------- validate / build
 
-def print_report(prepared) -> None:
+def print_report(prepared: Prepared) -> None:
     """Entries that were not published, curation problems, then SHACL findings."""
     for record in prepared.records:
         if not record.ok:

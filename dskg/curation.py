@@ -144,7 +144,7 @@ class _Reader:
         if self._unique(self.curation.funders, slug, where):
             self.curation.funders[slug] = entry
 
-    def _named(self, cls: type, slug: str, body: dict, where: str, allowed: set[str]):
+    def _named(self, cls: type, slug: str, body: dict, where: str, allowed: set[str]) -> Any:
         self._unknown_fields(body, allowed, where)
         name = body.get("name")
         if not isinstance(name, str) or not name.strip():

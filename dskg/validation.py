@@ -12,12 +12,13 @@ from __future__ import annotations
 import gc
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
 from multiprocessing import get_context
 from pathlib import Path
+from typing import Any
 
 from pyshacl import validate as shacl_validate
 from rdflib import Graph, URIRef, plugin
@@ -30,7 +31,7 @@ from rdflib.term import Node
 
 from dskg.ingest.records import PracticeRecord
 from dskg.lifeline import exit_with_parent
-from dskg.mapping import MappedGraph
+from dskg.mapping import MappedGraph, PartKey
 from dskg.namespaces import Namespaces
 from dskg.progress import Progress
 
@@ -106,8 +107,9 @@ class PreparedQueryProcessor(SPARQLProcessor):
     ``prepareQuery`` gives, so results are unchanged.
     """
 
-    def query(self, strOrQuery, initBindings=None, initNs=None,  # type: ignore[override]
-              base=None, DEBUG=False):  # rdflib's own signature, names and all
+    def query(self, strOrQuery: Any, initBindings: Any = None,  # type: ignore[override]
+              initNs: Any = None, base: Any = None,
+              DEBUG: bool = False) -> Any:  # rdflib's own signature, names and all
         if isinstance(strOrQuery, str):
             namespaces = tuple(sorted((k, str(v)) for k, v in (initNs or {}).items()))
             strOrQuery = _prepared(strOrQuery, base, namespaces)
@@ -164,7 +166,7 @@ class _Job:
 _JOB: _Job | None = None
 
 
-def _describe(graph: Graph, subjects, into: Graph) -> None:
+def _describe(graph: Graph, subjects: Iterable[Node], into: Graph) -> None:
     for subject in subjects:
         for triple in graph.triples((subject, None, None)):
             into.add(triple)
@@ -213,7 +215,7 @@ def validate_resources(graph: Graph, focus: set[URIRef], curation: Graph,
     return [f for f in validate_graph(described, shapes) if URIRef(f.focus) in focus]
 
 
-def _add_parts(mapped: MappedGraph, keys, graph: Graph) -> None:
+def _add_parts(mapped: MappedGraph, keys: Iterable[PartKey], graph: Graph) -> None:
     for key in keys:
         for triple in mapped.parts[key]:
             graph.add(triple)

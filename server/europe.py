@@ -53,7 +53,8 @@ def _arcs(topology: dict) -> list[list[tuple[float, float]]]:
     return decoded
 
 
-def _ring(indexes: list[int], arcs) -> list[tuple[float, float]]:
+def _ring(indexes: list[int], arcs: list[list[tuple[float, float]]]
+          ) -> list[tuple[float, float]]:
     points: list[tuple[float, float]] = []
     for index in indexes:
         arc = arcs[index] if index >= 0 else arcs[~index][::-1]
@@ -61,7 +62,7 @@ def _ring(indexes: list[int], arcs) -> list[tuple[float, float]]:
     return points
 
 
-def _path(polygons: list[list[list[int]]], arcs) -> str:
+def _path(polygons: list[list[list[int]]], arcs: list[list[tuple[float, float]]]) -> str:
     parts = []
     for polygon in polygons:
         for ring in polygon:

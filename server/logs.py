@@ -14,6 +14,7 @@ import re
 import time
 import uuid
 from collections.abc import Callable, Iterable
+from typing import Any
 
 log = logging.getLogger("dskg.request")
 
@@ -39,7 +40,7 @@ class RequestLog:
         started = time.perf_counter()
         status = ["-"]
 
-        def start(code: str, headers: list, exc_info=None):
+        def start(code: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
             status[0] = code.split(" ", 1)[0]
             headers.append((HEADER, rid))
             headers.append((BUILD_HEADER, self.build_id))

@@ -1,11 +1,14 @@
 """How RDF terms appear in HTML: by label, linked, escaped, in the reader's language."""
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from flask import Flask, request
 from markupsafe import Markup, escape
 
 from dskg.messages import N_
-from dskg.rdf import IRI, BlankNode
+from dskg.rdf import IRI, BlankNode, Literal, Term
+from server.describe import Description
 from server.i18n import _, language
 from server.site import site
 
@@ -64,13 +67,13 @@ def preferred_languages() -> list[str]:
     return [language(), *languages, "en"]
 
 
-def pick_label(labels, languages: list[str] | None = None) -> str | None:
+def pick_label(labels: Sequence[Literal], languages: list[str] | None = None) -> str | None:
     """The label in the first preferred language, else an untagged one, else any."""
     chosen = pick(labels, languages)
     return chosen.value if chosen is not None else None
 
 
-def pick(labels, languages: list[str] | None = None):
+def pick(labels: Sequence[Literal], languages: list[str] | None = None) -> Literal | None:
     """The label :func:`pick_label` names, with its language tag."""
     if not labels:
         return None
@@ -155,7 +158,7 @@ def link(iri: str, labels: dict | None = None) -> Markup:
     return Markup('<a href="{}" title="{}">{}</a>').format(href, iri, text)
 
 
-def render_term(term, labels: dict | None = None) -> Markup:
+def render_term(term: Term, labels: dict | None = None) -> Markup:
     if isinstance(term, IRI):
         return link(term.value, labels)
     if isinstance(term, BlankNode):
@@ -208,7 +211,7 @@ def property_groups(statements: list, position: int = 0) -> list[tuple[str, list
         return (1, 0, label_of(predicate).casefold())
     languages = preferred_languages()
 
-    def language_first(statement) -> int:
+    def language_first(statement: tuple) -> int:
         value = statement[1 - position] if position else statement[1]
         language = getattr(value, "language", None)
         base = language.split("-")[0] if language else None
@@ -241,7 +244,7 @@ def inverse_link(iri: str) -> Markup:
                                                            iri, _(text))
 
 
-def incoming_groups(description) -> list[tuple[str, list]]:
+def incoming_groups(description: Description) -> list[tuple[str, list]]:
     """The links pointing at a page's resource, grouped by predicate, without those the
     page lists already among its own statements (a scheme's top concepts)."""
     shown = {(p.value, value.value) for p, value, _ in description.outgoing
@@ -261,7 +264,7 @@ SUMMARY = [(N_("Who"), ["providedBy", "partner"]), (N_("Where"), ["country"]),
            (N_("What"), ["initiativeType", "technology"])]
 
 
-def summary(description) -> list[tuple[str, Markup]]:
+def summary(description: Description) -> list[tuple[str, Markup]]:
     """Who, where, when, for whom, funded by: a practice at a glance, each value linked."""
     vocabulary = str(site().ns.dskg)
     if vocabulary + "GoodPractice" not in description.types:

@@ -28,12 +28,18 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from gunicorn.app.base import BaseApplication
+from gunicorn.arbiter import Arbiter
+from gunicorn.workers.base import Worker
 
 from dskg.artefact import Build, BuildUnusable
 from dskg.artefact.lifecycle import hold_build, served_build
 from dskg.config import Config
+
+if TYPE_CHECKING:
+    from flask import Flask
 
 log = logging.getLogger("dskg.serve")
 
@@ -96,7 +102,7 @@ class DskgServer(BaseApplication):
         self.cfg.set("child_exit", _worker_exited)
         self.cfg.set("when_ready", self._follow_builds)
 
-    def _follow_builds(self, arbiter) -> None:
+    def _follow_builds(self, arbiter: Arbiter) -> None:
         """In the master, once it is ready: a thread that asks for a reload (the path
         ``kill -HUP`` takes) when ``var/current`` names a build the server does not serve."""
         config = self.dskg_config
@@ -135,7 +141,7 @@ class DskgServer(BaseApplication):
         self.build_dir, self._held = build_dir, held
         log.info("serving build %s", build_dir.name)
 
-    def load(self):
+    def load(self) -> Flask:
         from server.app import create_app
         from server.worker import DskgWorker
 
@@ -143,13 +149,13 @@ class DskgServer(BaseApplication):
         return create_app(self.dskg_config, build_dir=self.build_dir)
 
 
-def _stop_old_workers(arbiter) -> None:
+def _stop_old_workers(arbiter: Arbiter) -> None:
     """Before workers on the new build start, the old ones stop taking connections."""
     for pid in list(arbiter.WORKERS):
         arbiter.kill_worker(pid, signal.SIGTERM)
 
 
-def _worker_exited(arbiter, worker) -> None:
+def _worker_exited(arbiter: Arbiter, worker: Worker) -> None:
     from server.metrics import worker_exited
 
     worker_exited(worker.pid)

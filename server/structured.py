@@ -7,7 +7,8 @@ from flask import request
 from markupsafe import Markup
 
 from dskg.artefact.dumps import DUMPS
-from dskg.rdf import IRI, Literal
+from dskg.rdf import IRI, Literal, Term
+from server.describe import Description
 from server.rendering import label_of, pick_label
 from server.site import site
 
@@ -55,15 +56,15 @@ def dataset() -> dict:
     }
 
 
-def _values(description, predicate: str) -> list:
+def _values(description: Description, predicate: str) -> list[Term]:
     return [value for p, value, _ in description.outgoing if p.value == predicate]
 
 
-def _text(description, predicate: str) -> str | None:
+def _text(description: Description, predicate: str) -> str | None:
     return pick_label([v for v in _values(description, predicate) if isinstance(v, Literal)])
 
 
-def for_resource(description, page_url: str) -> dict | None:
+def for_resource(description: Description, page_url: str) -> dict | None:
     """A fitting schema.org type for practice and organisation pages, else nothing."""
     types = description.types
     dskg = str(site().ns.dskg)

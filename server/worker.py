@@ -15,6 +15,7 @@ import errno
 import select
 import socket
 import time
+from typing import Any
 
 from gunicorn.workers.gthread import TConn, ThreadWorker
 
@@ -46,7 +47,7 @@ class DeadlineSocket(socket.socket):
         else:
             super().setblocking(False)
 
-    def recv(self, size: int, *flags) -> bytes:
+    def recv(self, size: int, *flags: int) -> bytes:
         if self.answered or self.gettimeout() == 0.0:  # gunicorn's own reads
             return super().recv(size, *flags)
         now = time.monotonic()
@@ -69,7 +70,7 @@ class DskgWorker(ThreadWorker):
 
     read_timeout = 15.0
 
-    def accept(self, listener) -> None:
+    def accept(self, listener: Any) -> None:
         try:
             client, address = listener.accept()
         except OSError as error:
@@ -87,17 +88,17 @@ class DskgWorker(ThreadWorker):
         conn.data_ready = bool(select.select([wrapped], [], [], 0)[0])
         self.enqueue_req(conn)
 
-    def handle(self, conn):
+    def handle(self, conn: Any) -> None:
         conn.sock.deadline, conn.sock.answered = None, False  # a new request, a new deadline
         return super().handle(conn)
 
-    def handle_request(self, req, conn):
+    def handle_request(self, req: Any, conn: Any) -> Any:
         try:
             return super().handle_request(req, conn)
         finally:
             conn.sock.answered = True
 
-    def handle_error(self, req, client, addr, exc) -> None:
+    def handle_error(self, req: Any, client: Any, addr: Any, exc: BaseException) -> None:
         if isinstance(exc, RequestReadTimeout):
             try:
                 client.settimeout(1.0)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 import sqlite3
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -68,7 +68,7 @@ def open_read_only(path: Path) -> sqlite3.Connection:
     return sqlite3.connect(f"file:{path}?mode=ro", uri=True)
 
 
-def bitset(positions, size: int) -> bytes:
+def bitset(positions: Iterable[int], size: int) -> bytes:
     """``size`` bits as little-endian bytes (an int's ``to_bytes``), ``positions`` set."""
     data = bytearray((size + 7) // 8)
     for position in positions:

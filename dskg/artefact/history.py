@@ -19,6 +19,7 @@ import os
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, FOAF, PROV, RDF, SKOS, XSD
@@ -115,11 +116,11 @@ class History:
         self.folder = folder
         self.fragments_dir = folder / "fragments"
 
-    def _read(self, name: str, default):
+    def _read(self, name: str, default: Any) -> Any:
         path = self.folder / name
         return json.loads(path.read_text(encoding="utf-8")) if path.exists() else default
 
-    def _write(self, name: str, value) -> None:
+    def _write(self, name: str, value: Any) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
         temporary = self.folder / f".{name}.{os.getpid()}"
         temporary.write_text(json.dumps(value), encoding="utf-8")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -342,7 +343,7 @@ def _write_changes(connection: sqlite3.Connection, store: Store, ns: Namespaces,
     return size
 
 
-def _bits(positions) -> int:
+def _bits(positions: Iterable[int]) -> int:
     bits = 0
     for position in positions:
         bits |= 1 << position

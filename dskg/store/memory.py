@@ -29,7 +29,7 @@ class MemoryStore:
         """A copy of one named graph, as an rdflib graph."""
         return Graph() + self.dataset.graph(URIRef(name))
 
-    def _query(self, query: str, bindings: Bindings | None):
+    def _query(self, query: str, bindings: Bindings | None) -> Any:
         bound: dict[str, Any] = {k: to_rdflib(v) for k, v in (bindings or {}).items()}
         return self.dataset.query(query, initBindings=bound)
 

@@ -15,6 +15,11 @@ So a query with escapes is scanned both ways.
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from dskg.config import Config
+
 import re
 from dataclasses import dataclass
 
@@ -43,7 +48,7 @@ class QueryLimits:
     services: frozenset[str] = frozenset()
 
     @classmethod
-    def from_config(cls, config) -> QueryLimits:
+    def from_config(cls, config: Config) -> QueryLimits:
         return cls(config.query_max_length, config.query_max_depth,
                    frozenset(config.service_allow.split()))
 

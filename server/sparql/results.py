@@ -37,7 +37,7 @@ def select_json(variables: Sequence[str], rows: Iterable[Sequence]) -> bytes:
                       ensure_ascii=False).encode("utf-8")
 
 
-def _term_xml(term) -> str:
+def _term_xml(term: Term) -> str:
     if isinstance(term, IRI):
         return f"<uri>{escape(term.value)}</uri>"
     if isinstance(term, BlankNode):
@@ -63,7 +63,7 @@ def select_xml(variables: Sequence[str], rows: Iterable[Sequence]) -> bytes:
     return "\n".join(out).encode("utf-8")
 
 
-def _csv_value(term) -> str:
+def _csv_value(term: Term | None) -> str:
     if term is None:
         return ""
     if isinstance(term, BlankNode):
@@ -71,7 +71,7 @@ def _csv_value(term) -> str:
     return term.value
 
 
-def _tsv_value(term) -> str:
+def _tsv_value(term: Term | None) -> str:
     """The Turtle-like encoding SPARQL 1.1 TSV requires."""
     if term is None:
         return ""

@@ -12,6 +12,7 @@ import io
 from dataclasses import dataclass
 
 from flask import Blueprint, Response, abort, jsonify, render_template, request
+from flask.typing import ResponseReturnValue
 
 from dskg.artefact.browse import FACETS, FacetIndex, bit_positions
 from dskg.artefact.indexes import KINDS
@@ -118,7 +119,7 @@ class Selection:
 
 @blueprint.get("/browse/practice")
 @takes(*SELECTION, PAGE, SHOW, FORMAT)
-def practices():
+def practices() -> ResponseReturnValue:
     if wants_json():
         return practices_json()
     index = _index()
@@ -137,7 +138,7 @@ def practices():
 
 @blueprint.get("/browse/practice.json")
 @takes(*SELECTION, PAGE, FORMAT)
-def practices_json():
+def practices_json() -> ResponseReturnValue:
     """The browse list as JSON (Datasette's shape): the page's rows, the total, every
     facet's values with their counts in the selection, and links to the other pages."""
     index = _index()
@@ -169,7 +170,7 @@ def practices_json():
 
 @blueprint.get("/browse/practice.csv")
 @takes(*SELECTION)
-def practices_csv():
+def practices_csv() -> Response:
     """Every selected practice, one row each: the same columns whatever the reader's
     language (each facet's codes, then their English labels)."""
     index = _index()
@@ -200,7 +201,7 @@ def practices_csv():
 
 @blueprint.get("/browse/practice.ttl")
 @takes(*SELECTION)
-def practices_turtle():
+def practices_turtle() -> Response:
     """The selected practices' own statements, as Turtle (capped at the row limit)."""
     index = _index()
     limit = site().config.result_limit

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 
 from flask import Blueprint, abort, jsonify, request
+from flask.typing import ResponseReturnValue
 
 from dskg.rdf import IRI
 from server.describe import RDF_TYPE, Description
@@ -92,7 +93,7 @@ RESOURCE = Text("iri")
 
 @blueprint.get("/graph")
 @takes(RESOURCE)
-def graph():
+def graph() -> ResponseReturnValue:
     iri = arg(RESOURCE.name)
     if not iri:
         abort(400, description=_("Give the resource as ?iri=…"))

@@ -13,6 +13,7 @@ from flask import (
     send_from_directory,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from rdflib import Graph
 
 from dskg.artefact.browse import FACETS
@@ -55,7 +56,8 @@ ABOUT = {
 
 
 def _whole_document(graph: Graph, path: str, ext: str | None,
-                    cache_control: str = CACHE_CONTROL, extra_prefixes: dict | None = None):
+                    cache_control: str = CACHE_CONTROL,
+                    extra_prefixes: dict[str, str] | None = None) -> ResponseReturnValue:
     """A whole graph (not a resource description) in the format asked for, or as an
     HTML page for a browser."""
     if ext is None:
@@ -89,7 +91,7 @@ def _whole_document(graph: Graph, path: str, ext: str | None,
     return response.make_conditional(request)
 
 
-def _html_view(graph: Graph, path: str, cache_control: str):
+def _html_view(graph: Graph, path: str, cache_control: str) -> ResponseReturnValue:
     """The statements of a whole document, grouped by subject, with labels and links."""
     grouped: dict = {}
     for s, p, o in graph:
@@ -125,7 +127,7 @@ def _document(name: str) -> Graph:
 @blueprint.get("/set/catalog")
 @blueprint.get("/set/catalog.<ext>")
 @takes(PAGE)
-def catalog(ext: str | None = None):
+def catalog(ext: str | None = None) -> ResponseReturnValue:
     """The DCAT-AP catalogue: the whole document, as harvesters expect it."""
     if ext == "html" or (ext is None and best_match(request.headers.get("Accept"), [
             "text/html", *RDF_OFFERS]) == "text/html"):
@@ -136,7 +138,7 @@ def catalog(ext: str | None = None):
 
 @blueprint.get("/.well-known/void")
 @blueprint.get("/.well-known/void.<ext>")
-def void(ext: str | None = None):
+def void(ext: str | None = None) -> ResponseReturnValue:
     return _whole_document(_document(".well-known/void"),
                            f"{request.script_root}/.well-known/void", ext,
                            extra_prefixes={"void": "http://rdfs.org/ns/void#"})
@@ -144,7 +146,7 @@ def void(ext: str | None = None):
 
 @blueprint.get("/set/ldes")
 @blueprint.get("/set/ldes.<ext>")
-def event_stream(ext: str | None = None):
+def event_stream(ext: str | None = None) -> ResponseReturnValue:
     graph = stream_graph(site().ns, site().build.stream_index)
     return _whole_document(graph, f"{request.script_root}/set/ldes", ext,
                            extra_prefixes=LDES_PREFIXES)
@@ -152,7 +154,7 @@ def event_stream(ext: str | None = None):
 
 @blueprint.get("/set/ldes/fragment/<int:number>")
 @blueprint.get("/set/ldes/fragment/<int:number>.<ext>")
-def fragment(number: int, ext: str | None = None):
+def fragment(number: int, ext: str | None = None) -> ResponseReturnValue:
     index = site().build.stream_index
     if not any(entry["number"] == number for entry in index):
         abort(404)
@@ -186,7 +188,7 @@ SITEMAP_PAGE = Whole("page", default=None)
 
 @blueprint.get("/sitemap.xml")
 @takes(SITEMAP_PAGE)
-def sitemap():
+def sitemap() -> Response:
     """A sitemap (an index of numbered sitemaps past 45,000 URLs) of the pages worth
     indexing, valid against the sitemaps.org schema. The dataset itself (endpoint,
     dumps) is described where portals look for it: the catalogue and VoID."""
@@ -217,7 +219,7 @@ ROBOTS_DISALLOW = ("/sparql", "/search", "/graph", "/browse/practice.", *(
 
 
 @blueprint.get("/robots.txt")
-def robots():
+def robots() -> Response:
     root = request.host_url.rstrip("/") + request.script_root
     rules = "".join(f"Disallow: {request.script_root}{path}\n" for path in ROBOTS_DISALLOW)
     body = f"User-agent: *\n{rules}Allow: /\n\nSitemap: {root}/sitemap.xml\n"

@@ -12,6 +12,7 @@ import hashlib
 import re
 
 from flask import Blueprint, Response, redirect, render_template, request
+from flask.typing import ResponseReturnValue
 
 from dskg import formats
 from dskg.artefact.history import fragment_iri, last_version
@@ -19,6 +20,7 @@ from dskg.formats import GRAPH_FORMATS, GRAPH_MEDIA
 from dskg.rdf import IRI, BlankNode, Literal, Triple
 from dskg.store import iri_of, term_of, text_of
 from server import structured
+from server.describe import Describer, Description
 from server.i18n import language
 from server.negotiation import best_match
 from server.params import PAGE, arg, takes
@@ -51,7 +53,7 @@ TITLE = IRI("http://purl.org/dc/terms/title")
 DATE_TIME = IRI("http://www.w3.org/2001/XMLSchema#dateTime")
 
 
-def not_found(iri: str, ext: str | None = None):
+def not_found(iri: str, ext: str | None = None) -> ResponseReturnValue:
     """404, unless ``iri`` was published once and withdrawn: then 410 (:func:`gone`)."""
     if iri in site().build.gone:
         return gone(iri, ext)
@@ -60,7 +62,7 @@ def not_found(iri: str, ext: str | None = None):
     return response
 
 
-def gone(iri: str, ext: str | None):
+def gone(iri: str, ext: str | None) -> ResponseReturnValue:
     """``410 Gone``: when ``iri`` left the graph, its last version in the change stream
     and what it was merged into, as a page or in the RDF format asked for."""
     record = site().build.gone[iri]
@@ -106,7 +108,7 @@ def _split_extension(name: str) -> tuple[str, str | None]:
 
 
 @blueprint.get("/id/<kind>/<slug>")
-def thing(kind: str, slug: str):
+def thing(kind: str, slug: str) -> ResponseReturnValue:
     iri = site().iri_for_path(request.path)
     if kind not in KINDS or not SLUG.fullmatch(slug):
         return not_found(iri)
@@ -124,7 +126,7 @@ def thing(kind: str, slug: str):
 
 @blueprint.get("/doc/<kind>/<name>")
 @takes(PAGE)
-def document(kind: str, name: str):
+def document(kind: str, name: str) -> ResponseReturnValue:
     slug, ext = _split_extension(name)
     if kind not in KINDS or not SLUG.fullmatch(slug):
         return not_found(site().iri_for_path(request.path))
@@ -134,17 +136,17 @@ def document(kind: str, name: str):
 
 @blueprint.get("/def/<path:name>")
 @takes(PAGE)
-def definition(name: str):
+def definition(name: str) -> ResponseReturnValue:
     return _self_described("def", name)
 
 
 @blueprint.get("/set/<path:name>")
 @takes(PAGE)
-def dataset(name: str):
+def dataset(name: str) -> ResponseReturnValue:
     return _self_described("set", name)
 
 
-def _self_described(prefix: str, name: str):
+def _self_described(prefix: str, name: str) -> ResponseReturnValue:
     """``def/`` and ``set/`` IRIs are documents themselves: no 303, just negotiation.
     An ontology's version IRI is the document of that ontology."""
     stem, ext = _split_extension(name)
@@ -158,7 +160,8 @@ def _self_described(prefix: str, name: str):
     return represent(iri, f"{request.script_root}/{prefix}/{stem}", ext, arg(PAGE.name))
 
 
-def represent(iri: str, document_path: str, ext: str | None, page: int = 1):
+def represent(iri: str, document_path: str, ext: str | None, page: int = 1
+              ) -> ResponseReturnValue:
     """The document about ``iri`` in the format the extension or ``Accept`` asks for
     (``page``: which page of its incoming links)."""
     describer = describer_for(iri)
@@ -206,7 +209,7 @@ def serialize(triples: list[Triple], name: str, extra_prefixes: dict | None = No
     return formats.serialize(triples, name, site().ns.prefixes() | (extra_prefixes or {}))
 
 
-def describer_for(iri: str):
+def describer_for(iri: str) -> Describer | None:
     """The describer that knows ``iri``: the store's, else the build documents' one."""
     for describer in (site().describer, site().meta_describer):
         if describer.exists(iri):
@@ -218,7 +221,8 @@ def _alternates(document_path: str) -> list[tuple[str, str, str]]:
     return [(f"{document_path}.{ext}", media, ext) for ext, media in EXTENSIONS.items()]
 
 
-def _headers(response: Response, iri: str, document_path: str, ext: str, description) -> None:
+def _headers(response: Response, iri: str, document_path: str, ext: str,
+             description: Description) -> None:
     links = [f'<{href}>; rel="alternate"; type="{media}"'
              for href, media, other in _alternates(document_path) if other != ext]
     links.append(f'<{iri}>; rel="describes"')
@@ -236,7 +240,7 @@ def _headers(response: Response, iri: str, document_path: str, ext: str, descrip
     response.last_modified = site().build.started
 
 
-def _ontology_terms(iri: str, description) -> list[dict]:
+def _ontology_terms(iri: str, description: Description) -> list[dict]:
     if "http://www.w3.org/2002/07/owl#Ontology" not in description.types:
         return []
     terms: dict[str, dict] = {}

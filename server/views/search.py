@@ -10,6 +10,7 @@ import re
 from urllib.parse import urlencode
 
 from flask import Blueprint, jsonify, render_template, request
+from flask.typing import ResponseReturnValue
 from markupsafe import Markup, escape
 
 from dskg.artefact.browse import fold_text
@@ -50,17 +51,17 @@ QUERY = Text("q")
 
 @blueprint.get("/search")
 @takes(QUERY, PAGE, FORMAT)
-def search():
+def search() -> ResponseReturnValue:
     return _search(as_json=wants_json())
 
 
 @blueprint.get("/search.json")
 @takes(QUERY, PAGE)
-def search_json():
+def search_json() -> ResponseReturnValue:
     return _search(as_json=True)
 
 
-def _search(as_json: bool):
+def _search(as_json: bool) -> ResponseReturnValue:
     text = arg(QUERY.name)
     terms = search_terms(text)
     config = site().config

@@ -9,6 +9,7 @@ Every other request to ``/sparql`` (the SPARQL 1.1 Protocol proper) is answered 
 from __future__ import annotations
 
 import json
+from typing import Any
 from urllib.parse import quote, urlencode
 
 from flask import Blueprint, Response, render_template, request, url_for
@@ -55,14 +56,14 @@ def editor_settings() -> dict:
             "resultLimit": site().config.result_limit}
 
 
-def _render(status: int = 200, **context) -> Response:
+def _render(status: int = 200, **context: Any) -> Response:
     context.setdefault("query", request.values.get("query", ""))
     return Response(render_template("sparql_form.html", editor=editor_settings(), **context),
                     status=status, mimetype="text/html")
 
 
 @blueprint.route("/sparql", methods=["GET", "POST"])
-def endpoint():
+def endpoint() -> Response:
     text = request.values.get("query")
     if text is None:
         return _render(query="")
