@@ -16,8 +16,8 @@ from rdflib import BNode, Graph
 from rdflib.namespace import DCTERMS, RDF
 
 from dskg.artefact import Layout
-from dskg.artefact.history import AS
 from dskg.build import build
+from dskg.build.history import AS
 from dskg.config import Config
 
 from .conftest import BASE, ROOT, current, make_project

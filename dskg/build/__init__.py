@@ -31,6 +31,7 @@ from pathlib import Path
 from rdflib.namespace import RDF
 
 from dskg.artefact.lifecycle import new_build_dir, prune_builds, switch_current
+from dskg.build.history import commit as commit_stream
 from dskg.build.prepare import few_collections, prepare
 from dskg.build.report import Prepared
 from dskg.build.write import write
@@ -92,7 +93,7 @@ def build(config: Config, strict: bool = False, allow_empty: bool = False,
         shutil.rmtree(build_dir, ignore_errors=True)
         raise
     switch_current(config.var_dir, build_dir)
-    history.commit(changes)
+    commit_stream(history, changes)
     removed = prune_builds(config.var_dir)
     log.info("published build %s%s", build_dir.name,
              f" (removed {len(removed)} old builds)" if removed else "")

@@ -11,9 +11,11 @@ from rdflib import Graph, URIRef
 from rdflib.namespace import ORG, RDF
 
 from dskg.artefact import Layout, write_gone, write_metadata, write_report, write_stream_index
-from dskg.artefact.history import History, StreamChanges
+from dskg.artefact.history import History
+from dskg.build import history as stream_writer
 from dskg.build.browse_index import write_browse_index
 from dskg.build.dumps import write_dumps
+from dskg.build.history import StreamChanges
 from dskg.build.indexes import write_indexes
 from dskg.build.prepare import vocabulary_graphs
 from dskg.build.provenance import build_graph, node_graph_name, used_sources
@@ -71,10 +73,10 @@ def write(prepared: Prepared, build_dir: Path) -> tuple[History, StreamChanges]:
                  indexes["triples"])
     with stage("history", timings):
         history = History(config.var.history)
-        stream = history.prepare(ns, entity_descriptions(prepared, mapper), finished,
-                                 prepared.mapped.merged,
-                                 deleted=None if delta.since is None else
-                                 _withdrawn(prepared, delta.since, mapper))
+        stream = stream_writer.prepare(history, ns, entity_descriptions(prepared, mapper),
+                                       finished, prepared.mapped.merged,
+                                       deleted=None if delta.since is None else
+                                       _withdrawn(prepared, delta.since, mapper))
         write_stream_index(layout, stream.index)
         write_gone(layout, stream.gone)
         first_issued = (datetime.fromisoformat(stream.index[0]["time"]) if stream.index

@@ -10,9 +10,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from rdflib import Dataset, Graph, URIRef
+from rdflib import Dataset, URIRef
 
-from dskg.rdf import from_rdflib, to_rdflib
+from dskg.rdf import Triple, from_rdflib, to_rdflib
 from dskg.store.interface import Bindings, Row
 
 
@@ -25,9 +25,10 @@ class MemoryStore:
         for name, path in files.items():
             self.dataset.graph(URIRef(name)).parse(path, format="nt")
 
-    def graph(self, name: str) -> Graph:
-        """A copy of one named graph, as an rdflib graph."""
-        return Graph() + self.dataset.graph(URIRef(name))
+    def graph_triples(self, name: str) -> list[Triple]:
+        """The statements of one named graph."""
+        return [Triple(from_rdflib(s), from_rdflib(p), from_rdflib(o))  # type: ignore[arg-type]
+                for s, p, o in self.dataset.graph(URIRef(name))]
 
     def _query(self, query: str, bindings: Bindings | None) -> Any:
         bound: dict[str, Any] = {k: to_rdflib(v) for k, v in (bindings or {}).items()}

@@ -14,14 +14,13 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
-from rdflib import Graph
 
 from dskg.artefact.browse import FACETS
 from dskg.artefact.dumps import DUMPS
-from dskg.artefact.history import LDES, TREE, fragment_graph, stream_graph
+from dskg.artefact.history import LDES, TREE, fragment_triples, stream_triples
 from dskg.formats import GRAPH_FORMATS
 from dskg.messages import N_
-from dskg.rdf import BlankNode, Triple, from_rdflib
+from dskg.rdf import BlankNode, Term, Triple
 from server.i18n import _
 from server.negotiation import best_match
 from server.params import PAGE, Whole, arg, takes
@@ -37,10 +36,9 @@ from server.views.resources import (
 blueprint = Blueprint("metadata", __name__)
 
 RDF_OFFERS = [media for media, _, _ in GRAPH_FORMATS.values()]
-RDFLIB_FORMATS = {"turtle": "turtle", "rdfxml": "xml", "ntriples": "nt"}
 IMMUTABLE = "public, max-age=31536000, immutable"
 SITEMAP_LIMIT = 45000
-LDES_PREFIXES = {"ldes": str(LDES), "tree": str(TREE),
+LDES_PREFIXES = {"ldes": LDES, "tree": TREE,
                  "as": "https://www.w3.org/ns/activitystreams#"}
 
 
@@ -55,7 +53,7 @@ ABOUT = {
 }
 
 
-def _whole_document(graph: Graph, path: str, ext: str | None,
+def _whole_document(triples: list[Triple], path: str, ext: str | None,
                     cache_control: str = CACHE_CONTROL,
                     extra_prefixes: dict[str, str] | None = None) -> ResponseReturnValue:
     """A whole graph (not a resource description) in the format asked for, or as an
@@ -63,21 +61,15 @@ def _whole_document(graph: Graph, path: str, ext: str | None,
     if ext is None:
         media = best_match(request.headers.get("Accept"), RDF_OFFERS + ["text/html"])
         if media is None:
-            return Response("Not Acceptable\n", status=406, mimetype="text/plain")
+            abort(406, description=_("This document is available as %(formats)s.",
+                                     formats=", ".join(RDF_OFFERS + ["text/html"])))
         ext = EXTENSION_BY_MEDIA.get(media, "ttl")
     if ext == "html":
-        return _html_view(graph, path, cache_control)
+        return _html_view(triples, path, cache_control)
     if ext not in FORMAT_BY_EXTENSION:
         abort(404)
     name = FORMAT_BY_EXTENSION[ext]
-    prefixes = site().ns.prefixes() | (extra_prefixes or {})
-    if name == "jsonld":
-        body = serialize([Triple(from_rdflib(s), from_rdflib(p), from_rdflib(o))  # type: ignore[arg-type]
-                          for s, p, o in graph], name, extra_prefixes)
-    else:
-        for prefix, namespace in prefixes.items():
-            graph.bind(prefix, namespace, override=True)
-        body = graph.serialize(format=RDFLIB_FORMATS[name], encoding="utf-8")
+    body = serialize(triples, name, extra_prefixes)
     response = Response(body, mimetype=GRAPH_FORMATS[name][0])
     response.headers["Content-Location"] = f"{path}.{ext}"
     response.headers["Vary"] = "Accept"
@@ -91,12 +83,12 @@ def _whole_document(graph: Graph, path: str, ext: str | None,
     return response.make_conditional(request)
 
 
-def _html_view(graph: Graph, path: str, cache_control: str) -> ResponseReturnValue:
+def _html_view(triples: list[Triple], path: str, cache_control: str) -> ResponseReturnValue:
     """The statements of a whole document, grouped by subject, with labels and links."""
-    grouped: dict = {}
-    for s, p, o in graph:
-        grouped.setdefault(from_rdflib(s), {}).setdefault(from_rdflib(p), []).append(
-            from_rdflib(o))
+    grouped: dict[Term, dict[Term, list[Term]]] = {}
+    for triple in triples:
+        grouped.setdefault(triple.subject, {}).setdefault(triple.predicate, []).append(
+            triple.object)
     subjects = sorted(((subject, sorted(((p, sorted(v, key=str)) for p, v in props.items()),
                                         key=lambda pair: str(pair[0])))
                        for subject, props in grouped.items()),
@@ -119,9 +111,9 @@ def _html_view(graph: Graph, path: str, cache_control: str) -> ResponseReturnVal
     return response.make_conditional(request)
 
 
-def _document(name: str) -> Graph:
-    """A copy of one build document (catalogue or VoID), to bind prefixes on."""
-    return site().meta.graph(site().config.base + name)
+def _document(name: str) -> list[Triple]:
+    """The statements of one build document (catalogue or VoID)."""
+    return site().meta.graph_triples(site().config.base + name)
 
 
 @blueprint.get("/set/catalog")
@@ -147,8 +139,8 @@ def void(ext: str | None = None) -> ResponseReturnValue:
 @blueprint.get("/set/ldes")
 @blueprint.get("/set/ldes.<ext>")
 def event_stream(ext: str | None = None) -> ResponseReturnValue:
-    graph = stream_graph(site().ns, site().build.stream_index)
-    return _whole_document(graph, f"{request.script_root}/set/ldes", ext,
+    triples = stream_triples(site().ns, site().build.stream_index)
+    return _whole_document(triples, f"{request.script_root}/set/ldes", ext,
                            extra_prefixes=LDES_PREFIXES)
 
 
@@ -159,8 +151,8 @@ def fragment(number: int, ext: str | None = None) -> ResponseReturnValue:
     if not any(entry["number"] == number for entry in index):
         abort(404)
     newest = max(entry["number"] for entry in index)
-    graph = fragment_graph(site().ns, site().history, index, number)
-    return _whole_document(graph, f"{request.script_root}/set/ldes/fragment/{number}",
+    triples = fragment_triples(site().ns, site().history, index, number)
+    return _whole_document(triples, f"{request.script_root}/set/ldes/fragment/{number}",
                            ext, IMMUTABLE if number < newest else "public, max-age=60",
                            extra_prefixes=LDES_PREFIXES)
 
