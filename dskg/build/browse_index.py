@@ -31,7 +31,7 @@ SELECT ?class ?p ?title ?description ?issued WHERE {
 }"""
 VALUES = "SELECT ?property ?p ?value WHERE { ?p ?property ?value }"
 #: Practices linked to an organisation ``?o`` (``?provided``, ``?partner``: our two links).
-LINKED = "SELECT ?o ?p WHERE { { ?p ?provided ?o } UNION { ?p ?partner ?o } }"
+LINKED = "SELECT ?o ?p ?provided ?partner WHERE { { ?p ?provided ?o } UNION { ?p ?partner ?o } }"
 #: One practice's linked names. A property path joined with another pattern is
 #: evaluated over every practice (90 ms at 100k) even with ?p bound; this is not.
 NAMES_OF = """
@@ -39,7 +39,7 @@ PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 SELECT ?p ?link ?name WHERE { ?p ?link ?o . ?o skos:prefLabel ?name }"""
 ORGANISATIONS = """
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-SELECT ?class ?p ?name WHERE {
+SELECT ?class ?p ?name ?provided ?partner WHERE {
   ?p a ?class . { ?p ?provided ?o } UNION { ?p ?partner ?o } ?o skos:prefLabel ?name }"""
 
 SCHEMA_SQL = """
