@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
+from contextlib import suppress
 from typing import Any
 
 from flask import Flask, Response, abort, jsonify, render_template, request
@@ -21,7 +22,7 @@ from werkzeug.exceptions import (
 
 from dskg.messages import N_
 from dskg.store import StoreError
-from server.i18n import _
+from server.i18n import _, language
 from server.logs import request_id
 from server.negotiation import best_match
 
@@ -79,16 +80,25 @@ def unexpected(error: Exception) -> Response:
         "The server failed on this request; it has been logged as request %(id)s.", id=rid)))
 
 
-def reject_undecodable() -> None:
-    """A path or query string that is not UTF-8 is a 400, checked before any view:
-    Werkzeug would raise while decoding it deep inside whichever view first reads a
-    parameter."""
+def _undecodable() -> str | None:
+    """Which part of the request is not UTF-8 (``path``, ``query string``), if one is;
+    the query string is then forgotten, since the error page reads ``?lang=`` too."""
     for key, what in (("PATH_INFO", N_("path")), ("QUERY_STRING", N_("query string"))):
         try:
             request.environ.get(key, "").encode("latin-1").decode("utf-8")
         except UnicodeError:
-            request.query_string = b""  # the error page reads ``?lang=`` too
-            abort(400, description=_("The %(what)s is not valid UTF-8.", what=_(what)))
+            request.query_string = b""
+            return what
+    return None
+
+
+def reject_undecodable() -> None:
+    """A path or query string that is not UTF-8 is a 400, checked before any view:
+    Werkzeug would raise while decoding it deep inside whichever view first reads a
+    parameter."""
+    what = _undecodable()
+    if what is not None:
+        abort(400, description=_("The %(what)s is not valid UTF-8.", what=_(what)))
 
 
 class Writer:
@@ -102,6 +112,11 @@ class Writer:
                  status: int, detail: str,
                  headers: Iterable[tuple[str, str]] = ()) -> Iterable[bytes]:
         with self.app.request_context(environ):
+            _undecodable()
+            # A ``?lang=`` that names no language is not this answer's error: the page is
+            # then written in the reader's other choices (``language`` keeps them).
+            with suppress(HTTPException):
+                language()
             response = http_error(default_exceptions[status](description=detail))
         for name, value in headers:
             response.headers[name] = value

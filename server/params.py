@@ -61,7 +61,8 @@ class Whole(Param):
         if not (raw.isascii() and raw.isdigit() and len(raw) <= len(str(self.most))
                 and self.least <= int(raw) <= self.most):
             self.refuse(_("%(name)s must be a whole number from %(least)s to %(most)s",
-                          name=self.name, least=f"{self.least:,}", most=f"{self.most:,}"))
+                          name=self.name, least=format(self.least, ","),
+                          most=format(self.most, ",")))
         return int(raw)
 
 
@@ -89,7 +90,7 @@ class Text(Param):
         text = values[0].strip() if values else ""
         if len(text) > MAX_TEXT:
             self.refuse(_("%(name)s is longer than %(most)s characters",
-                          name=self.name, most=f"{MAX_TEXT:,}"))
+                          name=self.name, most=format(MAX_TEXT, ",")))
         return text
 
 
@@ -101,10 +102,10 @@ class Repeated(Param):
     def read(self, values: list[str]) -> list[str]:
         if len(values) > MAX_VALUES:
             self.refuse(_("%(name)s is given %(count)s times; at most %(most)s are read",
-                          name=self.name, count=f"{len(values):,}", most=MAX_VALUES))
+                          name=self.name, count=format(len(values), ","), most=MAX_VALUES))
         if any(len(value) > MAX_TEXT for value in values):
             self.refuse(_("%(name)s is longer than %(most)s characters",
-                          name=self.name, most=f"{MAX_TEXT:,}"))
+                          name=self.name, most=format(MAX_TEXT, ",")))
         return values
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import ast
 from collections import deque
 from collections.abc import Callable
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -38,7 +39,9 @@ SERVER_MAY_USE = (
 OXIGRAPH_MODULES = (ROOT / "dskg" / "store" / "oxigraph.py", ROOT / "dskg" / "store" / "codec.py")
 
 
-def imported_modules(path: Path) -> set[str]:
+@cache
+def imported_modules(path: Path) -> frozenset[str]:
+    """The modules ``path`` imports (parsed once per run; the checks share it)."""
     names = set()
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Import):
@@ -48,7 +51,7 @@ def imported_modules(path: Path) -> set[str]:
             if node.module in ("dskg", "server"):  # ``from dskg import build`` imports a module
                 names |= {f"{node.module}.{alias.name}" for alias in node.names
                           if alias.name != "__version__"}
-    return names
+    return frozenset(names)
 
 
 def modules_of(package: str) -> list[Path]:

@@ -16,6 +16,7 @@ from dskg.cli import main
 from .conftest import SAMPLE, make_project, one_clear_line, run_dskg
 
 
+@pytest.mark.slow  # two builds in processes of their own
 def test_the_build_logs_each_stage_with_its_time(project):
     result = run_dskg("build", config=project, env={"DSKG_LOG_LEVEL": "info"})
     assert result.returncode == 0, result.stderr

@@ -40,6 +40,7 @@ practices:
     assert curation.practices["some-practice"][0].values["countries"] == ["BG"]
 
 
+@pytest.mark.slow  # a build of its own
 def test_curation_for_unknown_slugs_is_reported_and_the_rest_builds(tmp_path):
     project = make_project(tmp_path)
     (project.data_dir / "curation" / "extra.yaml").write_text("""

@@ -139,6 +139,7 @@ def harvest(site: Site, tmp_path: Path, **politeness):
     return harvest_source(tmp_path, source(site, **politeness))
 
 
+@pytest.mark.slow  # waits for a read timeout
 def test_each_broken_page_is_named_and_the_rest_is_harvested(site, tmp_path, vocab):
     site.page("/ok", practice_page("Coding clubs"))
     site.routes["/missing"] = Route(404)
@@ -241,6 +242,7 @@ def test_robots_txt_is_honoured(site, tmp_path):
     assert harvest(site, tmp_path).new == 1
 
 
+@pytest.mark.slow  # the pacing is what it measures
 def test_requests_are_paced_bounded_and_say_who_asks(site, tmp_path):
     paths = [f"/p{i}" for i in range(12)]
     for path in paths:
@@ -270,6 +272,7 @@ def test_unchanged_pages_cost_a_304(site, tmp_path):
     assert (summary.changed, summary.unchanged) == (1, 1)
 
 
+@pytest.mark.slow  # probes a site at the default pace
 def test_ingest_reads_one_practice_page_or_says_what_a_site_is_not(site, capsys):
     from dskg.cli import main
 

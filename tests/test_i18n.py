@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from pathlib import Path
 
 import pytest
@@ -27,13 +28,22 @@ PAGES = ["/", "/browse/practice", "/browse/practice?country=BGR&audience=childre
          "/.well-known/void", "/no/such/page"]
 
 
+def _source_folder(path: str) -> bool:
+    """Folders babel.cfg could match: not the installed packages or build output."""
+    name = Path(path).name
+    return not name.startswith((".", "_")) and name not in ("node_modules", "var",
+                                                             "test-artifacts")
+
+
+@lru_cache(maxsize=1)
 def extracted() -> dict[str, tuple]:
-    """Every interface message in the code and templates now, as ``make messages`` finds it."""
+    """Every interface message in the code and templates now, as ``make messages`` finds it
+    (the code does not change during a run: extracted once)."""
     with (ROOT / "babel.cfg").open(encoding="utf-8") as cfg:
         method_map, options_map = parse_mapping_cfg(cfg)
     messages = {}
     for _file, _line, message, _comments, _context in extract_from_dir(
-            str(ROOT), method_map, options_map):
+            str(ROOT), method_map, options_map, directory_filter=_source_folder):
         key = message[0] if isinstance(message, tuple) else message
         messages[key] = message if isinstance(message, tuple) else (message,)
     return messages

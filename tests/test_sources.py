@@ -71,6 +71,7 @@ def test_each_mistake_names_the_source_and_the_field(project, change, message):
     assert str(error.value).startswith(f"{project.data_dir / 'sources.yaml'}: {message}")
 
 
+@pytest.mark.slow  # runs the command in processes of its own
 def test_the_cli_says_what_is_wrong_in_one_line(project):
     write(project, [SITE, SITE])
     line = one_clear_line(run_dskg("harvest", config=project))
@@ -89,6 +90,7 @@ def test_listing_sources_have_nothing_to_harvest(project):
     assert "declares no wordpress, html or ldes source" in line
 
 
+@pytest.mark.slow  # a build of its own
 def test_a_harvested_source_never_harvested_is_named_and_the_build_goes_on(project):
     write(project, [{"name": "sample", "kind": "listing-text"}, SITE])
     prepared = prepare(project)
