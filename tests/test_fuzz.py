@@ -132,6 +132,20 @@ def test_undecodable_query_bodies_are_400(client, body):
     assert response.status_code == 400 and b"not valid UTF-8" in response.data
 
 
+@pytest.mark.parametrize(("query_string", "status", "says"), [
+    ("query=\xff", 400, "not valid UTF-8"),  # WSGI's latin-1 text: the raw byte 0xFF
+    ("lang=%C2%B2", 415, "POST a form"),
+])
+def test_a_protocol_error_for_a_browser_is_the_error_page(client, query_string, status, says):
+    """Found by the property above: the error page of a protocol error read the broken
+    query string (or the ``?lang=`` naming no language) again, and failed."""
+    response = client.post("/sparql", data=b"x", headers={
+        "Content-Type": "text/plain", "Accept": "text/html"},
+        environ_overrides={"QUERY_STRING": query_string})
+    assert response.status_code == status and response.mimetype == "text/html"
+    assert says in response.get_data(as_text=True)
+
+
 def declared(client) -> list[tuple[str, tuple[Param, ...]]]:
     """Every GET route that declares query parameters, with its declarations."""
     app = client.application
