@@ -100,6 +100,9 @@ def make_parser() -> argparse.ArgumentParser:
                         help="the site's default language (--kind wordpress|html)")
     ingest.add_argument("--category", action="append", default=[], dest="categories",
                         help="harvest only posts of this category (repeatable; wordpress)")
+    ingest.add_argument("--rate", type=float, default=None,
+                        help="requests a second at most, as a declared source's politeness "
+                             "(default 2; a site of your own can take more)")
 
     harvest = _command(
         commands, "harvest", "fetch the declared sites into the harvest cache",
@@ -268,9 +271,11 @@ def _live_records(args: argparse.Namespace, vocab: Vocabularies) -> list[Practic
     records = []
     for url in args.pages:
         name = urlsplit(url).hostname or "site"
-        source = parse_source({"name": name.lower(), "kind": args.kind, "url": url,
-                               "language": args.language, "categories": args.categories},
-                              f"--kind {args.kind} {url}")
+        declared = {"name": name.lower(), "kind": args.kind, "url": url,
+                    "language": args.language, "categories": args.categories}
+        if args.rate is not None:
+            declared["politeness"] = {"rate": args.rate}
+        source = parse_source(declared, f"--kind {args.kind} {url}")
         records += cached_records(source, fetch_source(source), vocab)
     mark_duplicates(records)
     return records

@@ -285,6 +285,10 @@ def test_ingest_reads_one_practice_page_or_says_what_a_site_is_not(site, capsys)
     assert main(["ingest", "-q", "--kind", "wordpress", site.url]) == 1
     assert capsys.readouterr().err == (f"dskg ingest: {site.url}/: no WordPress REST API "
                                        "(wp/v2) at /wp-json/ or /?rest_route=/\n")
+    assert main(["ingest", "-q", "--kind", "html", site.url + "/ok", "--rate", "0"]) == 1
+    assert capsys.readouterr().err == (f"dskg ingest: --kind html {site.url}/ok: source "
+                                       "'127.0.0.1': politeness: rate must be above 0 and "
+                                       "concurrency at least 1\n")
 
 
 def test_pages_linked_by_hreflang_are_one_practice(site, tmp_path, vocab):

@@ -364,9 +364,12 @@ def test_a_reload_to_a_broken_build_keeps_the_served_one(tmp_path):
         build(config)
         (current(config).store / "CURRENT").write_text("garbage")
         os.kill(running.process.pid, signal.SIGHUP)
-        time.sleep(3)
-        assert {running.health()["build"] for _ in range(20)} == {first}
+        deadline = time.monotonic() + 30
+        while "kept build " + first not in running.log.read_text() \
+                and time.monotonic() < deadline:
+            time.sleep(0.1)
         assert "kept build " + first in running.log.read_text()
+        assert {running.health()["build"] for _ in range(20)} == {first}
     finally:
         stop_server(running)
 

@@ -64,9 +64,12 @@ class Traffic:
         return [s for s in self.seen if s[0] >= since and s[2] not in (200, 303)]
 
 
-@pytest.fixture
-def replicas(tmp_path, virtuoso):
+@pytest.fixture(scope="module")
+def replicas(tmp_path_factory, virtuoso):
+    """Two replicas behind nginx, for the module: the first test publishes a new build,
+    the second kills and restarts a replica, each on whatever build is live."""
     require_nginx()
+    tmp_path = tmp_path_factory.mktemp("replicas")
     config = virtuoso.configure(make_project(tmp_path / "p"), store_name="replicas",
                                 publish_grace=3.0, follow_builds=0.5)
     build(config)

@@ -87,8 +87,13 @@ def site(wordpress):
     return wordpress, ids, hidden
 
 
+#: Loopback can take more than the default pace of a real site (the pacing is tested in
+#: tests/test_harvest_http.py).
+LOOPBACK = {"rate": 50}
+
+
 def ingest(kind: str, url: str) -> list[dict]:
-    result = run_dskg("ingest", "--kind", kind, url, "--json")
+    result = run_dskg("ingest", "--kind", kind, url, "--json", "--rate", str(LOOPBACK["rate"]))
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)
 
@@ -118,7 +123,8 @@ def test_every_sample_entry_gives_the_text_pages_record(site, kind):
 @pytest.mark.parametrize("kind", ["wordpress", "html"])
 def test_descriptions_match_the_text_pages_word_for_word(site, vocab, kind):
     wordpress, _, _ = site
-    source = parse_source({"name": "site", "kind": kind, "url": wordpress.url})
+    source = parse_source({"name": "site", "kind": kind, "url": wordpress.url,
+                           "politeness": LOOPBACK})
     harvested = {r.title: r for r in cached_records(source, fetch_source(source), vocab)}
     for record in read_page(SAMPLE, vocab):
         if record.ok:
@@ -131,7 +137,8 @@ def test_drafts_private_and_protected_posts_are_never_read(site, vocab, tmp_path
     for kind in ("wordpress", "html"):
         titles = {r["title"] for r in ingest(kind, wordpress.url)}
         assert not titles & {f"A {name} practice" for name in hidden}
-    source = parse_source({"name": "site", "kind": "wordpress", "url": wordpress.url})
+    source = parse_source({"name": "site", "kind": "wordpress", "url": wordpress.url,
+                           "politeness": LOOPBACK})
     cache = fetch_source(source)
     protected = cache.items[f"post/{hidden['password']}"].content
     assert protected["content"]["protected"] and "trains" not in json.dumps(protected)
@@ -143,7 +150,8 @@ def test_a_translation_is_the_same_practice_in_two_languages(site, vocab):
     wordpress, _, _ = site
     records = {r["title"]: r for r in ingest("wordpress", wordpress.url)}
     assert BULGARIAN_TITLE not in records
-    source = parse_source({"name": "site", "kind": "wordpress", "url": wordpress.url})
+    source = parse_source({"name": "site", "kind": "wordpress", "url": wordpress.url,
+                           "politeness": LOOPBACK})
     plovdiv = next(r for r in cached_records(source, fetch_source(source), vocab)
                    if r.title == "Plovdiv school prepares artificial intelligence programmers")
     assert plovdiv.translations == {"bg": (BULGARIAN_TITLE, BULGARIAN_BODY)}
@@ -153,7 +161,7 @@ def test_a_translation_is_the_same_practice_in_two_languages(site, vocab):
 def declare(config, **site) -> None:
     """The sample listing and the site, as the source ``coalition`` (``site`` holds its
     settings beside the real WordPress's URL and a rate fit for loopback)."""
-    coalition = {"name": "coalition", "kind": "wordpress", "politeness": {"rate": 50}} | site
+    coalition = {"name": "coalition", "kind": "wordpress", "politeness": LOOPBACK} | site
     sources = [{"name": "sample-listing", "kind": "listing-text", "path": "sources"},
                coalition]
     (config.data_dir / "sources.yaml").write_text(yaml.safe_dump({"sources": sources}),
@@ -293,7 +301,7 @@ def test_malformed_json_fails_the_source_with_its_url(site, tmp_path):
     kept = load_cache(config.var_dir, "coalition").items
     wordpress.php("update_option('dskg_noisy', 1);")
     try:
-        result = run_dskg("ingest", "--kind", "wordpress", wordpress.url)
+        result = run_dskg("ingest", "--kind", "wordpress", wordpress.url, "--rate", "50")
         line = one_clear_line(result)
         assert line.startswith(f"dskg ingest: {wordpress.url}/?rest_route=%2F&_fields=namespaces: malformed JSON ")
         result = run_dskg("harvest", "coalition", config=config)
