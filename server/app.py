@@ -60,8 +60,8 @@ def create_app(config: Config | None = None, build_dir: Path | None = None,
         history=History(config.var.history),
         facet_index=FacetIndex(build.open_browse),
         search_index=SearchIndex(build.open_browse))
-    app.wsgi_app = RequestLog(EveryResponse(SparqlEndpoint(  # type: ignore[method-assign]
-        app.wsgi_app, app.extensions["dskg"], errors.Writer(app))), build.id)
+    app.wsgi_app = EveryResponse(RequestLog(SparqlEndpoint(  # type: ignore[method-assign]
+        app.wsgi_app, app.extensions["dskg"], errors.Writer(app)), build.id))
     if config.proxies:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=config.proxies,  # type: ignore
                                 x_proto=config.proxies, x_host=config.proxies,

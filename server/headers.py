@@ -43,10 +43,11 @@ ROUTE_KEY = "dskg.route"
 
 
 class EveryResponse:
-    """WSGI middleware, outermost but for the log: answers CORS preflights, adds the
-    headers above to every response (unless a view set its own value) and counts each
-    response by route and status. Here once, so the SPARQL protocol layer (which answers
-    before Flask) and Flask's views cannot differ."""
+    """The outermost WSGI layer: answers CORS preflights, adds the headers above to
+    every response (unless a view set its own value), counts each response by route and
+    status, and closes the connection after an answer that says ``Connection: close``
+    (one whose request body was left unread). Here once, so the SPARQL protocol layer
+    (which answers before Flask) and Flask's views cannot differ."""
 
     def __init__(self, app: Callable[..., Iterable[bytes]]):
         self.app = app
@@ -61,6 +62,8 @@ class EveryResponse:
 
         def start(status: str, headers: list[tuple[str, str]],
                   exc_info: Any = None) -> Any:
+            if ("connection", "close") in {(n.lower(), v.lower()) for n, v in headers}:
+                _close_after(start_response)
             present = {name.lower() for name, _ in headers}
             headers.extend(pair for pair in EVERY_RESPONSE if pair[0].lower() not in present)
             metrics.REQUESTS.labels(environ.get(ROUTE_KEY, "(no route)"),
@@ -68,3 +71,14 @@ class EveryResponse:
             return start_response(status, headers, exc_info)
 
         return self.app(environ, start)
+
+
+def _close_after(start_response: Callable[..., Any]) -> None:
+    """Have the server close the connection once this answer is sent. gunicorn drops a
+    ``Connection`` header an application sets (it is hop-by-hop) and keeps the connection,
+    reading what is left of an unread body as if it were the next request; its
+    ``start_response`` belongs to the response object that can close instead. Under
+    another server, the header is what there is."""
+    close = getattr(getattr(start_response, "__self__", None), "force_close", None)
+    if callable(close):
+        close()

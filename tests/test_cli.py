@@ -121,7 +121,8 @@ def test_a_project_copy_is_untouched_by_a_failed_command(tmp_path):
 
 
 #: The flags each subcommand takes beyond -q/-v: only those that change what it does.
-FLAGS = {"ingest": {"--json", "--kind", "--language", "--category", "--ontology-dir"},
+FLAGS = {"ingest": {"--json", "--kind", "--language", "--category", "--rate",
+                    "--ontology-dir"},
          "harvest": {"--json", "--data-dir", "--var-dir"},
          "validate": {"--json", "--data-dir", "--ontology-dir", "--shapes-dir", "--base"},
          "build": {"--full", "--allow-empty", "--strict", "--data-dir", "--ontology-dir",
