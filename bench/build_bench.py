@@ -28,7 +28,7 @@ from dskg.artefact import Layout
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
-from generate import generate  # noqa: E402
+from generate import write_project  # noqa: E402
 from processes import tree_rss  # noqa: E402
 
 
@@ -68,10 +68,7 @@ def main(sizes: list[int]) -> None:
     for size in sizes:
         with tempfile.TemporaryDirectory(prefix=f"dskg-bench-{size}-") as tmp:
             folder = Path(tmp)
-            (folder / "data" / "sources").mkdir(parents=True)
-            (folder / "data" / "curation").mkdir()
-            (folder / "data" / "sources" / "synthetic.txt").write_text(generate(size),
-                                                                       encoding="utf-8")
+            write_project(folder, size)
             elapsed, peak, report = run_build(folder)
             t = report["timings"]
             triples = len(ox.Store.read_only(str(Layout((folder / "var" / "current").resolve()).store)))

@@ -93,6 +93,16 @@ def generate_pages(count: int, per_page: int, seed: int = 7) -> list[str]:
             for start in range(0, count, per_page)]
 
 
+def write_project(folder: Path, count: int) -> Path:
+    """A data folder under ``folder`` with ``count`` synthetic practices on one page and
+    no curation: what the benches build."""
+    data = folder / "data"
+    (data / "sources").mkdir(parents=True)
+    (data / "curation").mkdir()
+    (data / "sources" / "synthetic.txt").write_text(generate(count), encoding="utf-8")
+    return data
+
+
 def main() -> None:
     if len(sys.argv) != 3:
         raise SystemExit("usage: generate.py COUNT OUTPUT.txt")

@@ -29,7 +29,7 @@ from dskg.rdf import neutral_triple, ntriples_line, to_rdflib
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
-from generate import generate  # noqa: E402
+from generate import write_project  # noqa: E402
 
 T = TypeVar("T")
 
@@ -43,11 +43,7 @@ def timed(work: Callable[[], T]) -> tuple[T, float]:
 def measure(size: int) -> str:
     with tempfile.TemporaryDirectory(prefix=f"dskg-terms-{size}-") as tmp:
         folder = Path(tmp)
-        (folder / "data" / "sources").mkdir(parents=True)
-        (folder / "data" / "curation").mkdir()
-        (folder / "data" / "sources" / "synthetic.txt").write_text(generate(size),
-                                                                   encoding="utf-8")
-        config = Config.from_env(data_dir=folder / "data", var_dir=folder / "var",
+        config = Config.from_env(data_dir=write_project(folder, size), var_dir=folder / "var",
                                  ontology_dir=ROOT / "ontology", shapes_dir=ROOT / "shapes")
         prepared, _ = timed(lambda: prepare(config))
         t = prepared.timings
