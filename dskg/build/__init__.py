@@ -19,8 +19,11 @@ reported and left out; it never stops the other entries.
 The package, in the order a build runs: :mod:`~dskg.build.plan` (the
 :class:`~dskg.build.plan.Delta`: what changes), :mod:`~dskg.build.prepare` (read, map,
 validate), :mod:`~dskg.build.report` (what was prepared, and the report),
-:mod:`~dskg.build.write` (every artefact; the ledger is written by :mod:`dskg.ledger`)
-and :mod:`~dskg.build.provenance` (the build's own graph).
+:mod:`~dskg.build.write` (every artefact, through the writers beside it:
+:mod:`~dskg.build.dumps` with :mod:`~dskg.build.statistics`,
+:mod:`~dskg.build.browse_index`, :mod:`~dskg.build.indexes`, :mod:`~dskg.build.history`;
+the ledger is written by :mod:`dskg.ledger`) and :mod:`~dskg.build.provenance` (the
+build's own graph). What they write is read through :mod:`dskg.artefact`.
 """
 from __future__ import annotations
 
