@@ -19,7 +19,7 @@ from dskg.artefact import Layout
 from dskg.build import build
 
 from .conftest import BASE, PAGES, make_project, one_clear_line, run_dskg
-from .server_fixture import children
+from .server_fixture import built_project, children
 
 #: Real builds and servers, one or more per test.
 pytestmark = pytest.mark.slow
@@ -30,8 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 @pytest.fixture
 def served(tmp_path):
     """A project with one good build, and the build it serves."""
-    config = make_project(tmp_path)
-    build(config)
+    config = built_project(tmp_path, make_project)
     return config, config.current_build.resolve()
 
 

@@ -34,7 +34,7 @@ from server.examples import load_examples
 
 from .conftest import BASE, make_project, on_virtuoso, one_clear_line, run_dskg
 from .inprocess import start_site
-from .server_fixture import free_port, stop_group
+from .server_fixture import built_project, free_port, stop_group
 
 pytestmark = [pytest.mark.slow, pytest.mark.virtuoso]
 XSD_DATETIME = "http://www.w3.org/2001/XMLSchema#dateTime"
@@ -328,8 +328,7 @@ def test_a_publish_killed_midway_leaves_the_old_build_served(virtuoso, tmp_path)
 
 
 def test_publish_and_serve_explain_what_is_missing(tmp_path, virtuoso):
-    config = make_project(tmp_path / "p")
-    build(config)
+    config = built_project(tmp_path / "p", make_project)
     line = one_clear_line(run_dskg("publish", config=config), code=2)
     assert "DSKG_STORE_ENDPOINT" in line
     unreachable = {"DSKG_STORE_ENDPOINT": f"http://127.0.0.1:{free_port()}/sparql",

@@ -17,7 +17,7 @@ from dskg.build import build
 from dskg.catalog import validate_catalog
 
 from .conftest import BASE, VOCAB, make_project
-from .server_fixture import start_server, stop_server
+from .server_fixture import built_project, start_server, stop_server
 
 VOID = Namespace("http://rdfs.org/ns/void#")
 TREE = Namespace("https://w3id.org/tree#")
@@ -274,8 +274,7 @@ def current_entities(server) -> Graph:
 
 @pytest.mark.gunicorn
 def test_event_stream_records_an_edit_and_a_deletion(tmp_path):
-    config = make_project(tmp_path)
-    build(config)
+    config = built_project(tmp_path, make_project)
     page = config.data_dir / "sources" / "good-practices-listing.txt"
     text = page.read_text(encoding="utf-8")
     page.write_text(text.replace("improve the skills of the labour force",
@@ -315,8 +314,7 @@ def test_event_stream_records_an_edit_and_a_deletion(tmp_path):
 
 @pytest.mark.slow
 def test_failed_build_leaves_history_untouched(tmp_path):
-    config = make_project(tmp_path)
-    build(config)
+    config = built_project(tmp_path, make_project)
     history = (config.var_dir / "history" / "fragments.json").read_text()
     page = config.data_dir / "sources" / "good-practices-listing.txt"
     page.write_text(page.read_text(encoding="utf-8").replace("27.03.2023", "31.02.2023"),
