@@ -70,6 +70,7 @@ def http_error(error: HTTPException) -> Response:
     for header, value in error.get_headers():
         if header.lower() not in ("content-type", "content-length"):
             response.headers[header] = value
+    response.vary.add("Accept")  # the answer's form was chosen by it
     return response
 
 

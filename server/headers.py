@@ -57,7 +57,7 @@ class EveryResponse:
         if environ.get("REQUEST_METHOD") == "OPTIONS":
             start_response("204 No Content", [("Content-Length", "0")] + PREFLIGHT
                            + EVERY_RESPONSE)
-            metrics.REQUESTS.labels(environ.get(ROUTE_KEY, "(preflight)"), "204").inc()
+            metrics.REQUESTS.labels("(preflight)", "204").inc()
             return [b""]
 
         def start(status: str, headers: list[tuple[str, str]],

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 
-from flask import Blueprint, Response, redirect, render_template, request
+from flask import Blueprint, Response, abort, redirect, render_template, request
 from flask.typing import ResponseReturnValue
 
 from dskg import formats
@@ -21,7 +21,7 @@ from dskg.rdf import IRI, BlankNode, Literal, Triple
 from dskg.store import iri_of, term_of, text_of
 from server import structured
 from server.describe import Describer, Description
-from server.i18n import language
+from server.i18n import _, language
 from server.negotiation import best_match
 from server.params import PAGE, arg, takes
 from server.queries import query
@@ -170,9 +170,8 @@ def represent(iri: str, document_path: str, ext: str | None, page: int = 1
     if ext is None:
         media = best_match(request.headers.get("Accept"), OFFERS)
         if media is None:
-            return Response("Not Acceptable: this document is available as "
-                            + ", ".join(OFFERS) + "\n", status=406, mimetype="text/plain",
-                            headers={"Vary": "Accept"})
+            abort(406, description=_("This document is available as %(formats)s.",
+                                     formats=", ".join(OFFERS)))
         ext = EXTENSION_BY_MEDIA[media]
     description = describer.describe(iri, page, site().config.page_size)
     body: str | bytes
