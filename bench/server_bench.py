@@ -6,6 +6,11 @@ copy of the store (with the union default graph, like ours), and a Flask "hello"
 under the same gunicorn settings (the Python HTTP ceiling). wrk drives each with 8
 kept-alive connections (BENCH_CONNECTIONS) for a fixed duration per query.
 
+Before anything is timed, each query is asked once of dskg and of the peer: both must
+answer 200 with a non-empty answer, and the same one (result rows as multisets, graphs
+isomorphic); each page must answer 200. Throughput counts served answers (2xx) only;
+refusals (admission's 429 and 503) are their own column.
+
     .venv/bin/pip install oxigraph   # the peer server (PyPI package `oxigraph`)
     .venv/bin/python bench/server_bench.py 10000 100000
 """
@@ -21,9 +26,12 @@ import sys
 import tempfile
 import time
 import urllib.parse
+from collections import Counter
 from pathlib import Path
 
 import requests
+from rdflib import Graph
+from rdflib.compare import isomorphic
 
 from dskg.artefact import Layout
 
@@ -45,7 +53,10 @@ sys.path.insert(0, str(HERE))
 from generate import generate  # noqa: E402
 
 BASE = "http://localhost:8080/"
-PREFIXES = (f"PREFIX dskg: <{BASE}def/dskg/> PREFIX dct: <http://purl.org/dc/terms/> "
+#: The vocabulary (ontology, schemes, countries) is named under its own base, whatever
+#: the deployment's (DSKG_VOCAB_BASE).
+VOCAB = "https://w3id.org/dskg/"
+PREFIXES = (f"PREFIX dskg: <{VOCAB}def/dskg/> PREFIX dct: <http://purl.org/dc/terms/> "
             "PREFIX skos: <http://www.w3.org/2004/02/skos/core#> ")
 QUERIES = {
     "ask": "ASK { ?p a dskg:GoodPractice }",
@@ -75,8 +86,8 @@ FACET_COUNTS = """SELECT ?facet ?v (COUNT(DISTINCT ?p) AS ?n) WHERE {{
           BIND("year" AS ?facet) }}
 }} GROUP BY ?facet ?v"""
 FOUR_WORDS = ("security", "women", "programme", "hackathon")
-TWO_FACETS = (f"?p dskg:country <{BASE}id/country/BGR> ; "
-              f"dct:audience <{BASE}def/audience/children> .")
+TWO_FACETS = (f"?p dskg:country <{VOCAB}id/country/BGR> ; "
+              f"dct:audience <{VOCAB}def/audience/children> .")
 
 
 def text_filter(*words: str, count: bool = False) -> str:
@@ -187,8 +198,46 @@ def settle(*servers: subprocess.Popen, limit: float = 180) -> None:
 
 
 def row(name: str, target: str, figures: dict) -> str:
-    return (f"| {name} | {target} | {figures['rps']:,.1f} | {figures['p50']:.1f} | "
-            f"{figures['p95']:.1f} | {figures['non2xx'] + figures['errors']} |")
+    """Served answers a second (2xx only), latency, and the rest apart: refusals (any
+    other status) and connection errors, each as a count over the run."""
+    seconds = figures["requests"] / figures["rps"] if figures["rps"] else 1.0
+    served = (figures["requests"] - figures["non2xx"]) / seconds
+    return (f"| {name} | {target} | {served:,.1f} | {figures['p50']:.1f} | "
+            f"{figures['p95']:.1f} | {figures['non2xx']:,} | {figures['errors']:,} |")
+
+
+def answer_of(url: str, query: str, accept: str) -> object:
+    """One answer, in a form two servers' answers compare in: the rows as a multiset,
+    the boolean, or the graph; SystemExit if it is not a 200 or is empty."""
+    response = requests.get(url, params={"query": query}, headers={"Accept": accept},
+                            timeout=600)
+    if response.status_code != 200:
+        raise SystemExit(f"{url} answered {response.status_code} to {query[:200]!r}: "
+                         f"{response.text[:300]}")
+    if accept == "text/turtle":
+        # As bytes: Turtle is UTF-8, whatever charset a server's Content-Type leaves out.
+        graph = Graph().parse(data=response.content, format="turtle")
+        if not len(graph):
+            raise SystemExit(f"{url}: an empty graph for {query[:200]!r}")
+        return graph
+    data = response.json()
+    if "boolean" in data:
+        if not data["boolean"]:
+            raise SystemExit(f"{url}: false for {query[:200]!r}; the bench asks what holds")
+        return data["boolean"]
+    rows = data["results"]["bindings"]
+    if not rows:
+        raise SystemExit(f"{url}: no rows for {query[:200]!r}")
+    return Counter(json.dumps(row, sort_keys=True) for row in rows)
+
+
+def check_same(name: str, ours: str, peer: str, query: str, accept: str) -> None:
+    """Both servers give the same non-empty answer to ``query``, before it is timed."""
+    mine, theirs = answer_of(ours, query, accept), answer_of(peer, query, accept)
+    same = isomorphic(mine, theirs) if isinstance(mine, Graph) and isinstance(theirs, Graph) \
+        else mine == theirs
+    if not same:
+        raise SystemExit(f"{name}: dskg and the peer answer differently")
 
 
 def built(size: int) -> Path:
@@ -231,15 +280,24 @@ def run_size(size: int) -> None:
             wait_for(f"http://127.0.0.1:{ours_port}/health", ours)
             wait_for(f"http://127.0.0.1:{peer_port}/", peer)
             wait_for(f"http://127.0.0.1:{hello_port}/hello", hello)
-            practice = requests.get(
-                f"http://127.0.0.1:{ours_port}/sparql",
-                params={"query": PREFIXES + "SELECT ?p WHERE { ?p a dskg:GoodPractice } "
-                                            "OFFSET 777 LIMIT 1"},
-                headers={"Accept": "application/sparql-results+json"},
-            ).json()["results"]["bindings"][0]["p"]["value"]
+            ours_sparql = f"http://127.0.0.1:{ours_port}/sparql"
+            peer_sparql = f"http://127.0.0.1:{peer_port}/query"
+            rows = answer_of(ours_sparql, PREFIXES + "SELECT ?p WHERE { ?p a dskg:GoodPractice "
+                             "} ORDER BY ?p OFFSET 777 LIMIT 1", "application/sparql-results+json")
+            practice = json.loads(next(iter(rows)))["p"]["value"]
+            for name, text in QUERIES.items():
+                accept = "text/turtle" if text.startswith("DESCRIBE") else \
+                    "application/sparql-results+json"
+                check_same(name, ours_sparql, peer_sparql,
+                           PREFIXES + text.replace("{practice}", practice), accept)
+            for name, (path, peers) in (PAGES if PAGES_TOO else {}).items():
+                if requests.get(f"http://127.0.0.1:{ours_port}{path}").status_code != 200:
+                    raise SystemExit(f"{name}: {path} does not answer 200")
+                for text in peers.values():
+                    answer_of(peer_sparql, PREFIXES + text, "application/sparql-results+json")
             print(f"\n### {size:,} practices\n")
-            print("| query | server | req/s | p50 ms | p95 ms | errors |")
-            print("|---|---|---:|---:|---:|---:|")
+            print("| query | server | served/s | p50 ms | p95 ms | refused | errors |")
+            print("|---|---|---:|---:|---:|---:|---:|")
             print(row("hello route", "Flask + gunicorn",
                       wrk(f"http://127.0.0.1:{hello_port}/hello", "text/plain")), flush=True)
             for name, text in QUERIES.items():
