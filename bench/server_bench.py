@@ -11,6 +11,12 @@ answer 200 with a non-empty answer, and the same one (result rows as multisets, 
 isomorphic); each page must answer 200. Throughput counts served answers (2xx) only;
 refusals (admission's 429 and 503) are their own column.
 
+Every query row is the same request again and again, which dskg's answer cache answers
+after the first; so each query is also timed on a second dskg server with the cache
+off (``DSKG_ANSWER_CACHE=0``), its requests spread over 64 client addresses
+(``X-Forwarded-For`` behind ``DSKG_PROXIES=1``, ``bench/clients.lua``): evaluation, under
+admission as a public endpoint's many clients meet it.
+
     .venv/bin/pip install oxigraph   # the peer server (PyPI package `oxigraph`)
     .venv/bin/python bench/server_bench.py 10000 100000
 """
@@ -158,11 +164,11 @@ def stop(process: subprocess.Popen) -> None:
         process.wait()
 
 
-def wrk(url: str, accept: str = "application/sparql-results+json") -> dict:
+def wrk(url: str, accept: str = "application/sparql-results+json",
+        script: str = "percentiles.lua") -> dict:
     result = subprocess.run(["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{DURATION}", "--timeout",
-                             "60s", "-s", str(HERE / "percentiles.lua"), "-H",
-                             f"Accept: {accept}", url],
-                            capture_output=True, text=True, check=True)
+                             "60s", "-s", script, "-H", f"Accept: {accept}", url],
+                            capture_output=True, text=True, check=True, cwd=HERE)
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
@@ -270,14 +276,19 @@ def run_size(size: int) -> None:
         peer_store = Path(tmp) / "peer-store"
         shutil.copytree(store, peer_store)
         ours_port, peer_port, hello_port = free_port(), free_port(), free_port()
+        uncached_port = free_port()
         ours = start([str(BIN / "dskg"), "serve"], env | {"DSKG_PORT": str(ours_port),
                                                          "DSKG_WORKERS": "2"})
+        uncached = start([str(BIN / "dskg"), "serve"], env | {
+            "DSKG_PORT": str(uncached_port), "DSKG_WORKERS": "2", "DSKG_ANSWER_CACHE": "0",
+            "DSKG_PROXIES": "1"})
         peer = start([str(BIN / "oxigraph"), "serve-read-only", "--location", str(peer_store),
                       "--bind", f"127.0.0.1:{peer_port}", "--union-default-graph"])
         hello = start([str(BIN / "gunicorn"), "-w", "2", "-k", HELLO_WORKER, "--threads", "8",
                        "-b", f"127.0.0.1:{hello_port}", "--chdir", str(HERE), "hello_app:app"])
         try:
             wait_for(f"http://127.0.0.1:{ours_port}/health", ours)
+            wait_for(f"http://127.0.0.1:{uncached_port}/health", uncached)
             wait_for(f"http://127.0.0.1:{peer_port}/", peer)
             wait_for(f"http://127.0.0.1:{hello_port}/hello", hello)
             ours_sparql = f"http://127.0.0.1:{ours_port}/sparql"
@@ -307,6 +318,10 @@ def run_size(size: int) -> None:
                 print(row(name, "dskg /sparql",
                           wrk(f"http://127.0.0.1:{ours_port}/sparql?query={encoded}", accept)))
                 settle(ours, peer)
+                print(row(name, "dskg /sparql, no cache, 64 clients",
+                          wrk(f"http://127.0.0.1:{uncached_port}/sparql?query={encoded}",
+                              accept, "clients.lua")))
+                settle(uncached, peer)
                 print(row(name, "oxigraph serve",
                           wrk(f"http://127.0.0.1:{peer_port}/query?query={encoded}", accept)),
                       flush=True)
@@ -327,7 +342,7 @@ def run_size(size: int) -> None:
                       wrk(f"http://127.0.0.1:{ours_port}/doc/practice/{slug}.ttl",
                           "text/turtle")), flush=True)
         finally:
-            for process in (ours, peer, hello):
+            for process in (ours, uncached, peer, hello):
                 stop(process)
 
 
