@@ -17,7 +17,7 @@ off (``DSKG_ANSWER_CACHE=0``), its requests spread over 64 client addresses
 (``X-Forwarded-For`` behind ``DSKG_PROXIES=1``, ``bench/clients.lua``): evaluation, under
 admission as a public endpoint's many clients meet it.
 
-    .venv/bin/pip install oxigraph   # the peer server (PyPI package `oxigraph`)
+    apt-get install wrk   # the load generator; the peer (PyPI `oxigraph`) is a test extra
     .venv/bin/python bench/server_bench.py 10000 100000
 """
 from __future__ import annotations
