@@ -144,3 +144,19 @@ def test_map_page_has_a_legend_of_count_ranges(server):
     html = get(server, "/map").text
     assert 'class="legend map-legend"' in html
     assert html.count('class="swatch"') >= 3
+
+
+@pytest.mark.parametrize("path", ["/.well-known/void.html", "/.well-known/void.ttl",
+                                  "/set/catalog.ttl", "/set/catalog.rdf"])
+def test_a_document_is_the_same_bytes_from_every_worker(mixed_build, path):
+    """Two apps on one build (two workers, or two replicas) send a document with blank
+    nodes byte for byte alike: it goes out under one ETag."""
+    from server.app import create_app, in_process
+
+    answers = []
+    for _ in range(2):
+        app = create_app(mixed_build, runner=in_process(mixed_build))
+        response = app.test_client().get(path)
+        assert response.status_code == 200
+        answers.append((response.headers["ETag"], response.data))
+    assert answers[0] == answers[1]

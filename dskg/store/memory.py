@@ -12,7 +12,8 @@ from typing import Any
 
 from rdflib import Dataset, URIRef
 
-from dskg.rdf import Triple, from_rdflib, to_rdflib
+from dskg.rdf import BlankNode, Term, Triple, from_rdflib, to_rdflib
+from dskg.store.codec import parse_ntriples
 from dskg.store.interface import Bindings, Row
 
 
@@ -20,10 +21,17 @@ class MemoryStore:
     """A :class:`~dskg.store.interface.Queryable` over N-Triples files."""
 
     def __init__(self, files: Mapping[str, Path]):
-        """``files``: graph name → N-Triples file."""
+        """``files``: graph name → N-Triples file.
+
+        Blank nodes keep the labels the files give them (prefixed per file, so two files
+        never share one): rdflib's parser would invent new ones in every process, and
+        replicas would then send different bytes for one document under one ETag."""
         self.dataset = Dataset(default_union=True)
-        for name, path in files.items():
-            self.dataset.graph(URIRef(name)).parse(path, format="nt")
+        for number, (name, path) in enumerate(files.items()):
+            graph = self.dataset.graph(URIRef(name))
+            for triple in parse_ntriples(path.read_bytes()):
+                graph.add((to_rdflib(_scoped(triple.subject, number)), to_rdflib(triple.predicate),
+                           to_rdflib(_scoped(triple.object, number))))
 
     def graph_triples(self, name: str) -> list[Triple]:
         """The statements of one named graph."""
@@ -41,3 +49,7 @@ class MemoryStore:
 
     def ask(self, query: str, bindings: Bindings | None = None) -> bool:
         return bool(self._query(query, bindings).askAnswer)
+
+
+def _scoped(term: Term, number: int) -> Term:
+    return BlankNode(f"f{number}{term.value}") if isinstance(term, BlankNode) else term
