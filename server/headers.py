@@ -37,6 +37,7 @@ PREFLIGHT = [("Access-Control-Allow-Methods", "GET, HEAD, POST, OPTIONS"),
              ("Access-Control-Max-Age", "86400")]
 
 EVERY_RESPONSE = SECURITY + CORS
+_EVERY = [(pair, pair[0].lower()) for pair in EVERY_RESPONSE]
 
 #: Where a layer that knows a request's route leaves it for :class:`EveryResponse`.
 ROUTE_KEY = "dskg.route"
@@ -62,10 +63,10 @@ class EveryResponse:
 
         def start(status: str, headers: list[tuple[str, str]],
                   exc_info: Any = None) -> Any:
-            if ("connection", "close") in {(n.lower(), v.lower()) for n, v in headers}:
+            present = {name.lower(): value for name, value in headers}
+            if present.get("connection", "").lower() == "close":
                 _close_after(start_response)
-            present = {name.lower() for name, _ in headers}
-            headers.extend(pair for pair in EVERY_RESPONSE if pair[0].lower() not in present)
+            headers.extend(pair for pair, name in _EVERY if name not in present)
             metrics.REQUESTS.labels(environ.get(ROUTE_KEY, "(no route)"),
                                     status.split(" ", 1)[0]).inc()
             return start_response(status, headers, exc_info)

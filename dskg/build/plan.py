@@ -98,10 +98,11 @@ def why_full(fingerprint: str, registry: Path, ledger: Ledger | None) -> str | N
     return None
 
 
-def changed_inputs(digests: dict[InputKey, str], ledger: Ledger
+def changed_inputs(digests: dict[InputKey, str],
+                   known: dict[InputKey, tuple[str, str, list[str]]]
                    ) -> tuple[set[InputKey], set[InputKey]]:
-    """Inputs whose digest is new or differs from the ledger's, and inputs gone."""
-    known = ledger.inputs()
+    """Inputs whose digest is new or differs from the one ``known`` (the ledger's
+    inputs) holds, and inputs gone."""
     reread = {key for key, digest in digests.items()
               if key not in known or known[key][0] != digest}
     return reread, set(known) - set(digests)

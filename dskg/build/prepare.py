@@ -222,7 +222,7 @@ def _prepare_changes(context: _Context, previous: Layout, ledger: Ledger, starte
     known = ledger.inputs()
     with stage("parse", timings):
         reread, lost = changed_inputs(
-            {key: digest_file(item.path) for key, item in by_key.items()}, ledger)
+            {key: digest_file(item.path) for key, item in by_key.items()}, known)
         inputs: dict[InputKey, tuple[str, str, list[str]]] = {}
         record_inputs: dict[int, InputKey] = {}
         records, nodes, warnings = context.read([by_key[k] for k in sorted(reread)], inputs,

@@ -98,7 +98,7 @@ class Evaluator:
     def ask(self, request: QueryRequest) -> None:
         write_frame(self.to_child, encode_request(request))
 
-    def answer(self, timeout: float) -> Answer | Ready | None:
+    def _message(self, timeout: float) -> Answer | Ready | None:
         """The evaluator's next message, or ``None`` if it has not come within ``timeout``."""
         if not self.poll.poll(max(0, timeout) * 1000):
             return None
@@ -107,9 +107,17 @@ class Evaluator:
             raise EvaluatorGone(self.process.wait())
         return decode_answer(frame)
 
+    def answer(self, timeout: float) -> Answer | None:
+        """The answer to the query asked, or ``None`` if it has not come within ``timeout``;
+        any other message leaves the process in an unknown state (it is replaced)."""
+        message = self._message(timeout)
+        if isinstance(message, Ready):
+            raise EvaluatorGone(self.process.poll())
+        return message
+
     def wait_ready(self, timeout: float) -> None:
         if not self.ready:
-            message = self.answer(timeout)
+            message = self._message(timeout)
             if not isinstance(message, Ready):
                 raise EvaluatorGone(self.process.poll())
             self.ready = True
@@ -221,7 +229,7 @@ class QueryPool:
             evaluator.ask(request)
             answer = evaluator.answer(config.heavy_after)
             if answer is not None:
-                return _answered(answer), False
+                return answer, False
             if not slots.heavy:
                 self._go_heavy(slots, request.client)
             evaluator.deprioritise()
@@ -235,7 +243,7 @@ class QueryPool:
             metrics.TIMEOUTS.inc()
             self.admission.refuse(request.client)
             raise QueryTimeout()
-        return _answered(answer), True
+        return answer, True
 
     def _go_heavy(self, slots: Slots, client: str) -> None:
         """Take this worker's and the server's heavy slots for ``client``'s query, or
@@ -321,12 +329,6 @@ class QueryPool:
                     evaluators.get_nowait().kill()
                 except queue.Empty:
                     break
-
-
-def _answered(message: Answer | Ready) -> Answer:
-    if isinstance(message, Ready):
-        raise QueryError("The evaluator sent a second ready message instead of an answer.")
-    return message
 
 
 class Slots(ExitStack):
