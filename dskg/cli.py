@@ -1,4 +1,5 @@
-"""The ``dskg`` command: ingest, harvest, validate, build, serve, publish, query."""
+"""The ``dskg`` command: ingest, harvest, validate, build, serve, publish, link, reference,
+query."""
 from __future__ import annotations
 
 import argparse
@@ -16,6 +17,8 @@ from dskg import __version__
 from dskg.config import Config
 from dskg.errors import DskgError
 from dskg.fields import PAGE_FIELDS, Field
+from dskg.links import KINDS as LINK_KINDS
+from dskg.reference import TABLES as REFERENCE_TABLES
 from dskg.sources import KINDS
 
 if TYPE_CHECKING:
@@ -168,6 +171,42 @@ def make_parser() -> argparse.ArgumentParser:
     publish.add_argument("build_dir", nargs="?", type=Path, metavar="BUILD",
                          help="the build folder (default: var/current)")
 
+    link = _command(
+        commands, "link", "propose and review links to the EU's tables, NUTS and DigComp",
+        "propose: read the served build and add candidate links (with the rule and score "
+        "that made each) to data/links/*.csv; decisions already there are kept. review: "
+        "list the candidates, or accept or reject them by id (a file edit works too). The "
+        "next build publishes the accepted ones (README, \"Links to the world\").",
+        ["dskg link propose", "dskg link propose --kind place",
+         "dskg link review --kind funder",
+         "dskg link review --accept 3f9c2a1b --accept 0d41e7aa --by maria",
+         "dskg link review --kind competence --reject all"],
+        ("--data-dir", "--ontology-dir", "--var-dir", "--base"))
+    link.add_argument("action", choices=("propose", "review"))
+    link.add_argument("--kind", action="append", choices=sorted(LINK_KINDS), dest="kinds",
+                      help="only these kinds (repeatable; default: all)")
+    link.add_argument("--accept", action="append", default=[], metavar="ID",
+                      help="accept this candidate (repeatable; `all`: every one listed)")
+    link.add_argument("--reject", action="append", default=[], metavar="ID",
+                      help="reject this candidate (repeatable; `all`: every one listed)")
+    link.add_argument("--by", default="", help="who decides (kept in the decision file)")
+
+    reference = _command(
+        commands, "reference", "refresh a shipped reference table from its publisher",
+        "Download the current EU programme or NUTS table from the Publications Office "
+        "(or --from a URL or file), check that it parses and still has every code "
+        "data/links leads to, and write it in place of ontology/reference/'s copy; "
+        "nothing is replaced when a check fails.",
+        ["dskg reference refresh", "dskg reference refresh eu-programme",
+         "dskg reference refresh nuts --from nuts.gc"],
+        ("--data-dir", "--ontology-dir"))
+    reference.add_argument("action", choices=("refresh",))
+    reference.add_argument("tables", nargs="*", metavar="TABLE",
+                           help=f"{' or '.join(REFERENCE_TABLES)} (default: all)")
+    reference.add_argument("--from", action="append", dest="sources", metavar="URL",
+                           help="read the table here instead of at its publisher (repeatable "
+                                "for NUTS, whose lists may come per country)")
+
     query = _command(
         commands, "query", "run a SPARQL query against an endpoint",
         "Run a query with SPARQLWrapper against our endpoint (the local server by "
@@ -192,7 +231,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     configure_logging(config.log_level)
     handler = {"ingest": cmd_ingest, "harvest": cmd_harvest, "validate": cmd_validate,
                "build": cmd_build, "serve": cmd_serve, "publish": cmd_publish,
-               "query": cmd_query}[args.command]
+               "link": cmd_link, "reference": cmd_reference, "query": cmd_query}[args.command]
     try:
         return handler(args, config)
     except DskgError as error:
@@ -397,6 +436,57 @@ def cmd_build(args: argparse.Namespace, config: Config) -> int:
     print_report(prepared)
     timings = ", ".join(f"{k} {v:.1f}s" for k, v in prepared.timings.items())
     print(f"built {build_dir} ({timings}); now serving from {config.current_build}")
+    return 0
+
+
+# ---------------------------------------------------------------- links
+
+def cmd_link(args: argparse.Namespace, config: Config) -> int:
+    from datetime import date
+
+    from dskg.links import decide, link_id, read_links
+
+    kinds = args.kinds or list(LINK_KINDS)
+    if args.action == "propose":
+        from dskg.links.propose import PROPOSERS, propose
+
+        asked = [k for k in kinds if k in PROPOSERS]
+        for kind, (added, total) in propose(config, asked).items():
+            print(f"{kind}: {added} new candidates ({total} decisions in "
+                  f"data/links/{LINK_KINDS[kind].file})")
+        if "organisation" in kinds:
+            print("organisation: no reconciliation service configured, no candidates")
+        return 0
+    if args.accept or args.reject:
+        today = date.today().isoformat()
+        for ids, status in ((args.accept, "accepted"), (args.reject, "rejected")):
+            if ids:
+                done = decide(config.data_dir, config.vocab_base, kinds, ids, status,
+                              args.by, today)
+                print(f"{status} {len(done)} links")
+        return 0
+    shown = []
+    for kind in kinds:
+        links, problems = read_links(config.data_dir, LINK_KINDS[kind], config.vocab_base)
+        for problem in problems:
+            print(f"problem: {problem}", file=sys.stderr)
+        shown += [link for link in links if link.status == "candidate"]
+    for link in shown:
+        print(f"{link_id(link)}  {link.subject} {link.relation} {link.target}  "
+              f"score {link.score or '-'}\n          {link.rule}")
+    print(f"{len(shown)} candidates; accept or reject with dskg link review --accept ID")
+    return 0
+
+
+def cmd_reference(args: argparse.Namespace, config: Config) -> int:
+    from dskg.links import used_codes
+    from dskg.reference.refresh import refresh
+
+    for name in args.tables or list(REFERENCE_TABLES):
+        table = REFERENCE_TABLES.get(name)
+        used = (used_codes(config.data_dir, config.vocab_base, table.concept_base)
+                if table is not None else set())
+        print(refresh(name, config.ontology_dir / "reference", used, args.sources).describe())
     return 0
 
 

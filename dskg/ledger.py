@@ -56,7 +56,7 @@ CREATE TABLE finding (focus TEXT NOT NULL, body TEXT NOT NULL);
 FINGERPRINTED = ("ontology_dir", "shapes_dir")
 #: The form of the artefacts an incremental build changes in place (ledger, dump
 #: segments, browse index); a build of another form is rebuilt in full.
-ARTEFACT_FORM = 3
+ARTEFACT_FORM = 4
 
 
 def digest_file(path: Path) -> str:

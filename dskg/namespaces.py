@@ -27,10 +27,13 @@ WIKIDATA = Namespace("http://www.wikidata.org/entity/")
 SH = Namespace("http://www.w3.org/ns/shacl#")
 
 
+#: Our concept schemes (``ontology/schemes/{name}.ttl``, ``def/{name}``): those of the
+#: concept fields, and DigComp, whose competences are link targets (``data/links/``).
+SCHEMES = (*dict.fromkeys(CONCEPT_FIELDS.values()), "digcomp")
 #: Paths under the vocabulary base: the ontology, its shapes, each concept scheme, the
 #: countries.
-VOCAB_PATHS = ("def/dskg", "def/shapes", *(f"def/{scheme}" for scheme in dict.fromkeys(
-    CONCEPT_FIELDS.values())), "id/country")
+VOCAB_PATHS = ("def/dskg", "def/shapes", *(f"def/{scheme}" for scheme in SCHEMES),
+               "id/country")
 
 
 def _in_vocabulary(path: str) -> bool:
@@ -105,6 +108,11 @@ class Namespaces:
         return self.iri("set/curation")
 
     @property
+    def links_graph(self) -> URIRef:
+        """Named graph of the accepted link decisions (``data/links/``)."""
+        return self.iri("set/links")
+
+    @property
     def build_graph(self) -> URIRef:
         """Named graph describing the build that produced the store."""
         return self.iri("set/build")
@@ -125,6 +133,9 @@ class Namespaces:
             "technology": self.vocab + "def/technology/",
             "initiative": self.vocab + "def/initiative-type/",
             "funding": self.vocab + "def/funding-type/",
+            "digcomp": self.vocab + "def/digcomp/",
+            "euprogramme": "http://publications.europa.eu/resource/authority/eu-programme/",
+            "nuts": "http://data.europa.eu/nuts/code/",
             "dct": str(DCTERMS),
             "skos": str(SKOS),
             "schema": str(SCHEMA),

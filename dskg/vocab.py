@@ -15,7 +15,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import SKOS, VANN, XSD
 
 from dskg.fields import CONCEPT_FIELDS
-from dskg.namespaces import Namespaces
+from dskg.namespaces import SCHEMES, Namespaces
 from dskg.text import fold
 
 LABEL_PROPERTIES = (SKOS.prefLabel, SKOS.altLabel, SKOS.hiddenLabel, SKOS.notation)
@@ -92,6 +92,6 @@ def load_vocabularies(ontology_dir: Path, ns: Namespaces) -> Vocabularies:
     ontology.add((URIRef(ns.vocab + "def/dskg"), VANN.preferredNamespaceUri,
                   Literal(ns.vocab + "def/dskg/", datatype=XSD.anyURI)))
     schemes = {}
-    for name in dict.fromkeys(CONCEPT_FIELDS.values()):
+    for name in SCHEMES:
         schemes[name] = Graph().parse(ontology_dir / "schemes" / f"{name}.ttl", publicID=ns.vocab)
     return Vocabularies(ns=ns, ontology=ontology, schemes=schemes)

@@ -11,14 +11,14 @@ from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import RDF, XSD
 
 from dskg.artefact.dumps import DUMPS
-from dskg.build.statistics import LINK_TARGETS, Total
+from dskg.build.statistics import Total, linksets
 from dskg.config import Config
 from dskg.namespaces import Namespaces
 
 VOID = Namespace("http://rdfs.org/ns/void#")
-EU_COUNTRY = "http://publications.europa.eu/resource/authority/country"
 WIKIDATA = "http://www.wikidata.org/entity/"
-EXACT_MATCH = "http://www.w3.org/2004/02/skos/core#exactMatch"
+#: Linksets described even when empty (those of every build since the first).
+ALWAYS = ("eu-countries", "wikidata")
 
 VOCABULARIES = ("http://purl.org/dc/terms/", "http://www.w3.org/2004/02/skos/core#",
                 "https://schema.org/", "http://www.w3.org/ns/org#", "http://www.w3.org/ns/prov#",
@@ -68,17 +68,19 @@ def void_graph(config: Config, total: Total, example_resources: list[str]) -> Gr
     g.add((dataset, VOID.vocabulary, URIRef(str(ns.dskg))))
     for vocabulary in VOCABULARIES:
         g.add((dataset, VOID.vocabulary, URIRef(vocabulary)))
-    for slug, target, title in (("eu-countries", EU_COUNTRY + "/", "EU country authority table"),
-                                ("wikidata", WIKIDATA, "Wikidata")):
-        assert target in LINK_TARGETS
-        linkset = ns.iri(f"set/practices/linkset/{slug}")
-        g.add((dataset, VOID.subset, linkset))
-        g.add((linkset, RDF.type, VOID.Linkset))
-        g.add((linkset, URIRef("http://purl.org/dc/terms/title"),
-               Literal(f"Links to the {title}", lang="en")))
-        g.add((linkset, VOID.subjectsTarget, dataset))
-        g.add((linkset, VOID.objectsTarget, URIRef(target.rstrip("/") if slug != "wikidata"
-                                                   else "http://www.wikidata.org/")))
-        g.add((linkset, VOID.linkPredicate, URIRef(EXACT_MATCH)))
-        g.add((linkset, VOID.triples, _integer(total.links[target])))
+    for linkset in linksets(ns.vocab):
+        triples = total.links[linkset.key]
+        if not triples and linkset.slug not in ALWAYS:
+            continue
+        node = ns.iri(f"set/practices/linkset/{linkset.slug}")
+        g.add((dataset, VOID.subset, node))
+        g.add((node, RDF.type, VOID.Linkset))
+        g.add((node, URIRef("http://purl.org/dc/terms/title"),
+               Literal(f"Links to the {linkset.title}", lang="en")))
+        g.add((node, VOID.subjectsTarget, dataset))
+        target = ("http://www.wikidata.org/" if linkset.target.startswith(WIKIDATA)
+                  else linkset.target.rstrip("/"))
+        g.add((node, VOID.objectsTarget, URIRef(target)))
+        g.add((node, VOID.linkPredicate, URIRef(linkset.predicate)))
+        g.add((node, VOID.triples, _integer(triples)))
     return g

@@ -55,7 +55,8 @@ def create_app(config: Config | None = None, build_dir: Path | None = None,
     app.config["MAX_CONTENT_LENGTH"] = config.max_body
     app.extensions["dskg"] = Site(
         config=config, ns=ns, build=build, store=store,
-        describer=Describer(store, ordered=not store.stable_order),
+        describer=Describer(store, ordered=not store.stable_order,
+                            links_graph=str(ns.links_graph), rule=str(ns.dskg.rule)),
         meta=meta, meta_describer=Describer(meta),
         history=History(config.var.history),
         facet_index=FacetIndex(build.open_browse),

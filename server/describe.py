@@ -29,6 +29,8 @@ class Description:
     page: int = 1
     page_size: int = 50
     labels: dict[str, list[Literal]] = field(default_factory=dict)
+    #: (predicate, value) of a published link → the rule that proposed it.
+    rules: dict[tuple[str, str], str] = field(default_factory=dict)
 
     @property
     def pages(self) -> int:
@@ -67,10 +69,14 @@ class Description:
 class Describer:
     """Builds descriptions from a store, remembering labels (the store never changes)."""
 
-    def __init__(self, store: Queryable, ordered: bool = False):
+    def __init__(self, store: Queryable, ordered: bool = False, links_graph: str = "",
+                 rule: str = ""):
         """``ordered``: page incoming links with ORDER BY (a store whose answers come in
-        no stable order); the embedded store's own order is stable and cheaper."""
+        no stable order); the embedded store's own order is stable and cheaper.
+        ``links_graph`` and ``rule``: the graph of published links and the property of
+        the rule behind each, shown beside the link."""
         self.store = store
+        self.links_graph, self.rule = links_graph, rule
         self.incoming = "incoming_ordered" if ordered else "incoming"
         self.labels = lru_cache(maxsize=200_000)(self._labels)
 
@@ -93,6 +99,11 @@ class Describer:
                     for r in self.store.select(query("blank_node"), {"this": value})]
         # Stores answer in orders of their own: the page shows statements in one order.
         description.outgoing.sort(key=lambda s: (s[0].value, str(s[1]), s[2]))
+        if self.rule and any(graph.endswith(self.links_graph)  # an external store's names end so
+                            for _, _, graph in description.outgoing):
+            for row in self.store.select(query("link_rules"),
+                                         {"this": this, "rule_": IRI(self.rule)}):
+                description.rules[(text_of(row, "p"), text_of(row, "o"))] = text_of(row, "rule")
         counted = self.store.select(query("incoming_count"), {"this": this})
         description.incoming_total = int(text_of(counted[0], "n")) if counted else 0
         offset = (page - 1) * page_size

@@ -22,7 +22,7 @@ KNOWN_LABELS = {
     "http://purl.org/dc/terms/modified": N_("modified"),
     "http://purl.org/dc/terms/identifier": N_("identifier"),
     "http://purl.org/dc/terms/audience": N_("target audience"),
-    "http://purl.org/dc/terms/spatial": N_("country"),
+    "http://purl.org/dc/terms/spatial": N_("area"),
     "http://purl.org/dc/terms/isPartOf": N_("part of"),
     "http://purl.org/dc/terms/source": N_("source"),
     "http://purl.org/dc/terms/license": N_("licence"),
@@ -40,10 +40,18 @@ KNOWN_LABELS = {
     "http://www.w3.org/ns/prov#used": N_("used"),
     "http://www.w3.org/2004/02/skos/core#prefLabel": N_("name"),
     "http://www.w3.org/2004/02/skos/core#altLabel": N_("also known as"),
+    "http://www.w3.org/2004/02/skos/core#hiddenLabel": N_("keywords"),
+    "http://www.w3.org/2004/02/skos/core#relatedMatch": N_("related"),
     "http://www.w3.org/2004/02/skos/core#inScheme": N_("in scheme"),
     "http://www.w3.org/2004/02/skos/core#topConceptOf": N_("top concept of"),
     "http://www.w3.org/2004/02/skos/core#hasTopConcept": N_("top concepts"),
     "http://www.w3.org/2004/02/skos/core#exactMatch": N_("same as"),
+    "http://www.w3.org/2002/07/owl#sameAs": N_("same as"),
+    "http://www.w3.org/2004/02/skos/core#broader": N_("broader"),
+    "http://www.w3.org/2004/02/skos/core#narrower": N_("narrower"),
+    "http://www.w3.org/1999/02/22-rdf-syntax-ns#subject": N_("subject"),
+    "http://www.w3.org/1999/02/22-rdf-syntax-ns#predicate": N_("property"),
+    "http://www.w3.org/1999/02/22-rdf-syntax-ns#object": N_("object"),
     "http://www.w3.org/2004/02/skos/core#notation": N_("code"),
     "http://www.w3.org/2004/02/skos/core#definition": N_("definition"),
     "http://www.w3.org/2004/02/skos/core#editorialNote": N_("curator's note"),
@@ -122,10 +130,33 @@ def named(iri: str, labels: dict | None = None) -> tuple[str, str | None]:
     chosen = pick((labels or {}).get(iri) or site().describer.labels(iri))
     if chosen is not None:
         tag = chosen.language
-        return chosen.value, tag if tag and tag.split("-")[0] != language() else None
+        text = coded_name(iri, chosen.value) or chosen.value
+        return text, tag if tag and tag.split("-")[0] != language() else None
     known = KNOWN_LABELS.get(iri)
     return ((known and _(known)) or LICENCES.get(iri) or external_name(iri)
             or local_name(iri)), None
+
+
+#: Concepts of the code lists links lead to, named with their list and code ("NUTS:
+#: BG421 Plovdiv"): (IRI start, list name); DigComp's start is under the vocabulary base.
+CODED = [
+    ("http://publications.europa.eu/resource/authority/eu-programme/", N_("EU programme")),
+    ("http://data.europa.eu/nuts/code/", N_("NUTS")),
+    ("def/digcomp/", N_("DigComp")),
+]
+
+
+def coded_name(iri: str, label: str) -> str | None:
+    """``EU programme: ESF European Social Fund (ESF) (2014/2020)``, ``DigComp 3.4
+    Programming``: a code list's concept with its list and code before its label."""
+    for start, name in CODED:
+        if "://" not in start:
+            start = site().ns.vocab + start
+        if iri.startswith(start) and len(iri) > len(start):
+            code = iri[len(start):]
+            separator = " " if name == "DigComp" else ": "
+            return f"{_(name)}{separator}{code} {label}"
+    return None
 
 
 def language_of(iri: str, labels: dict | None = None) -> Markup:
@@ -228,6 +259,7 @@ SKOS = "http://www.w3.org/2004/02/skos/core#"
 INVERSE_LABELS = {
     SKOS + "topConceptOf": N_("top concepts"), SKOS + "inScheme": N_("concepts"),
     SKOS + "broader": N_("narrower"), SKOS + "narrower": N_("broader"),
+    "http://www.w3.org/1999/02/22-rdf-syntax-ns#subject": N_("link decisions"),
     "http://purl.org/dc/terms/isPartOf": N_("parts"), "https://schema.org/containedInPlace":
     N_("places in it"),
 }

@@ -85,7 +85,8 @@ def vocab(ns: Namespaces) -> Vocabularies:
 
 def make_project(folder: Path, pages: list[Path] | None = None, curation: bool = True,
                  registry: bool = True) -> Config:
-    """A copy of data/ (or of the given pages) in ``folder``, and a Config for it."""
+    """A copy of data/ (or of the given pages) in ``folder``, and a Config for it; with
+    ``curation``, the curation files and the link decisions too."""
     data = folder / "data"
     (data / "sources").mkdir(parents=True)
     (data / "curation").mkdir()
@@ -94,6 +95,7 @@ def make_project(folder: Path, pages: list[Path] | None = None, curation: bool =
     if curation:
         for path in (ROOT / "data" / "curation").glob("*.yaml"):
             shutil.copy(path, data / "curation" / path.name)
+        shutil.copytree(ROOT / "data" / "links", data / "links")
     if registry and (ROOT / "data" / "slugs.csv").exists():
         shutil.copy(ROOT / "data" / "slugs.csv", data / "slugs.csv")
     return Config(base=BASE, data_dir=data, var_dir=folder / "var",

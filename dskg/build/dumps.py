@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from dskg.artefact.dumps import DUMPS
-from dskg.build.statistics import Statistics, Total
+from dskg.build.statistics import Counted, Statistics, Total
 from dskg.formats import write_jsonld
 from dskg.rdf import IRI, Triple
 from dskg.store import Store, ntriples_to, parse_ntriples, serialize_triples
@@ -54,7 +54,7 @@ def _triple_lines(quad_lines: list[str]) -> list[str]:
 class _Writer:
     """Renders one segment's N-Quads lines in every dump format, and counts them."""
 
-    def __init__(self, prefixes: dict[str, str], counted: tuple[str, str]):
+    def __init__(self, prefixes: dict[str, str], counted: Counted):
         self.prefixes, self.counted = prefixes, counted
         probe = Triple(IRI("urn:x"), IRI("urn:x"), IRI("urn:x"))
         lines = serialize_triples([probe], "turtle", prefixes).splitlines(keepends=True)
@@ -96,7 +96,7 @@ class Written:
 
 
 def write_dumps(store: Store, directory: Path, prefixes: dict[str, str],
-                counted: tuple[str, str], previous: Path | None = None,
+                counted: Counted, previous: Path | None = None,
                 subjects: Iterable[str] = ()) -> Written:
     """Write every dump into ``directory``; return their sizes and checksums and the
     counts of the graph (``counted``: the practice class and the country property).

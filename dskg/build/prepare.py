@@ -33,6 +33,8 @@ from dskg.curation import Curation, load_curation
 from dskg.ingest.records import PracticeRecord, identity_keys, mark_duplicates, record_digest
 from dskg.ingest.sources import Input, InputKey, Node, list_inputs, page_origins, read_input
 from dskg.ledger import Ledger, UnitRow, digest_file, fingerprint
+from dskg.links import decision_files
+from dskg.links.graph import links_graph
 from dskg.mapping import (
     MappedGraph,
     Mapper,
@@ -44,6 +46,7 @@ from dskg.mapping import (
 )
 from dskg.namespaces import Namespaces
 from dskg.progress import stage
+from dskg.reference import TABLES, codes
 from dskg.registry import REGISTRY_FILE, SlugRegistry
 from dskg.sources import SOURCES_FILE, Source, load_sources
 from dskg.validation import (
@@ -83,6 +86,17 @@ def unit_digest(unit: Unit) -> str:
     return hashlib.sha256("\n".join(lines).encode("utf-8")).hexdigest()
 
 
+def link_targets(config: Config, vocab: Vocabularies) -> dict[str, set[str]]:
+    """Outside IRI prefix → the codes a link there may lead to: the reference tables'
+    and our DigComp scheme's."""
+    reference = config.ontology_dir / "reference"
+    targets = {table.concept_base: codes(table, reference) for table in TABLES.values()}
+    digcomp = str(vocab.ns.scheme("digcomp")) + "/"
+    targets[digcomp] = {str(c)[len(digcomp):] for c in vocab.schemes["digcomp"].subjects()
+                        if str(c).startswith(digcomp)}
+    return targets
+
+
 @dataclass
 class _Context:
     """What every build loads first: cheap, and the same for both kinds."""
@@ -95,6 +109,8 @@ class _Context:
     curation: Curation
     inputs: list[Input]
     fingerprint: str
+    links: Graph
+    link_problems: list[str]
 
     @classmethod
     def load(cls, config: Config) -> _Context:
@@ -104,10 +120,12 @@ class _Context:
         sources = load_sources(config.data_dir)
         curation = load_curation(config.data_dir / "curation")
         data_files = [config.data_dir / SOURCES_FILE,
-                      *sorted((config.data_dir / "curation").glob("*"))]
+                      *sorted((config.data_dir / "curation").glob("*")),
+                      *decision_files(config.data_dir)]
+        links, link_problems = links_graph(config.data_dir, ns, link_targets(config, vocab))
         return cls(config, ns, vocab, registry, sources, curation,
                    list_inputs(sources, config.data_dir, config.var_dir),
-                   fingerprint(config, data_files))
+                   fingerprint(config, data_files), links, link_problems)
 
     def read(self, inputs: list[Input],
              prepared_inputs: dict[InputKey, tuple[str, str, list[str]]],
@@ -201,11 +219,12 @@ def _prepare_full(context: _Context, started: datetime, timings: dict[str, float
     origins.update(page_origins(context.sources, config.data_dir))
     return Prepared(config=config, vocab=vocab, registry=context.registry, records=records,
                     mapped=mapped, findings=findings, quarantined=quarantined,
-                    problems=context.curation.problems + mapped.problems, started=started,
+                    problems=context.curation.problems + context.link_problems
+                    + mapped.problems, started=started,
                     timings=timings, sources=origins, source_warnings=warnings, nodes=nodes,
                     inputs=inputs, record_inputs=record_inputs, digests=digests,
                     practice_records=mapped_records, unit_parts=parts,
-                    fingerprint=context.fingerprint)
+                    fingerprint=context.fingerprint, links=context.links)
 
 
 def _log_findings(findings: list[Finding], quarantined: list[Quarantined]) -> None:
@@ -328,11 +347,12 @@ def _prepare_changes(context: _Context, previous: Layout, ledger: Ledger, starte
                   kept=[(row, record) for row, record in kept.values()])
     return Prepared(config=config, vocab=vocab, registry=context.registry, records=records,
                     mapped=mapped, findings=findings, quarantined=quarantined,
-                    problems=context.curation.problems + mapped.problems, started=started,
+                    problems=context.curation.problems + context.link_problems
+                    + mapped.problems, started=started,
                     timings=timings, sources=origins, source_warnings=all_warnings,
                     nodes=nodes, inputs=inputs, record_inputs=record_inputs,
                     digests=digests_now, practice_records=mapped_records, unit_parts=parts,
-                    delta=delta, fingerprint=context.fingerprint)
+                    delta=delta, fingerprint=context.fingerprint, links=context.links)
 
 
 def _sharing_inputs(records: list[PracticeRecord], ledger: Ledger,

@@ -35,6 +35,7 @@ def build_graph(prepared: Prepared, finished: datetime, sources: set[URIRef]) ->
     for source in sources:
         g.add((activity, PROV.used, source))
     for name, title in ((ns.curation_graph, "Curated statements"),
+                        (ns.links_graph, "Links to the EU's tables, NUTS and DigComp"),
                         (ns.build_graph, "How this graph was built")):
         g.add((name, RDF.type, DCAT.Dataset))
         g.add((name, DCTERMS.title, Literal(title, lang="en")))
@@ -51,6 +52,10 @@ def build_graph(prepared: Prepared, finished: datetime, sources: set[URIRef]) ->
     g.add((ns.curation_graph, DCTERMS.description, Literal(
         "Statements a data steward added by hand in data/curation/ to complete or correct "
         "what the source pages say.", lang="en")))
+    g.add((ns.links_graph, DCTERMS.description, Literal(
+        "The accepted link decisions of data/links/: each link, and beside it (an "
+        "rdf:Statement) the rule that proposed it, its score and who proposed it.",
+        lang="en")))
     return g
 
 
@@ -63,5 +68,5 @@ def used_sources(prepared: Prepared) -> set[URIRef]:
     """The sources the graph's statements come from (``prov:used`` of the build)."""
     keys = prepared.mapped.used_parts() if prepared.delta.full else prepared.delta.part_uses
     used = {URIRef(key.subject) for key in keys if key.kind == "source"}
-    return used | {o for o in prepared.mapped.curation.objects(None, PROV.wasDerivedFrom)
-                   if isinstance(o, URIRef)}
+    return used | {o for graph in (prepared.mapped.curation, prepared.links)
+                   for o in graph.objects(None, PROV.wasDerivedFrom) if isinstance(o, URIRef)}

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from rdflib import URIRef
+from rdflib import Graph, URIRef
 
 from dskg import __version__
 from dskg.build.plan import Delta
@@ -53,6 +53,8 @@ class Prepared:
     #: What this build changes in the build it starts from (everything, when full).
     delta: Delta = field(default_factory=Delta)
     fingerprint: str = ""
+    #: The accepted link decisions (``data/links/``), published in ``set/links``.
+    links: Graph = field(default_factory=Graph)
 
     @property
     def violations(self) -> list[Finding]:

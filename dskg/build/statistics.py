@@ -14,14 +14,59 @@ from __future__ import annotations
 import hashlib
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import NamedTuple
+
+from dskg.links import EU_PROGRAMME, NUTS, ROR, WIKIDATA
 
 RDF_TYPE = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
-EXACT_MATCH = "<http://www.w3.org/2004/02/skos/core#exactMatch>"
 DATES = ("<https://schema.org/startDate>", "<https://schema.org/endDate>")
-#: Where links lead (VoID linksets): EU country table, Wikidata.
-LINK_TARGETS = ("http://publications.europa.eu/resource/authority/country/",
-                "http://www.wikidata.org/entity/")
 DIGEST = 8
+
+
+@dataclass(frozen=True)
+class Linkset:
+    """Links that VoID describes as one linkset: a property and where its objects lie."""
+
+    #: Part of the linkset's IRI (``set/practices/linkset/{slug}``), which never changes.
+    slug: str
+    predicate: str
+    #: The IRI prefix of the objects.
+    target: str
+    title: str
+
+    @property
+    def key(self) -> str:
+        return f"{self.predicate} {self.target}"
+
+
+def linksets(vocab: str) -> tuple[Linkset, ...]:
+    """The linksets of a graph whose vocabulary lies under ``vocab``: countries to the EU
+    country table and Wikidata, and the link decisions of ``data/links/``."""
+    exact = "http://www.w3.org/2004/02/skos/core#exactMatch"
+    same = "http://www.w3.org/2002/07/owl#sameAs"
+    dskg = vocab + "def/dskg/"
+    return (
+        Linkset("eu-countries", exact, "http://publications.europa.eu/resource/authority/country/",
+                "EU country authority table"),
+        Linkset("wikidata", exact, WIKIDATA, "Wikidata"),
+        Linkset("eu-programmes", same, EU_PROGRAMME, "EU programme authority table (funders "
+                "that are the programme)"),
+        Linkset("eu-programmes-funding", dskg + "euProgramme", EU_PROGRAMME,
+                "EU programme authority table (funders under the programme)"),
+        Linkset("nuts", "http://purl.org/dc/terms/spatial", NUTS, "NUTS 2024 regions"),
+        Linkset("wikidata-organisations", same, WIKIDATA, "Wikidata (organisations)"),
+        Linkset("ror", same, ROR, "Research Organization Registry"),
+        Linkset("digcomp", dskg + "competence", vocab + "def/digcomp/",
+                "DigComp 2.2 competences"),
+    )
+
+
+class Counted(NamedTuple):
+    """What the counts single out: practices, their countries, and the linksets (keys)."""
+
+    practice_class: str
+    country: str
+    links: tuple[str, ...] = ()
 
 
 @dataclass
@@ -47,9 +92,15 @@ class Statistics(_Counts):
     objects: bytes = b""
 
     @classmethod
-    def of_lines(cls, lines: list[str], practice_class: str, country: str) -> Statistics:
-        """The counts of one segment's distinct N-Triples lines."""
+    def of_lines(cls, lines: list[str], practice_class: str, country: str,
+                 links: tuple[str, ...] = ()) -> Statistics:
+        """The counts of one segment's distinct N-Triples lines (``links``: the keys of
+        the linksets to count, :attr:`Linkset.key`)."""
         stats = cls(triples=len(lines))
+        targets: dict[str, list[str]] = {}
+        for key in links:
+            predicate, target = key.split(" ")
+            targets.setdefault(f"<{predicate}>", []).append(target)
         practices, subjects, objects, dates = set(), set(), set(), []
         parsed = []
         for line in lines:
@@ -63,10 +114,10 @@ class Statistics(_Counts):
                 stats.classes[term[1:-1]] += 1
                 if term == f"<{practice_class}>":
                     practices.add(subject)
-            elif predicate == EXACT_MATCH:
-                for target in LINK_TARGETS:
+            elif predicate in targets:
+                for target in targets[predicate]:
                     if term.startswith("<" + target):
-                        stats.links[target] += 1
+                        stats.links[f"{predicate[1:-1]} {target}"] += 1
             elif predicate == f"<{country}>":
                 stats.countries.add(term[1:-1])
         for subject, predicate, term in parsed:

@@ -20,6 +20,7 @@ from dskg.build.indexes import write_indexes
 from dskg.build.prepare import vocabulary_graphs
 from dskg.build.provenance import build_graph, node_graph_name, used_sources
 from dskg.build.report import Prepared
+from dskg.build.statistics import Counted, linksets
 from dskg.catalog import catalog_graph
 from dskg.curation import load_curation
 from dskg.ingest.sources import Node
@@ -28,6 +29,7 @@ from dskg.mapping import Mapper
 from dskg.namespaces import Namespaces
 from dskg.progress import stage
 from dskg.rdf import iri_of_subject, neutral_triple, ntriples_line
+from dskg.reference import TABLES, scheme_graph
 from dskg.sources import load_sources
 from dskg.store import copy_store, create_store, open_store
 from dskg.validation import load_shapes
@@ -58,7 +60,8 @@ def write(prepared: Prepared, build_dir: Path) -> tuple[History, StreamChanges]:
     with stage("dumps", timings):
         store = open_store(layout.store)
         dumps = write_dumps(store, layout.dumps, ns.prefixes(),
-                            (str(ns.dskg.GoodPractice), str(ns.dskg.country)),
+                            Counted(str(ns.dskg.GoodPractice), str(ns.dskg.country),
+                                    tuple(ls.key for ls in linksets(ns.vocab))),
                             None if delta.since is None else delta.since.dumps, subjects)
         log.info("dumps written: %s", ", ".join(f"{name} {size:,} bytes"
                                                  for name, size in dumps.sizes.items()))
@@ -98,10 +101,15 @@ def write(prepared: Prepared, build_dir: Path) -> tuple[History, StreamChanges]:
 
 
 def _fixed_graphs(prepared: Prepared) -> list[tuple[URIRef, Graph]]:
-    """The graphs that only change with the fingerprint: vocabularies and shapes."""
-    ns = Namespaces.of(prepared.config)
+    """The graphs that only change with the fingerprint: vocabularies, shapes, the
+    reference tables and the link decisions."""
+    config = prepared.config
+    ns = Namespaces.of(config)
+    reference = [(URIRef(table.scheme), scheme_graph(table, config.ontology_dir / "reference", ns))
+                 for table in TABLES.values()]
     return [*vocabulary_graphs(prepared.vocab),
-            (ns.iri("def/shapes"), load_shapes(prepared.config.shapes_dir, ns))]
+            (ns.iri("def/shapes"), load_shapes(config.shapes_dir, ns)),
+            *reference, (ns.links_graph, prepared.links)]
 
 
 def _full_store(prepared: Prepared, layout: Layout, about: Graph) -> list[str]:

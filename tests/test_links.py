@@ -1,0 +1,333 @@
+"""Links to the world: the reference tables, the link decisions of data/links/, what
+the build publishes of them, how pages and VoID show them, and the commands that
+propose, review and refresh them."""
+from __future__ import annotations
+
+import csv
+import functools
+import shutil
+import threading
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+from rdflib import Graph, Literal, Namespace, URIRef
+from rdflib.namespace import OWL, RDF, XSD
+
+from dskg.build import build
+from dskg.errors import DskgError
+from dskg.reference import TABLES, codes, genericode
+
+from .conftest import (
+    BASE,
+    ROOT,
+    VOCAB,
+    make_project,
+    one_clear_line,
+    open_current_store,
+    run_dskg,
+)
+
+DSKG = Namespace(VOCAB + "def/dskg/")
+VOID = Namespace("http://rdfs.org/ns/void#")
+DCT = Namespace("http://purl.org/dc/terms/")
+EU_PROGRAMME = "http://publications.europa.eu/resource/authority/eu-programme/"
+NUTS = "http://data.europa.eu/nuts/code/"
+DIGCOMP = VOCAB + "def/digcomp/"
+PRACTICES = ("digital-skills-for-bulgarian-smes-programme", "digital-skills-partnership",
+             "plovdiv-school-prepares-artificial-intelligence-programmers")
+
+
+def select(site, query: str) -> list[dict]:
+    answer = site.http.get(site.url + "/sparql", params={"query": query},
+                           headers={"Accept": "application/sparql-results+json"})
+    assert answer.ok, answer.text
+    return [{k: v["value"] for k, v in row.items()} for row in answer.json()["results"]["bindings"]]
+
+
+# ---------------------------------------------------------------- the reference tables
+
+def test_the_shipped_tables_hold_what_the_sample_links_to():
+    reference = ROOT / "ontology" / "reference"
+    programmes = codes(TABLES["eu-programme"], reference)
+    assert {"ESF", "ESF_PLUS", "ERDF_2021", "CF", "DIGITALEU", "ERASMUS_PLUS", "HORIZONEU",
+            "RRF", "CEF_2021"} <= programmes and len(programmes) > 100
+    regions = codes(TABLES["nuts"], reference)
+    assert {"BG421", "BG424", "BG344", "BG42", "BG4", "EL30", "LU000", "LV00A"} <= regions
+    assert not any(code[2] == "Z" for code in regions)  # no "Extra-Regio"
+
+
+def test_the_tables_are_published_as_skos_with_their_languages(sample_site):
+    rows = select(sample_site, f"""
+        PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+        SELECT ?label ?iso ?broader WHERE {{
+          GRAPH <http://data.europa.eu/nuts/scheme/2024> {{
+            <{NUTS}BG421> skos:prefLabel ?label ; skos:broader ?broader ;
+                          skos:notation ?iso FILTER(DATATYPE(?iso) != <{XSD.string}>) }} }}""")
+    assert {(r["label"], r["iso"], r["broader"]) for r in rows} == {
+        ("Plovdiv", "BG-16", NUTS + "BG42"), ("Пловдив", "BG-16", NUTS + "BG42")}
+    rows = select(sample_site, f"""
+        PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+        SELECT ?label WHERE {{ <{EU_PROGRAMME}ESF_PLUS> skos:prefLabel ?label
+                               FILTER(LANG(?label) IN ("en", "bg", "el")) }}""")
+    assert {r["label"] for r in rows} >= {"European Social Fund Plus (ESF+) (2021/2027)"}
+    assert len(rows) == 3
+
+
+def test_a_code_list_that_is_not_one_is_a_clear_error():
+    with pytest.raises(DskgError, match="^x.gc: not XML"):
+        genericode.parse(b"<gc:CodeList", "x.gc")
+    with pytest.raises(DskgError, match="^x.gc: not a genericode code list"):
+        genericode.parse(b"<html/>", "x.gc")
+    with pytest.raises(DskgError, match="names no listId"):
+        genericode.parse(b'<gc:CodeList xmlns:gc="http://docs.oasis-open.org/codelist/ns/'
+                         b'genericode/1.0/"><Identification/></gc:CodeList>', "x.gc")
+
+
+# ---------------------------------------------------------------- what the build publishes
+
+def test_the_sample_is_linked_to_the_eu_programme_table_nuts_and_digcomp(sample_site):
+    rows = select(sample_site, f"""
+        PREFIX owl: <http://www.w3.org/2002/07/owl#>
+        SELECT ?s ?p ?o WHERE {{ GRAPH <{BASE}set/links> {{ ?s ?p ?o
+          FILTER(?p IN (owl:sameAs, <{DSKG.euProgramme}>, <{DCT.spatial}>)) }} }}""")
+    assert {(r["s"], r["p"], r["o"]) for r in rows} == {
+        (BASE + "id/funder/european-social-fund", str(OWL.sameAs), EU_PROGRAMME + "ESF"),
+        (BASE + "id/funder/human-resources-development-operational-programme-2014-2020",
+         str(DSKG.euProgramme), EU_PROGRAMME + "ESF"),
+        (BASE + "id/funder/transnational-and-danube-partnerships-for-employment-and-growth",
+         str(DSKG.euProgramme), EU_PROGRAMME + "ESF"),
+        (BASE + "id/place/plovdiv", str(DCT.spatial), NUTS + "BG421"),
+        (BASE + "id/place/smolyan", str(DCT.spatial), NUTS + "BG424"),
+        (BASE + "id/place/stara-zagora", str(DCT.spatial), NUTS + "BG344")}
+
+
+def test_every_practice_is_aligned_to_digcomp_with_the_rule_shown(sample_site):
+    rows = select(sample_site, f"""
+        PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
+        SELECT ?practice ?competence ?rule WHERE {{
+          ?practice <{DSKG.competence}> ?competence .
+          ?decision rdf:subject ?practice ; rdf:object ?competence ; <{DSKG.rule}> ?rule }}""")
+    aligned = {r["practice"].rsplit("/", 1)[-1] for r in rows}
+    assert aligned == set(PRACTICES)
+    assert all(r["competence"].startswith(DIGCOMP) and r["rule"] for r in rows)
+    # The one decision the maintainers rejected is not published.
+    assert (BASE + "id/practice/digital-skills-partnership", DIGCOMP + "2.4") not in {
+        (r["practice"], r["competence"]) for r in rows}
+    page = sample_site.http.get(
+        sample_site.url + "/doc/practice/plovdiv-school-prepares-artificial-intelligence-"
+        "programmers", headers={"Accept": "text/html"}).text
+    assert "DigComp 3.4 Programming" in page
+    assert "the text says &#39;programmer&#39;" in page
+
+
+def test_pages_name_the_links_for_what_they_are(sample_site):
+    def page(path: str) -> str:
+        answer = sample_site.http.get(sample_site.url + path, headers={"Accept": "text/html"})
+        assert answer.ok
+        return answer.text
+
+    funder = page("/doc/funder/human-resources-development-operational-programme-2014-2020")
+    assert "EU programme: ESF European Social Fund (ESF) (2014/2020)" in funder
+    assert f'href="{EU_PROGRAMME}ESF"' in funder
+    assert "NUTS: BG421 Plovdiv" in page("/doc/place/plovdiv")
+    decision = [line for line in page("/doc/place/plovdiv").splitlines() if "/id/link/" in line]
+    assert decision, "the place's page links its link decision"
+    bulgarian = sample_site.http.get(sample_site.url + "/doc/place/plovdiv?lang=bg").text
+    assert "NUTS: BG421 Пловдив" in bulgarian
+
+
+def test_link_decisions_dereference_with_their_provenance(sample_site):
+    rows = select(sample_site, """PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
+        SELECT ?d WHERE { ?d rdf:subject ?s } LIMIT 1""")
+    decision = rows[0]["d"]
+    assert decision.startswith(BASE + "id/link/")
+    turtle = sample_site.http.get(decision.replace(BASE, sample_site.url + "/"),
+                                  headers={"Accept": "text/turtle"})
+    assert turtle.ok
+    graph = Graph().parse(data=turtle.text, format="turtle")
+    subject = URIRef(decision)
+    assert (subject, RDF.type, RDF.Statement) in graph
+    assert graph.value(subject, DSKG.proposedBy) == Literal("dskg link propose")
+    source = graph.value(subject, URIRef("http://www.w3.org/ns/prov#wasDerivedFrom"))
+    assert str(source).startswith(BASE + "id/source/links-")
+
+
+def test_void_lists_the_linksets_with_their_counts(sample_site):
+    void = Graph().parse(data=sample_site.http.get(sample_site.url + "/.well-known/void",
+                                                   headers={"Accept": "text/turtle"}).text,
+                         format="turtle")
+    counts = {str(s).rsplit("/", 1)[-1]: (int(void.value(s, VOID.triples)),
+                                          str(void.value(s, VOID.objectsTarget)))
+              for s in void.subjects(RDF.type, VOID.Linkset)}
+    assert counts["eu-programmes"] == (1, EU_PROGRAMME.rstrip("/"))
+    assert counts["eu-programmes-funding"] == (2, EU_PROGRAMME.rstrip("/"))
+    assert counts["nuts"] == (3, NUTS.rstrip("/"))
+    assert counts["digcomp"][1] == DIGCOMP.rstrip("/") and counts["digcomp"][0] >= 3
+    assert counts["eu-countries"][0] > 0  # the countries' own links, as before
+
+
+# ---------------------------------------------------------------- propose and review
+
+def rows_of(path: Path) -> list[dict]:
+    with path.open(encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+@pytest.mark.slow
+def test_links_are_proposed_reviewed_and_published_by_the_commands(tmp_path):
+    config = make_project(tmp_path)
+    shutil.rmtree(config.data_dir / "links")
+    build(config)
+    proposed = run_dskg("link", "propose", config=config)
+    assert proposed.returncode == 0, proposed.stderr
+    assert "funder: 3 new candidates" in proposed.stdout
+    assert "place: 3 new candidates" in proposed.stdout
+    places = rows_of(config.data_dir / "links" / "places.csv")
+    assert {(r["subject"], r["target"].rsplit("/", 1)[-1], r["status"]) for r in places} == {
+        ("id/place/plovdiv", "BG421", "candidate"), ("id/place/smolyan", "BG424", "candidate"),
+        ("id/place/stara-zagora", "BG344", "candidate")}
+    assert all(r["rule"] and float(r["score"]) == 1.0 for r in places)
+    competences = rows_of(config.data_dir / "links" / "competences.csv")
+    assert {r["subject"] for r in competences} == {f"id/practice/{p}" for p in PRACTICES}
+
+    listed = run_dskg("link", "review", "--kind", "place", config=config)
+    assert listed.returncode == 0 and "3 candidates" in listed.stdout
+    plovdiv = next(line.split()[0] for line in listed.stdout.splitlines() if "plovdiv" in line)
+    accepted = run_dskg("link", "review", "--accept", plovdiv, "--by", "maria", config=config)
+    assert accepted.returncode == 0 and "accepted 1 links" in accepted.stdout
+    rejected = run_dskg("link", "review", "--kind", "competence", "--reject", "all",
+                        config=config)
+    assert rejected.returncode == 0, rejected.stderr
+    unknown = run_dskg("link", "review", "--accept", "00000000", config=config)
+    assert "no candidate 00000000" in one_clear_line(unknown)
+
+    built = run_dskg("build", config=config)
+    assert built.returncode == 0, built.stderr
+    store = open_current_store(config)
+    rows = store.query(f"SELECT ?s ?o WHERE {{ GRAPH <{BASE}set/links> {{ ?s "
+                       f"<{DCT.spatial}> ?o }} }}")
+    assert [(r["s"].value, r["o"].value) for r in rows] == [
+        (BASE + "id/place/plovdiv", NUTS + "BG421")]
+    assert not list(store.query(f"SELECT * WHERE {{ GRAPH ?g {{ ?s <{DSKG.competence}> ?o }} }}"))
+    place_rows = {r["subject"]: r for r in rows_of(config.data_dir / "links" / "places.csv")}
+    assert place_rows["id/place/plovdiv"]["reviewed_by"] == "maria"
+
+    again = run_dskg("link", "propose", config=config)
+    assert "competence: 0 new candidates" in again.stdout  # rejected ones stay rejected
+    assert "place: 0 new candidates" in again.stdout
+
+
+def test_a_bad_decision_row_is_named_and_the_others_are_kept(tmp_path):
+    config = make_project(tmp_path)
+    path = config.data_dir / "links" / "places.csv"
+    with path.open("a", encoding="utf-8") as f:
+        f.write("id/place/plovdiv,sameish,http://data.europa.eu/nuts/code/BG421,accepted,,,,,\n")
+        f.write("id/place/smolyan,location,http://data.europa.eu/nuts/code/BG999,accepted,,,,,\n")
+    result = run_dskg("validate", config=config)
+    assert f"{path}:5: relation 'sameish': a place link is location" in result.stdout
+    assert "http://data.europa.eu/nuts/code/BG999: no such code" in result.stdout
+    build(config)
+    rows = open_current_store(config).query(
+        f"SELECT ?s WHERE {{ GRAPH ?g {{ ?s <{DCT.spatial}> ?o }} FILTER(STRSTARTS(STR(?o), "
+        f"'{NUTS}')) }}")
+    assert len(list(rows)) == 3  # the three good rows of the file
+
+
+# ---------------------------------------------------------------- refresh
+
+@pytest.fixture
+def publisher(tmp_path):
+    """A real HTTP server on loopback, serving the files of a folder."""
+    folder = tmp_path / "published"
+    folder.mkdir()
+    handler = functools.partial(SimpleHTTPRequestHandler, directory=str(folder))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield folder, f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+def changed_table(source: Path, drop: str, add: str) -> str:
+    """The EU programme table without one code and with a new one."""
+    text = source.read_text(encoding="utf-8")
+    start = text.index(f"<SimpleValue>{drop}</SimpleValue>")
+    row_start = text.rindex("<Row>", 0, start)
+    row_end = text.index("</Row>", start) + len("</Row>")
+    row = text[row_start:row_end]
+    return text[:row_start] + row.replace(f">{drop}<", f">{add}<") + text[row_end:]
+
+
+def test_refresh_replaces_a_table_only_when_it_keeps_every_code_we_use(tmp_path, publisher):
+    folder, url = publisher
+    config = make_project(tmp_path / "p")
+    ontology = tmp_path / "ontology"
+    shutil.copytree(ROOT / "ontology", ontology)
+    env = {"DSKG_ONTOLOGY_DIR": str(ontology)}
+    shipped = ontology / "reference" / "eu-programme.gc"
+    before = shipped.read_bytes()
+
+    (folder / "without-esf.gc").write_text(changed_table(shipped, "ESF", "ESF_GONE"),
+                                           encoding="utf-8")
+    refused = run_dskg("reference", "refresh", "eu-programme", "--from",
+                       f"{url}/without-esf.gc", config=config, env=env)
+    line = one_clear_line(refused)
+    assert line == (f"dskg reference: reference refresh eu-programme: {url}/without-esf.gc no "
+                    "longer has ESF, which data/links leads to; nothing replaced")
+    assert shipped.read_bytes() == before
+
+    (folder / "with-a-new-code.gc").write_text(changed_table(shipped, "AFIS2020", "NEW2028"),
+                                               encoding="utf-8")
+    refreshed = run_dskg("reference", "refresh", "eu-programme", "--from",
+                         f"{url}/with-a-new-code.gc", config=config, env=env)
+    assert refreshed.returncode == 0, refreshed.stderr
+    assert "1 added, 1 removed" in refreshed.stdout
+    assert {"NEW2028", "ESF"} <= codes(TABLES["eu-programme"], ontology / "reference")
+
+    missing = run_dskg("reference", "refresh", "eu-programme", "--from", f"{url}/nothing.gc",
+                       config=config, env=env)
+    assert "404" in one_clear_line(missing)
+    (folder / "page.html").write_text("<html><body>moved</body></html>", encoding="utf-8")
+    not_a_table = run_dskg("reference", "refresh", "eu-programme", "--from", f"{url}/page.html",
+                           config=config, env=env)
+    assert "not a genericode code list" in one_clear_line(not_a_table)
+
+
+NUTS_LIST = """<?xml version="1.0" encoding="UTF-8"?>
+<gc:CodeList xmlns:gc="http://docs.oasis-open.org/codelist/ns/genericode/1.0/">
+ <Identification><ShortName>Nuts</ShortName>
+  <LongName Identifier="listId">http://publications.europa.eu/resource/authority/nuts</LongName>
+  <Version>test</Version></Identification>
+ <ColumnSet><Column Id="code" Use="required"><Data Lang="eng" Type="normalizedString"/></Column>
+  <Column Id="bul_label" Use="optional"><Data Lang="bul" Type="string"/></Column></ColumnSet>
+ <SimpleCodeList>{rows}</SimpleCodeList></gc:CodeList>"""
+
+
+def nuts_list(names: dict[str, str]) -> str:
+    return NUTS_LIST.format(rows="".join(
+        f'<Row><Value ColumnRef="code"><SimpleValue>{code}</SimpleValue></Value>'
+        f'<Value ColumnRef="bul_label"><SimpleValue>{name}</SimpleValue></Value></Row>'
+        for code, name in names.items()))
+
+
+def test_refresh_of_nuts_derives_the_upper_levels_and_checks_our_regions(tmp_path, publisher):
+    folder, url = publisher
+    config = make_project(tmp_path / "p")
+    ontology = tmp_path / "ontology"
+    shutil.copytree(ROOT / "ontology", ontology)
+    env = {"DSKG_ONTOLOGY_DIR": str(ontology)}
+    (folder / "two.gc").write_text(nuts_list({"BG421": "Пловдив", "BG424": "Смолян"}),
+                                   encoding="utf-8")
+    refused = run_dskg("reference", "refresh", "nuts", "--from", f"{url}/two.gc",
+                       config=config, env=env)
+    assert "no longer has BG344" in one_clear_line(refused)
+    (folder / "three.gc").write_text(nuts_list({"BG421": "Пловдив", "BG424": "Смолян",
+                                                "BG344": "Стара Загора", "BGZZZ": "Extra-Regio"}),
+                                     encoding="utf-8")
+    refreshed = run_dskg("reference", "refresh", "nuts", "--from", f"{url}/three.gc",
+                         config=config, env=env)
+    assert refreshed.returncode == 0, refreshed.stderr
+    rows = {r["code"]: r for r in rows_of(ontology / "reference" / "nuts-2024.csv")}
+    assert set(rows) == {"BG3", "BG34", "BG344", "BG4", "BG42", "BG421", "BG424"}
+    assert rows["BG421"]["name"] == "Пловдив" and rows["BG421"]["name_latin"] == "Plovdiv"
+    assert rows["BG42"]["name_latin"] == "Yuzhen tsentralen"  # from nuts-names.csv
