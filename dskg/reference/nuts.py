@@ -95,9 +95,37 @@ def regions_of(code_lists: Iterable[CodeList], names: dict[str, str],
     return regions
 
 
+#: Bulgaria's official romanisation (Transliteration Act, 2009), which its NUTS and ISO
+#: names follow and anyascii does not ("Търговище" is Targovishte, not T'rgovishche).
+BULGARIAN = dict(zip("абвгдежзийклмнопрстуфхцчшщъьюя",
+                     ["a", "b", "v", "g", "d", "e", "zh", "z", "i", "y", "k", "l", "m", "n",
+                      "o", "p", "r", "s", "t", "u", "f", "h", "ts", "ch", "sh", "sht", "a", "y",
+                      "yu", "ya"]))
+
+
+def romanise(name: str, language: str) -> str:
+    """A Latin-script form of ``name``: Bulgarian by its official system (a word's final
+    "ия" is "ia"), any other script by anyascii."""
+    if name.isascii() or _is_latin(name):
+        return name
+    if language != "bg":
+        return anyascii(name)
+    words = []
+    for word in name.split(" "):
+        out = []
+        for i, ch in enumerate(word):
+            lower = ch.lower()
+            latin = BULGARIAN.get(lower, ch)
+            if lower == "я" and word[i - 1:i].lower() == "и" and not word[i + 1:i + 2].isalpha():
+                latin = "a"
+            out.append(latin.capitalize() if ch != lower else latin)
+        words.append("".join(out))
+    return " ".join(words)
+
+
 def _region(code: str, country: str, name: str, language: str,
             names: dict[str, str]) -> Region:
-    latin = names.get(code) or (name if name.isascii() or _is_latin(name) else anyascii(name))
+    latin = names.get(code) or romanise(name, language)
     return Region(code=code, level=len(code) - 2, country=country, name=name or latin,
                   language=language if name else "", name_latin=latin, name_en=latin)
 
