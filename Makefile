@@ -53,7 +53,7 @@ lint: install
 # Debian components the tests start themselves, in throwaway folders: installed when
 # missing if we are root with apt, otherwise named (their tests are then skipped).
 DEBIAN_COMPONENTS := chromium chromium-driver wordpress mariadb-server php-cli php-mysql \
-	virtuoso-opensource nginx
+	virtuoso-opensource nginx openrefine
 components:
 	@missing="$$(for p in $(DEBIAN_COMPONENTS); do dpkg -s $$p >/dev/null 2>&1 || printf '%s ' $$p; done)"; \
 	if [ -z "$$missing" ]; then exit 0; fi; \

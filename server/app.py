@@ -20,6 +20,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from dskg import __version__
 from dskg.artefact import Build
 from dskg.artefact.browse import FacetIndex
+from dskg.artefact.entities import EntityIndex
 from dskg.artefact.history import History
 from dskg.artefact.lifecycle import served_build
 from dskg.artefact.search import SearchIndex
@@ -60,7 +61,8 @@ def create_app(config: Config | None = None, build_dir: Path | None = None,
         meta=meta, meta_describer=Describer(meta),
         history=History(config.var.history),
         facet_index=FacetIndex(build.open_browse),
-        search_index=SearchIndex(build.open_browse))
+        search_index=SearchIndex(build.open_browse),
+        entity_index=EntityIndex(build.open_entities))
     app.wsgi_app = EveryResponse(RequestLog(SparqlEndpoint(  # type: ignore[method-assign]
         app.wsgi_app, app.extensions["dskg"], errors.Writer(app)), build.id))
     if config.proxies:

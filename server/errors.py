@@ -28,7 +28,9 @@ from server.negotiation import best_match
 
 log = logging.getLogger("dskg.server")
 #: Routes whose answers are JSON, so their errors are too.
-JSON_ROUTES = ("/graph", "/health")
+JSON_ROUTES = ("/graph", "/health", "/reconcile/suggest/", "/reconcile/properties")
+#: Routes for programs that answer JSON, exactly (beside ``/reconcile/preview``, a page).
+JSON_EXACT = ("/reconcile",)
 #: Routes for programs first: text unless the client prefers HTML or JSON.
 TEXT_ROUTES = ("/sparql",)
 PAGE_OFFERS = ["text/html", "application/problem+json", "application/json", "text/plain"]
@@ -45,7 +47,7 @@ STATUS_NAMES = (N_("Bad Request"), N_("Forbidden"), N_("Not Found"), N_("Method 
 
 def _wanted() -> str:
     """``json``, ``html`` or ``text``: what this request's error answer is written as."""
-    if request.path.startswith(JSON_ROUTES):
+    if request.path.startswith(JSON_ROUTES) or request.path in JSON_EXACT:
         return "json"
     offers = TEXT_OFFERS if request.path in TEXT_ROUTES else PAGE_OFFERS
     media = best_match(request.headers.get("Accept"), offers)

@@ -5,10 +5,12 @@ before the view runs, so a value of the wrong type, out of bounds or too long is
 naming the parameter, never an exception inside the view. The declarations are also
 the URL design's documentation: ``tests/test_fuzz.py`` walks the URL map and sends
 generated values for every declared parameter of every route. Unknown parameters are
-ignored (links carry trackers' ones); only this module reads ``request.args``.
+ignored (links carry trackers' ones); only this module reads ``request.args`` (and,
+for :class:`Json` parameters, a POSTed form).
 """
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import wraps
@@ -109,6 +111,27 @@ class Repeated(Param):
         return values
 
 
+@dataclass(frozen=True)
+class Json(Param):
+    """A JSON document in a parameter of the query or of a POSTed form (the
+    reconciliation protocol sends either), at most ``most`` characters; ``None`` when
+    absent. What the document must hold is its reader's to check."""
+
+    most: int = 1_000_000
+    form: bool = True
+
+    def read(self, values: list[str]) -> Any:
+        if not values:
+            return None
+        if len(values[0]) > self.most:
+            self.refuse(_("%(name)s is longer than %(most)s characters",
+                          name=self.name, most=format(self.most, ",")))
+        try:
+            return json.loads(values[0])
+        except ValueError as error:
+            self.refuse(_("%(name)s is not JSON (%(error)s)", name=self.name, error=error))
+
+
 #: The parameters several pages share.
 PAGE = Whole("page")
 FORMAT = OneOf("_format", ("json", "html"))
@@ -121,8 +144,9 @@ def takes(*params: Param) -> Callable[[View], View]:
     def decorate(view: View) -> View:
         @wraps(view)
         def parsed(*args: Any, **kwargs: Any) -> Any:
-            g.params = {param.name: param.read(request.args.getlist(param.name))
-                        for param in params}
+            g.params = {param.name: param.read(
+                (request.values if getattr(param, "form", False) else request.args)
+                .getlist(param.name)) for param in params}
             return view(*args, **kwargs)
         parsed.parameters = params  # type: ignore[attr-defined]
         return parsed  # type: ignore[return-value]

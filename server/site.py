@@ -7,6 +7,7 @@ from flask import current_app, request
 
 from dskg.artefact import Build
 from dskg.artefact.browse import FacetIndex
+from dskg.artefact.entities import EntityIndex
 from dskg.artefact.history import History
 from dskg.artefact.search import SearchIndex
 from dskg.config import Config
@@ -30,6 +31,7 @@ class Site:
     history: History
     facet_index: FacetIndex
     search_index: SearchIndex
+    entity_index: EntityIndex
 
     def iri_for_path(self, path: str) -> str:
         """The IRI a request path names (paths are relative to the app's mount point):

@@ -37,7 +37,7 @@ def pytest_configure(config) -> None:
 #: Fixtures that start a component: a test using one (directly or through another
 #: fixture) carries its marker. Tests that start one in their body are marked by hand.
 FIXTURE_COMPONENTS = {"virtuoso": "virtuoso", "sample_server": "gunicorn",
-                      "mixed_server": "gunicorn"}
+                      "mixed_server": "gunicorn", "openrefine": "openrefine"}
 
 
 def pytest_collection_modifyitems(items) -> None:
@@ -165,6 +165,17 @@ def virtuoso(tmp_path_factory):
     running = start_virtuoso(tmp_path_factory.mktemp("virtuoso"))
     yield running
     stop_virtuoso(running)
+
+
+@pytest.fixture(scope="session")
+def openrefine(tmp_path_factory):
+    """A real OpenRefine on a loopback port for the whole session."""
+    from .openrefine_fixture import require_openrefine, start_openrefine, stop_openrefine
+
+    require_openrefine()
+    running = start_openrefine(tmp_path_factory.mktemp("openrefine"))
+    yield running
+    stop_openrefine(running)
 
 
 def on_virtuoso(virtuoso, config: Config, name: str) -> Config:

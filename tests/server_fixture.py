@@ -25,7 +25,7 @@ from dskg.config import Config
 
 #: The components tests start, each a marker (``pytest -m virtuoso`` runs its tests,
 #: ``-m "not slow"`` none of them). A test that starts one without its marker fails.
-COMPONENTS = ("gunicorn", "browser", "wordpress", "virtuoso", "nginx")
+COMPONENTS = ("gunicorn", "browser", "wordpress", "virtuoso", "nginx", "openrefine")
 #: The test being set up or run (set by tests/conftest.py before its fixtures start).
 running_test: pytest.Item | None = None
 

@@ -59,6 +59,10 @@ class Layout:
         return self.root / "browse.sqlite"
 
     @property
+    def entities(self) -> Path:
+        return self.root / "entities.sqlite"
+
+    @property
     def stream_index(self) -> Path:
         return self.root / "ldes.json"
 
@@ -174,6 +178,9 @@ class Build:
 
     def open_browse(self) -> sqlite3.Connection:
         return browse.open_read_only(self.layout.browse)
+
+    def open_entities(self) -> sqlite3.Connection:
+        return browse.open_read_only(self.layout.entities)
 
     def metadata(self, base: str) -> MemoryStore:
         """The build's documents about itself, each as the named graph of its IRI."""

@@ -15,6 +15,7 @@ from dskg.artefact.history import History
 from dskg.build import history as stream_writer
 from dskg.build.browse_index import write_browse_index
 from dskg.build.dumps import write_dumps
+from dskg.build.entities import write_entity_index
 from dskg.build.history import StreamChanges
 from dskg.build.indexes import write_indexes
 from dskg.build.prepare import vocabulary_graphs
@@ -74,6 +75,8 @@ def write(prepared: Prepared, build_dir: Path) -> tuple[History, StreamChanges]:
             delta.since.browse, touched=touched)
         log.info("browse and search index written: %d practices, %d triples", practices,
                  indexes["triples"])
+        entities = write_entity_index(store, ns, layout.entities)
+        log.info("entity index written: %d entities", entities)
     with stage("history", timings):
         history = History(config.var.history)
         stream = stream_writer.prepare(history, ns, entity_descriptions(prepared, mapper),

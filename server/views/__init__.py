@@ -10,6 +10,7 @@ Turtle forms) lives in one module.
 ``graph``      ``/graph``: a resource's neighbourhood as JSON for the graph view
 ``map``        ``/map``
 ``queries``    ``/queries``: the example queries
+``reconcile``  ``/reconcile``: the reconciliation service (W3C Reconciliation API 0.2)
 ``sparql``     ``/sparql`` for browsers (the protocol is :mod:`server.sparql.protocol`)
 ``health``     ``/health``, ``/metrics``
 =============  ==========================================================
@@ -26,10 +27,12 @@ from server.views import (
     map,
     metadata,
     queries,
+    reconcile,
     resources,
     search,
     sparql,
 )
 
 VIEWS: tuple[Blueprint, ...] = tuple(module.blueprint for module in (
-    sparql, resources, home, metadata, browse, graph, search, map, queries, health))
+    sparql, resources, home, metadata, browse, graph, search, map, queries, reconcile,
+    health))
