@@ -454,8 +454,9 @@ def cmd_link(args: argparse.Namespace, config: Config) -> int:
         for kind, (added, total) in propose(config, asked).items():
             print(f"{kind}: {added} new candidates ({total} decisions in "
                   f"data/links/{LINK_KINDS[kind].file})")
-        if "organisation" in kinds:
-            print("organisation: no reconciliation service configured, no candidates")
+        if "organisation" in kinds and not config.reconcile_services:
+            print("organisation: no reconciliation service configured "
+                  "(DSKG_RECONCILE_SERVICES), so no candidates")
         return 0
     if args.accept or args.reject:
         today = date.today().isoformat()

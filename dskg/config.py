@@ -92,6 +92,11 @@ class Config:
     query_max_depth: int = 64
     #: SERVICE endpoints a query may call, space-separated full IRIs (none by default).
     service_allow: str = ""
+    #: Reconciliation services (W3C Reconciliation API) ``dskg link propose --kind
+    #: organisation`` asks, space-separated URLs (none by default: no candidates), and
+    #: how many requests a second it sends each.
+    reconcile_services: str = ""
+    reconcile_rate: float = 1.0
     #: Largest request body accepted (bytes; 413 beyond), and how long reading a
     #: request (headers and body) may take (s; 408 beyond).
     max_body: int = 1_048_576

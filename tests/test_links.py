@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import functools
+import json
 import shutil
 import threading
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -331,3 +332,93 @@ def test_refresh_of_nuts_derives_the_upper_levels_and_checks_our_regions(tmp_pat
     assert set(rows) == {"BG3", "BG34", "BG344", "BG4", "BG42", "BG421", "BG424"}
     assert rows["BG421"]["name"] == "Пловдив" and rows["BG421"]["name_latin"] == "Plovdiv"
     assert rows["BG42"]["name_latin"] == "Yuzhen tsentralen"  # from nuts-names.csv
+
+
+# ---------------------------------------------------------------- organisations
+
+@pytest.fixture
+def datasette(tmp_path):
+    """datasette-reconcile (PyPI), an independent reconciliation service, serving a
+    SQLite table of organisations on loopback."""
+    import sqlite3
+    import subprocess
+    import sys
+    import time
+
+    import requests
+
+    from .server_fixture import free_port, stop_group
+
+    db = tmp_path / "registry.db"
+    with sqlite3.connect(db) as connection:
+        connection.execute("CREATE TABLE organisations (id TEXT PRIMARY KEY, name TEXT)")
+        connection.executemany("INSERT INTO organisations VALUES (?, ?)", [
+            ("org-1", "IMS Luxembourg"), ("org-2", "Global Libraries – Bulgaria Foundation"),
+            ("org-3", "Latvian Information and Communication Technology Association LIKTA")])
+    (tmp_path / "metadata.json").write_text(json.dumps({"databases": {"registry": {"tables": {
+        "organisations": {"plugins": {"datasette-reconcile": {
+            "id_field": "id", "name_field": "name",
+            "type_default": [{"id": "organisation", "name": "Organisation"}],
+            "identifierSpace": REGISTRY, "schemaSpace": REGISTRY}}}}}}}), encoding="utf-8")
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "datasette", "serve", str(db), "--metadata",
+         str(tmp_path / "metadata.json"), "-h", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    url = f"http://127.0.0.1:{port}/registry/organisations/-/reconcile"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            if requests.get(url, timeout=2).ok:
+                break
+        except requests.ConnectionError:
+            pass
+        assert time.monotonic() < deadline and process.poll() is None, "datasette did not start"
+        time.sleep(0.2)
+    yield url
+    stop_group(process)
+
+
+REGISTRY = "https://registry.example.org/organisation/"
+OTHER = "https://skills.example.lu/kg/"
+
+
+def test_no_reconciliation_service_means_no_organisation_candidates(tmp_path):
+    config = make_project(tmp_path)
+    build(config)
+    result = run_dskg("link", "propose", "--kind", "organisation", config=config)
+    assert result.returncode == 0, result.stderr
+    assert "no reconciliation service configured" in result.stdout
+    assert not (config.data_dir / "links" / "organisations.csv").exists()
+
+
+@pytest.mark.gunicorn
+def test_organisations_are_proposed_by_independent_reconciliation_services(
+        tmp_path, datasette, sample_server):
+    """One project asks datasette-reconcile and a second dskg deployment (the sample,
+    served under another base) for its organisations' names."""
+    config = make_project(tmp_path)
+    config = config.with_overrides(base=OTHER)
+    build(config)
+    services = f"{datasette} {sample_server.url}/reconcile"
+    env = {"DSKG_BASE": OTHER, "DSKG_RECONCILE_SERVICES": services,
+           "DSKG_RECONCILE_RATE": "20"}
+    result = run_dskg("link", "propose", "--kind", "organisation", config=config, env=env)
+    assert result.returncode == 0, result.stderr
+    rows = rows_of(config.data_dir / "links" / "organisations.csv")
+    found = {(r["subject"], r["target"]) for r in rows}
+    assert ("id/organisation/ims-luxembourg", REGISTRY + "org-1") in found
+    assert ("id/organisation/global-libraries-bulgaria-foundation", REGISTRY + "org-2") in found
+    assert ("id/organisation/ims-luxembourg",
+            BASE + "id/organisation/ims-luxembourg") in found  # the other deployment's IRI
+    assert all(r["status"] == "candidate" and r["rule"] and r["score"] for r in rows)
+    near = next(r for r in rows if r["target"] == REGISTRY + "org-3")  # a longer name
+    assert "scores it" in near["rule"] and 0.9 <= float(near["score"]) < 1.0
+    exact = next(r for r in rows if r["target"] == REGISTRY + "org-1")
+    assert "calls it a match" in exact["rule"] and float(exact["score"]) == 0.9
+    cache = config.var_dir / "harvest" / "reconcile.json"
+    assert cache.is_file()
+    again = run_dskg("link", "propose", "--kind", "organisation", config=config,
+                     env={**env, "DSKG_RECONCILE_SERVICES": f"{datasette} "
+                          f"{sample_server.url}/reconcile"})
+    assert "organisation: 0 new candidates" in again.stdout

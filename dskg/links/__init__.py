@@ -59,13 +59,16 @@ EU_PROGRAMME = "http://publications.europa.eu/resource/authority/eu-programme/"
 NUTS = "http://data.europa.eu/nuts/code/"
 WIKIDATA = "http://www.wikidata.org/entity/"
 ROR = "https://ror.org/"
+#: Any http(s) IRI: what a reconciliation service names its entities with.
+ANY = "*"
 KINDS: dict[str, Kind] = {k.name: k for k in (
     Kind("funder", ("id/funder/",), ("same-as", "programme"),
          ((EU_PROGRAMME, "eu-programmes", "EU programme authority table"),)),
     Kind("place", ("id/place/", "id/practice/"), ("location",),
          ((NUTS, "nuts", "NUTS 2024 regions"),)),
     Kind("organisation", ("id/organisation/", "id/funder/"), ("same-as",),
-         ((WIKIDATA, "wikidata-organisations", "Wikidata"), (ROR, "ror", "ROR"))),
+         ((WIKIDATA, "wikidata-organisations", "Wikidata"), (ROR, "ror", "ROR"),
+          (ANY, "elsewhere", "any reconciliation service's entities"))),
     Kind("competence", ("id/practice/",), ("competence",),
          (("def/digcomp/", "digcomp", "DigComp 2.2 competences"),)),
 )}
@@ -159,6 +162,8 @@ def _problem(link: Link, kind: Kind, vocab_base: str) -> str | None:
 def target_iri(target: str, prefix: str, vocab_base: str) -> bool:
     """Whether ``target`` lies under ``prefix`` (a path prefix is under the vocabulary
     base: DigComp's competences are ours)."""
+    if prefix == ANY:
+        return target.startswith(("http://", "https://")) and "://" in target[:9]
     full = prefix if "://" in prefix else vocab_base + prefix
     return target.startswith(full) and len(target) > len(full)
 

@@ -7,6 +7,7 @@ proposed again. Every rule is in this module, in words in each proposal's ``rule
 """
 from __future__ import annotations
 
+import logging
 import re
 from collections import defaultdict
 from collections.abc import Iterable
@@ -16,11 +17,12 @@ from functools import cache, cached_property
 from pathlib import Path
 
 from rdflib import Literal, URIRef
-from rdflib.namespace import DCTERMS, SKOS
+from rdflib.namespace import DCTERMS, ORG, SKOS
 
 from dskg.artefact import Build
 from dskg.config import Config
 from dskg.links import KINDS, Link, read_links
+from dskg.links.reconciliation import Cache, ask
 from dskg.namespaces import SCHEMA, Namespaces
 from dskg.rdf import IRI
 from dskg.reference import TABLES, genericode, nuts
@@ -28,6 +30,7 @@ from dskg.store.interface import Store, text_of
 from dskg.text import fold
 from dskg.vocab import Vocabularies, load_vocabularies
 
+log = logging.getLogger(__name__)
 PROPOSER = "dskg link propose"
 QUERIES = Path(__file__).resolve().parent / "queries"
 #: A region name shorter than this is not looked for in text (too many false hits).
@@ -200,6 +203,29 @@ class Proposer:
                                            "; ".join(reasons), min(score, 1.0)))
         return links
 
+    # ------------------------------------------------------------------ organisations
+
+    def organisations(self) -> list[Link]:
+        """Organisations to what the configured reconciliation services match their
+        names with (:mod:`dskg.links.reconciliation`); no service, no candidates."""
+        services = self.config.reconcile_services.split()
+        if not services:
+            log.info("no reconciliation service configured (DSKG_RECONCILE_SERVICES): "
+                     "no organisation candidates")
+            return []
+        rows = self.select("organisations", orgClass=ORG.Organization, name_=SKOS.prefLabel)
+        organisations = sorted({(text_of(r, "org"), text_of(r, "name")) for r in rows})
+        cache = Cache(self.config.var.harvest / "reconcile.json")
+        links = []
+        try:
+            for service in services:
+                for found in ask(service, organisations, cache, self.config.reconcile_rate):
+                    links.append(self.link(found.subject, "same-as", found.target, found.rule,
+                                           found.score))
+        finally:
+            cache.save()
+        return links
+
     # ------------------------------------------------------------------ shared
 
     @cached_property
@@ -299,7 +325,7 @@ def _name_patterns(regions: dict[str, nuts.Region]
 
 
 PROPOSERS = {"funder": Proposer.funders, "place": Proposer.places,
-             "competence": Proposer.competences}
+             "organisation": Proposer.organisations, "competence": Proposer.competences}
 
 
 def merge(existing: list[Link], proposed: list[Link]) -> tuple[list[Link], int]:
@@ -328,6 +354,7 @@ def propose(config: Config, kinds: list[str]) -> dict[str, tuple[int, int]]:
             from dskg.errors import DskgError
             raise DskgError(problems[0])
         merged, added = merge(existing, PROPOSERS[name](proposer))
-        write_links(config.data_dir, kind, merged)
+        if added:
+            write_links(config.data_dir, kind, merged)
         done[name] = (added, len(merged))
     return done
