@@ -50,7 +50,9 @@ def test_sample_builds_to_three_practices_in_named_graphs(project):
     assert {BASE + "set/practices", BASE + "set/curation", BASE + "set/build",
             VOCAB + "def/dskg", VOCAB + "def/audience", VOCAB + "def/technology",
             VOCAB + "def/initiative-type", VOCAB + "def/funding-type",
-            VOCAB + "def/country", VOCAB + "def/shapes"} == graphs
+            VOCAB + "def/country", VOCAB + "def/shapes", VOCAB + "def/digcomp",
+            BASE + "set/links", "http://data.europa.eu/nuts/scheme/2024",
+            "http://publications.europa.eu/resource/authority/eu-programme"} == graphs
     rejected = [r for r in prepared.records if r.status == "rejected"]
     assert len(rejected) == 1 and rejected[0].entry == 3
     assert prepared.violations == [] and prepared.quarantined == []

@@ -92,10 +92,11 @@ def test_a_killed_build_leaves_no_process_behind(tmp_path):
 
 @pytest.fixture
 def small_disk(tmp_path):
-    """A 12 MiB file system of its own (tmpfs; needs root, as CI has)."""
+    """A 48 MiB file system of its own (tmpfs; needs root, as CI has): room for two
+    builds of the sample, reference tables included, and not much more."""
     mount = tmp_path / "disk"
     mount.mkdir()
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=12m", "tmpfs", str(mount)],
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=48m", "tmpfs", str(mount)],
                           capture_output=True, text=True)
     if done.returncode != 0:
         if os.environ.get("CI"):

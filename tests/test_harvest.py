@@ -16,7 +16,7 @@ from rdflib.namespace import DCAT, DCTERMS, PROV, RDF, SH
 from dskg.build import build
 from dskg.catalog import validate_catalog
 
-from .conftest import BASE, VOCAB, make_project
+from .conftest import BASE, VOCAB, make_project, open_current_store
 from .server_fixture import built_project, start_server, stop_server
 
 VOID = Namespace("http://rdfs.org/ns/void#")
@@ -151,10 +151,16 @@ def test_dump_headers_and_ranges(server, name, media):
 
 
 @pytest.mark.slow
-def test_dumps_over_http_are_isomorphic_to_the_store(server):
-    construct = server.http.get(server.url + "/sparql", headers={"Accept": "application/n-triples"},
-                             params={"query": "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }"})
-    store = Graph().parse(data=construct.text, format="nt")
+def test_dumps_over_http_are_isomorphic_to_the_store(server, sample_build):
+    # The store read by pyoxigraph itself: a CONSTRUCT over HTTP stops at the row cap,
+    # and the sample's store (reference tables included) holds more statements.
+    import pyoxigraph as ox
+
+    everything = Dataset().parse(data=open_current_store(sample_build).dump(
+        format=ox.RdfFormat.N_QUADS).decode(), format="nquads")
+    store = Graph()
+    for s, p, o, _ in everything.quads((None, None, None, None)):
+        store.add((s, p, o))
     ttl = Graph().parse(data=server.http.get(server.url + "/set/dumps/dskg.ttl").text, format="turtle")
     nt = Graph().parse(data=gzip.decompress(server.http.get(server.url + "/set/dumps/dskg.nt.gz")
                                             .content).decode(), format="nt")

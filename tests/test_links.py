@@ -249,6 +249,14 @@ def publisher(tmp_path):
     server.shutdown()
 
 
+def with_own_ontology(tmp_path: Path):
+    """A project whose ontology folder is its own copy, which a refresh may replace."""
+    config = make_project(tmp_path / "p")
+    ontology = tmp_path / "ontology"
+    shutil.copytree(ROOT / "ontology", ontology)
+    return config, ontology, {"DSKG_ONTOLOGY_DIR": str(ontology)}
+
+
 def changed_table(source: Path, drop: str, add: str) -> str:
     """The EU programme table without one code and with a new one."""
     text = source.read_text(encoding="utf-8")
@@ -261,10 +269,7 @@ def changed_table(source: Path, drop: str, add: str) -> str:
 
 def test_refresh_replaces_a_table_only_when_it_keeps_every_code_we_use(tmp_path, publisher):
     folder, url = publisher
-    config = make_project(tmp_path / "p")
-    ontology = tmp_path / "ontology"
-    shutil.copytree(ROOT / "ontology", ontology)
-    env = {"DSKG_ONTOLOGY_DIR": str(ontology)}
+    config, ontology, env = with_own_ontology(tmp_path)
     shipped = ontology / "reference" / "eu-programme.gc"
     before = shipped.read_bytes()
 
@@ -313,10 +318,7 @@ def nuts_list(names: dict[str, str]) -> str:
 
 def test_refresh_of_nuts_derives_the_upper_levels_and_checks_our_regions(tmp_path, publisher):
     folder, url = publisher
-    config = make_project(tmp_path / "p")
-    ontology = tmp_path / "ontology"
-    shutil.copytree(ROOT / "ontology", ontology)
-    env = {"DSKG_ONTOLOGY_DIR": str(ontology)}
+    config, ontology, env = with_own_ontology(tmp_path)
     (folder / "two.gc").write_text(nuts_list({"BG421": "Пловдив", "BG424": "Смолян"}),
                                    encoding="utf-8")
     refused = run_dskg("reference", "refresh", "nuts", "--from", f"{url}/two.gc",

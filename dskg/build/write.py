@@ -26,6 +26,7 @@ from dskg.catalog import catalog_graph
 from dskg.curation import load_curation
 from dskg.ingest.sources import Node
 from dskg.ledger import write_ledger
+from dskg.links.graph import published
 from dskg.mapping import Mapper
 from dskg.namespaces import Namespaces
 from dskg.progress import stage
@@ -104,27 +105,31 @@ def write(prepared: Prepared, build_dir: Path) -> tuple[History, StreamChanges]:
 
 
 def _fixed_graphs(prepared: Prepared) -> list[tuple[URIRef, Graph]]:
-    """The graphs that only change with the fingerprint: vocabularies, shapes, the
-    reference tables and the link decisions."""
+    """The graphs that only change with the fingerprint: vocabularies, shapes and the
+    reference tables."""
     config = prepared.config
     ns = Namespaces.of(config)
     reference = [(URIRef(table.scheme), scheme_graph(table, config.ontology_dir / "reference", ns))
                  for table in TABLES.values()]
     return [*vocabulary_graphs(prepared.vocab),
-            (ns.iri("def/shapes"), load_shapes(config.shapes_dir, ns)),
-            *reference, (ns.links_graph, prepared.links)]
+            (ns.iri("def/shapes"), load_shapes(config.shapes_dir, ns)), *reference]
 
 
 def _full_store(prepared: Prepared, layout: Layout, about: Graph) -> list[str]:
     """A new store; page data streamed to a file first, never one large graph."""
     ns = Namespaces.of(prepared.config)
     data_file = layout.root / "data.nt"
+    subjects: set[str] = set()
     with data_file.open("w", encoding="utf-8") as out:
         for triple in prepared.mapped.data():
+            subjects.add(str(triple[0]))
             out.write(ntriples_line(triple))
     graphs: list[tuple[URIRef, bytes | Path]] = [(ns.dataset, data_file)]
     small = [(ns.curation_graph, prepared.mapped.curation), *_fixed_graphs(prepared)]
     small += [(node_graph_name(ns, node.name), node.graph) for node in prepared.nodes]
+    for _, graph in small:
+        subjects.update(str(s) for s in graph.subjects())
+    small.append((ns.links_graph, published(prepared.links, subjects.__contains__)))
     small.append((ns.build_graph, about))
     graphs += [(name, graph.serialize(format="nt", encoding="utf-8")) for name, graph in small]
     create_store(layout.store, ((str(name), data) for name, data in graphs))
@@ -156,6 +161,13 @@ def _changed_store(prepared: Prepared, previous: Layout, layout: Layout, mapper:
             store.replace_graph(graph, node.graph.serialize(format="nt", encoding="utf-8")
                                 if node is not None else b"")
             subjects |= store.graph_subjects(graph)
+        links = str(ns.links_graph)
+        held = {s for graph in store.graph_names() if graph != links
+                for s in store.graph_subjects(graph)}
+        subjects |= store.graph_subjects(links)
+        store.replace_graph(links, published(prepared.links, lambda iri: f"<{iri}>" in held)
+                            .serialize(format="nt", encoding="utf-8"))
+        subjects |= store.graph_subjects(links)
         about = str(ns.build_graph)
         subjects |= store.graph_subjects(about)
         store.replace_graph(about, build_graph(prepared, finished, used_sources(prepared))

@@ -10,6 +10,7 @@ link itself, so it stays the same from build to build.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from pathlib import Path
 
 from rdflib import Graph, Literal, URIRef
@@ -79,3 +80,18 @@ def links_graph(data_dir: Path, ns: Namespaces, tables: dict[str, set[str]]
             if link.date:
                 g.add((decision, DCTERMS.date, Literal(link.date, datatype=XSD.date)))
     return g, problems
+
+
+def published(links: Graph, exists: Callable[[str], bool]) -> Graph:
+    """The links whose subject the graph holds, with their decisions: a link from a
+    practice since withdrawn (or quarantined) is not published, so the practice's IRI
+    answers 410 Gone rather than being kept alive by its links alone."""
+    kept = Graph()
+    dropped = {decision for decision, subject in links.subject_objects(RDF.subject)
+               if not exists(str(subject))}
+    gone = {(links.value(d, RDF.subject), links.value(d, RDF.predicate),
+             links.value(d, RDF.object)) for d in dropped}
+    for triple in links:
+        if triple[0] not in dropped and triple not in gone:
+            kept.add(triple)
+    return kept

@@ -77,7 +77,10 @@ def scheme_graph(table: Table, reference_dir: Path, ns: Namespaces) -> Graph:
     if table.name == "nuts":
         for region in nuts.read_csv(path).values():
             concept = _concept(g, table, region.code)
-            g.add((concept, SKOS.prefLabel, Literal(region.name_en, lang="en")))
+            if region.name_en:
+                g.add((concept, SKOS.prefLabel, Literal(region.name_en, lang="en")))
+            else:  # a level-1 or level-2 region no list names yet: named by its code
+                g.add((concept, SKOS.prefLabel, Literal(region.code)))
             if region.language and region.language != "en":
                 g.add((concept, SKOS.prefLabel, Literal(region.name, lang=region.language)))
             if region.name_latin not in (region.name, region.name_en):
