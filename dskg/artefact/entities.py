@@ -22,6 +22,7 @@ CREATE TABLE entity (id INTEGER PRIMARY KEY, iri TEXT NOT NULL UNIQUE, types TEX
                      start TEXT);
 CREATE VIRTUAL TABLE entity_search USING fts5(names,
                                               tokenize = 'unicode61 remove_diacritics 2');
+CREATE VIRTUAL TABLE entity_vocab USING fts5vocab(entity_search, 'row');
 """
 
 
@@ -51,9 +52,22 @@ def _entity(row: tuple, names: str = "") -> Entity:
                   tuple(n for n in names.split(" | ") if n) if names else ())
 
 
-def _match(words: list[str], prefix: bool) -> str:
+def _match(words: list[str], every: bool, prefix: bool) -> str:
+    """An FTS5 query: the words (each as a prefix, with ``prefix``), all or any."""
     quoted = ['"' + w.replace('"', '""') + '"' + ("*" if prefix else "") for w in words]
-    return " OR ".join(quoted) if not prefix else " AND ".join(quoted)
+    return (" AND " if every else " OR ").join(quoted)
+
+
+#: Words looked for when no name has every word of a query: its rarest ones.
+RARE_WORDS = 3
+
+
+def _rarest(connection: sqlite3.Connection, words: list[str]) -> list[str]:
+    """The words in fewest names (the index's vocabulary says how many)."""
+    counts = {w: connection.execute("SELECT doc FROM entity_vocab WHERE term = ?",
+                                    (w,)).fetchone() for w in set(words)}
+    known = sorted((found[0], w) for w, found in counts.items() if found)
+    return [w for _, w in known[:RARE_WORDS]] or words[:RARE_WORDS]
 
 
 class EntityIndex:
@@ -61,20 +75,30 @@ class EntityIndex:
 
     def __init__(self, connect: Callable[[], sqlite3.Connection]):
         self.connect = connect
+        #: Every entity of a small type, read once (the index never changes).
+        self._of_type: dict[str, list[Entity]] = {}
 
     def candidates(self, text: str, types: tuple[str, ...] = (), limit: int = 50,
                    prefix: bool = False) -> list[Entity]:
-        """Entities any of whose names shares a word with ``text`` (every word, as a
-        prefix, with ``prefix``: what a reader typing sees), best BM25 first."""
+        """Entities whose names have every word of ``text`` (each as a prefix, with
+        ``prefix``: what a reader typing sees), best BM25 first; if none has, those
+        with any of its rarer words."""
         words = [fold_text(w) for w in WORD.findall(text)]
         if not words:
             return []
         sql = ("SELECT e.*, s.names FROM entity_search s JOIN entity e ON e.id = s.rowid "
                "WHERE entity_search MATCH ? ORDER BY bm25(entity_search) LIMIT ?")
+        wanted = limit * 4 if types else limit
         connection = self.connect()
         try:
-            found = [_entity(row[:7], row[7]) for row in connection.execute(
-                sql, (_match(words, prefix), limit * 4 if types else limit))]
+            # Names with every word: selective, so BM25 ranks few rows. Only when none
+            # has them all, names with any of the rarer words (a common word matches
+            # thousands of names, each ranked).
+            rows = connection.execute(sql, (_match(words, True, prefix), wanted)).fetchall()
+            if not rows and len(words) > 1 and not prefix:
+                rare = _rarest(connection, words)
+                rows = connection.execute(sql, (_match(rare, False, False), wanted)).fetchall()
+            found = [_entity(row[:7], row[7]) for row in rows]
         finally:
             connection.close()
         if types:
@@ -97,6 +121,8 @@ class EntityIndex:
 
     def of_type(self, kind: str) -> list[Entity]:
         """Every entity of a small type (countries, competences)."""
+        if kind in self._of_type:
+            return self._of_type[kind]
         connection = self.connect()
         try:
             rows = connection.execute(
@@ -104,4 +130,5 @@ class EntityIndex:
                 "WHERE ' ' || e.types || ' ' LIKE ?", (f"% {kind} %",)).fetchall()
         finally:
             connection.close()
-        return [_entity(row[:7], row[7]) for row in rows]
+        found = self._of_type[kind] = [_entity(row[:7], row[7]) for row in rows]
+        return found

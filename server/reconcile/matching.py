@@ -5,8 +5,8 @@ folded). Each is scored on features the answer lists:
 
 ``name``
     how alike the query and the closest of the candidate's names are (1: the same words
-    once case, accents, spacing and punctuation are set aside; else difflib's ratio,
-    over the words as written and as sorted);
+    once case, accents, spacing and punctuation are set aside; else RapidFuzz's ratio,
+    the normalised Indel similarity, over the words as written and as sorted);
 ``type``
     1 when the candidate has one of the types asked for (queries without a type: not
     scored);
@@ -24,8 +24,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from difflib import SequenceMatcher
 from typing import Any
+
+from rapidfuzz import fuzz
 
 from dskg.artefact.browse import WORD, fold_text
 from dskg.artefact.entities import Entity, EntityIndex
@@ -73,10 +74,8 @@ def similarity(query: str, name: str) -> float:
     a, b = _key(query), _key(name)
     if a == b:
         return 1.0
-    plain = SequenceMatcher(None, a, b).ratio()
-    by_words = SequenceMatcher(None, " ".join(sorted(a.split())),
-                               " ".join(sorted(b.split()))).ratio()
-    return round(min(0.99, max(plain, by_words)), 4)
+    best = max(fuzz.ratio(a, b), fuzz.token_sort_ratio(a, b)) / 100
+    return round(min(0.99, best), 4)
 
 
 class Matcher:
