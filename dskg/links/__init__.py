@@ -10,6 +10,7 @@ rows wait for review, ``rejected`` ones stay so that they are not proposed again
 from __future__ import annotations
 
 import csv
+import hashlib
 from dataclasses import asdict, dataclass, fields
 from datetime import date
 from pathlib import Path
@@ -202,11 +203,15 @@ def used_codes(data_dir: Path, vocab_base: str, concept_base: str) -> set[str]:
             if link.status != "rejected" and link.target.startswith(concept_base)}
 
 
-def link_id(link: Link) -> str:
-    """A short, stable name for a decision on the command line (``dskg link review``)."""
-    import hashlib
+def link_digest(link: Link) -> str:
+    """What names a decision, from the link itself: the same from build to build."""
+    return hashlib.sha256("|".join(link.key).encode("utf-8")).hexdigest()
 
-    return hashlib.sha256("|".join(link.key).encode("utf-8")).hexdigest()[:8]
+
+def link_id(link: Link) -> str:
+    """A short name for a decision on the command line (``dskg link review``): the
+    start of its IRI's last segment."""
+    return link_digest(link)[:8]
 
 
 def decide(data_dir: Path, vocab_base: str, kinds: list[str], ids: list[str], status: str,

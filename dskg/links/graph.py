@@ -9,20 +9,18 @@ link itself, so it stays the same from build to build.
 """
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from pathlib import Path
 
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, PROV, RDF, RDFS, XSD
 
-from dskg.links import KINDS, RELATIONS, Link, links_dir, read_links
+from dskg.links import KINDS, RELATIONS, Link, link_digest, links_dir, read_links
 from dskg.namespaces import Namespaces
 
 
 def decision_iri(ns: Namespaces, link: Link) -> URIRef:
-    digest = hashlib.sha256("|".join(link.key).encode("utf-8")).hexdigest()[:16]
-    return ns.iri(f"id/link/{digest}")
+    return ns.iri(f"id/link/{link_digest(link)[:16]}")
 
 
 def source_slug(kind_file: str) -> str:
