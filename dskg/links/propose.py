@@ -152,7 +152,7 @@ class Proposer:
             seen = set()
             for country in sorted(c for c in countries if c in patterns):
                 pattern, regions_by_name = patterns[country]
-                for match in pattern.finditer(fold(text)):
+                for match in pattern.finditer(text):
                     key = match.group(0)
                     if key in own or key in seen:
                         continue
@@ -176,14 +176,22 @@ class Proposer:
         for competence in competences:
             for concept in scheme.objects(competence, SKOS.relatedMatch):
                 related[str(concept)].append(competence)
-        keywords = {c: sorted({fold(str(k)) for k in scheme.objects(c, SKOS.hiddenLabel)
-                               if isinstance(k, Literal)}) for c in competences}
-        patterns = {c: re.compile(r"\b(?:" + "|".join(re.escape(k) for k in ks) + r")\w*")
-                    for c, ks in keywords.items() if ks}
+        # One pattern for every keyword (longest first), read once over each text: which
+        # keyword matched says which competences it speaks for.
+        speaks_for: dict[str, set[URIRef]] = defaultdict(set)
+        for competence in competences:
+            for keyword in scheme.objects(competence, SKOS.hiddenLabel):
+                if isinstance(keyword, Literal):
+                    speaks_for[fold(str(keyword))].add(competence)
+        pattern = re.compile(r"\b(" + "|".join(
+            re.escape(k) for k in sorted(speaks_for, key=len, reverse=True)) + r")\w*")
         texts, terms = self._practices
         links = []
         for practice in sorted(set(texts) | set(terms)):
-            text = fold(texts.get(practice, ""))
+            said: dict[URIRef, set[str]] = defaultdict(set)
+            for match in pattern.finditer(texts.get(practice, "")):
+                for competence in speaks_for[match.group(1)]:
+                    said[competence].add(match.group(0))
             concepts = {v for p, v in terms[practice] if p in ("technology", "audience")}
             for competence in competences:
                 reasons, score = [], 0.0
@@ -193,8 +201,7 @@ class Proposer:
                     reasons.append(f"its concept {', '.join(via)} is related to "
                                    f"{notation[competence]}")
                     score = 0.7
-                pattern = patterns.get(competence)
-                words = sorted({m.group(0) for m in pattern.finditer(text)}) if pattern else []
+                words = sorted(said.get(competence, ()))
                 if words:
                     reasons.append("the text says " + ", ".join(repr(w) for w in words[:3]))
                     score = max(score, min(0.9, 0.5 + 0.1 * len(words))) + (0.1 if via else 0)
@@ -230,8 +237,9 @@ class Proposer:
 
     @cached_property
     def _practices(self) -> tuple[dict[str, str], dict[str, list[tuple[str, str]]]]:
-        """Each practice's text (titles and descriptions joined) and terms: (which,
-        value) pairs, ``which`` one of country, technology, audience, location."""
+        """Each practice's text (titles and descriptions joined, folded: every rule
+        compares folded words) and terms: (which, value) pairs, ``which`` one of
+        country, technology, audience, location."""
         practice_class = self.ns.dskg.GoodPractice
         texts: dict[str, list[str]] = defaultdict(list)
         for row in self.select("practice_texts", practiceClass=practice_class,
@@ -247,7 +255,7 @@ class Proposer:
                                name_=SKOS.prefLabel):
             terms[text_of(row, "practice")].append((which[text_of(row, "property")],
                                                     text_of(row, "value")))
-        return {p: "\n".join(t) for p, t in texts.items()}, terms
+        return {p: fold("\n".join(t)) for p, t in texts.items()}, terms
 
     def _alpha2(self, country: object) -> str:
         if country is None:
