@@ -101,6 +101,28 @@ FIELDS: dict[str, Field] = {f.name: f for f in (
 )}
 
 
+@dataclass(frozen=True)
+class LinkFacet:
+    """A browse facet over what the link decisions of ``data/links/`` say: no field of
+    a practice, but a path from it to an outside code (docs/links.md)."""
+
+    facet: Facet
+    #: How a practice reaches the value: ``programme`` (its funders' EU programme),
+    #: ``nuts`` (its own or its places' NUTS region, at ``level``), ``digcomp`` (the
+    #: area of its competences).
+    path: str
+    level: int = 0
+
+
+LINK_FACETS: dict[str, LinkFacet] = {f.facet.key: f for f in (
+    LinkFacet(Facet("programme", N_("EU programme")), "programme"),
+    LinkFacet(Facet("nuts1", N_("NUTS 1 region")), "nuts", 1),
+    LinkFacet(Facet("nuts2", N_("NUTS 2 region")), "nuts", 2),
+    LinkFacet(Facet("nuts3", N_("NUTS 3 region")), "nuts", 3),
+    LinkFacet(Facet("digcomp", N_("DigComp area")), "digcomp"),
+)}
+
+
 def heading_key(text: str) -> str:
     """A section heading as compared: spacing, case and a trailing colon ignored."""
     return " ".join(text.strip().rstrip(":").split()).lower()

@@ -55,7 +55,8 @@ def test_json_keys_and_csv_columns_do_not_follow_the_reader_language(server):
                      **{"Accept-Language": language}).json()
         assert answer["filters"] == {"country": ["BGR"]}
         assert set(answer["facets"]) == {"country", "audience", "technology", "initiative",
-                                          "funding", "funder", "year"}
+                                          "funding", "funder", "year", "programme", "nuts1",
+                                          "nuts2", "nuts3", "digcomp"}
 
 
 @pytest.mark.parametrize("path", ["/browse/practice?country=ATLANTIS",

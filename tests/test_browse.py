@@ -19,11 +19,25 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 PATHS = {"country": f"<{VOCAB}def/dskg/country>", "audience": "<http://purl.org/dc/terms/audience>",
          "technology": f"<{VOCAB}def/dskg/technology>",
          "initiative": f"<{VOCAB}def/dskg/initiativeType>",
-         "funding": f"<{VOCAB}def/dskg/fundingType>", "funder": "<https://schema.org/funder>"}
+         "funding": f"<{VOCAB}def/dskg/fundingType>", "funder": "<https://schema.org/funder>",
+         # The link facets, as SPARQL property paths (the level is the code's length).
+         "programme": f"<https://schema.org/funder>/(<http://www.w3.org/2002/07/owl#sameAs>|"
+                      f"<{VOCAB}def/dskg/euProgramme>)",
+         **{f"nuts{level}": "(<http://purl.org/dc/terms/spatial>|<https://schema.org/location>"
+            "/<http://purl.org/dc/terms/spatial>)/<http://www.w3.org/2004/02/skos/core#broader>*"
+            for level in (1, 2, 3)},
+         "digcomp": f"<{VOCAB}def/dskg/competence>/<http://www.w3.org/2004/02/skos/core#broader>"}
 NAMESPACES = {"country": VOCAB + "id/country/", "audience": VOCAB + "def/audience/",
               "technology": VOCAB + "def/technology/",
               "initiative": VOCAB + "def/initiative-type/",
-              "funding": VOCAB + "def/funding-type/", "funder": BASE + "id/funder/"}
+              "funding": VOCAB + "def/funding-type/", "funder": BASE + "id/funder/",
+              "programme": "http://publications.europa.eu/resource/authority/eu-programme/",
+              **{f"nuts{level}": "http://data.europa.eu/nuts/code/" for level in (1, 2, 3)},
+              "digcomp": VOCAB + "def/digcomp/"}
+
+
+#: A NUTS facet holds the regions of one level: the level is the code's length less two.
+LEVELS = {f"nuts{level}": f" FILTER(STRLEN(?v) = {level + 2})" for level in (1, 2, 3)}
 
 
 @pytest.fixture(scope="module")
@@ -83,7 +97,8 @@ def sparql_counts_by(server, chosen: tuple[str, str], facet: str) -> dict[str, i
     if facet == "year":
         value = "?p <https://schema.org/startDate> ?d BIND(SUBSTR(STR(?d), 1, 4) AS ?v)"
     else:
-        value = f"?p {PATHS[facet]} ?value BIND(REPLACE(STR(?value), \"^.*/\", \"\") AS ?v)"
+        value = (f"?p {PATHS[facet]} ?value BIND(REPLACE(STR(?value), \"^.*/\", \"\") AS ?v)"
+                 f"{LEVELS.get(facet, '')}")
     query = (f"SELECT ?v (COUNT(DISTINCT ?p) AS ?n) WHERE {{ ?p a <{VOCAB}def/dskg/GoodPractice> . "
              f"{condition} {value} }} GROUP BY ?v")
     response = server.http.get(server.url + "/sparql", params={"query": query},

@@ -424,3 +424,25 @@ def test_organisations_are_proposed_by_independent_reconciliation_services(
                      env={**env, "DSKG_RECONCILE_SERVICES": f"{datasette} "
                           f"{sample_server.url}/reconcile"})
     assert "organisation: 0 new candidates" in again.stdout
+
+
+def test_browse_has_facets_for_eu_programme_nuts_and_digcomp(sample_site):
+    def browse(**facets) -> dict:
+        answer = sample_site.http.get(sample_site.url + "/browse/practice.json", params=facets)
+        assert answer.ok, answer.text
+        return answer.json()
+
+    by_programme = browse(programme="ESF")
+    assert {r["iri"].rsplit("/", 1)[-1] for r in by_programme["rows"]} == {
+        "digital-skills-for-bulgarian-smes-programme", "digital-skills-partnership"}
+    levels = browse(nuts2="BG42")["facets"]
+    assert browse(nuts2="BG42")["total"] == 2
+    assert {v["value"]: v["count"] for v in levels["nuts3"]} == {
+        "BG421": 2, "BG344": 1, "BG424": 1}
+    assert {v["value"] for v in levels["nuts1"]} == {"BG3", "BG4"}
+    areas = {v["value"]: v for v in browse()["facets"]["digcomp"]}
+    assert areas["3"]["label"] == "DigComp 3 Digital content creation"
+    assert areas["3"]["count"] == 1 and areas["5"]["count"] == 3
+    assert "2" not in areas  # the one area whose only decision was rejected
+    page = sample_site.http.get(sample_site.url + "/browse/practice?nuts3=BG424").text
+    assert "NUTS: BG424 Smolyan" in page and "DigComp area" in page

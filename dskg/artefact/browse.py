@@ -22,8 +22,11 @@ from pathlib import Path
 
 from dskg import fields
 
-#: Facet key → (title, field): the facets of :data:`dskg.fields.FACETS`, in order.
-FACETS = {key: (f.facet.title, f) for key, f in fields.FACETS.items() if f.facet}
+#: Facet key → (title, field or link facet): the facets of :data:`dskg.fields.FACETS`,
+#: then those of :data:`dskg.fields.LINK_FACETS`, in order.
+FACETS: dict[str, tuple[str, fields.Field | fields.LinkFacet]] = {
+    **{key: (f.facet.title, f) for key, f in fields.FACETS.items() if f.facet},
+    **{key: (f.facet.title, f) for key, f in fields.LINK_FACETS.items()}}
 
 #: Letters and digits: words as FTS5's unicode61 tokenizer splits them.
 WORD = re.compile(r"[^\W_]+")

@@ -10,6 +10,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from rdflib.namespace import DCTERMS, OWL, XSD
+
 from dskg.artefact.browse import (
     FACETS,
     WORD,
@@ -17,7 +19,8 @@ from dskg.artefact.browse import (
     fold_text,
     read_bitset,
 )
-from dskg.namespaces import Namespaces
+from dskg.fields import LinkFacet
+from dskg.namespaces import SCHEMA, Namespaces
 from dskg.rdf import IRI, Literal
 from dskg.store import Store, text_of
 from dskg.text import fold
@@ -30,6 +33,24 @@ SELECT ?class ?p ?title ?description ?issued WHERE {
   OPTIONAL { ?p dct:issued ?issued }
 }"""
 VALUES = "SELECT ?property ?p ?value WHERE { ?p ?property ?value }"
+#: The paths of the link facets (:data:`dskg.fields.LINK_FACETS`), from a practice ?p
+#: to the value's IRI; the properties are bound by :func:`_link_bindings`.
+LINK_PATHS = {
+    "programme": """
+SELECT ?p ?value ?funder ?sameAs ?programme WHERE {
+  ?p ?funder ?f . { ?f ?sameAs ?value } UNION { ?f ?programme ?value }
+  FILTER(STRSTARTS(STR(?value), "http://publications.europa.eu/resource/authority/eu-programme/"))
+}""",
+    "nuts": """
+SELECT ?p ?value ?spatial ?location ?levelP ?level WHERE {
+  { ?p ?spatial ?r } UNION { ?p ?location ?place . ?place ?spatial ?r }
+  ?r <http://www.w3.org/2004/02/skos/core#broader>* ?value . ?value ?levelP ?level
+}""",
+    "digcomp": """
+SELECT ?p ?value ?competence WHERE {
+  ?p ?competence ?c . ?c <http://www.w3.org/2004/02/skos/core#broader> ?value
+}""",
+}
 #: Practices linked to an organisation ``?o`` (``?provided``, ``?partner``: our two links).
 LINKED = "SELECT ?o ?p ?provided ?partner WHERE { { ?p ?provided ?o } UNION { ?p ?partner ?o } }"
 #: One practice's linked names. A property path joined with another pattern is
@@ -125,16 +146,30 @@ def _practices(store: Store, ns: Namespaces, iris: list[str] | None) -> dict[str
     return rows
 
 
+def _link_bindings(ns: Namespaces, facet: LinkFacet) -> dict[str, IRI | Literal]:
+    if facet.path == "programme":
+        return {"funder": IRI(str(SCHEMA.funder)), "sameAs": IRI(str(OWL.sameAs)),
+                "programme": IRI(str(ns.dskg.euProgramme))}
+    if facet.path == "nuts":
+        return {"spatial": IRI(str(DCTERMS.spatial)), "location": IRI(str(SCHEMA.location)),
+                "levelP": IRI(str(ns.dskg.nutsLevel)),
+                "level": Literal(str(facet.level), datatype=IRI(str(XSD.integer)))}
+    return {"competence": IRI(str(ns.dskg.competence))}
+
+
 def _facet_values(store: Store, ns: Namespaces, practices: set[str], iris: list[str] | None
                   ) -> dict[str, dict[str, tuple[str | None, set[str]]]]:
     """Facet → value key → (value IRI, practices with it), over every practice or ``iris``."""
     result: dict[str, dict[str, tuple[str | None, set[str]]]] = {}
     for facet, (_, declared) in FACETS.items():
         members = result[facet] = {}
-        prop = {"property": IRI(str(ns.expand(declared.property)))}
-        bindings = [prop] if iris is None else [prop | {"p": IRI(iri)} for iri in iris]
+        if isinstance(declared, LinkFacet):
+            query, bound = LINK_PATHS[declared.path], _link_bindings(ns, declared)
+        else:
+            query, bound = VALUES, {"property": IRI(str(ns.expand(declared.property)))}
+        bindings = [bound] if iris is None else [bound | {"p": IRI(iri)} for iri in iris]
         for binding in bindings:
-            for row in store.select(VALUES, binding):
+            for row in store.select(query, binding):
                 if text_of(row, "p") not in practices:
                     continue
                 value = text_of(row, "value")
