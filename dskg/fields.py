@@ -119,8 +119,7 @@ LINK_FACETS: dict[str, LinkFacet] = {f.facet.key: f for f in (
     LinkFacet(Facet("nuts1", N_("NUTS 1 region")), "nuts", 1),
     LinkFacet(Facet("nuts2", N_("NUTS 2 region")), "nuts", 2),
     LinkFacet(Facet("nuts3", N_("NUTS 3 region")), "nuts", 3),
-    LinkFacet(Facet("digcomp", N_("DigComp area")), "digcomp"),
-)}
+    LinkFacet(Facet("digcomp", N_("DigComp area")), "digcomp"))}
 
 
 def heading_key(text: str) -> str:
