@@ -47,9 +47,9 @@ class Kind:
     #: Our resources it links, by path prefix.
     subjects: tuple[str, ...]
     relations: tuple[str, ...]
-    #: The outside IRIs it links to, by prefix, each with the VoID linkset's slug
-    #: and title.
-    targets: tuple[tuple[str, str, str], ...]
+    #: The IRI prefixes of what it links to (VoID's linksets, with their names, are
+    #: :func:`dskg.build.statistics.linksets`).
+    targets: tuple[str, ...]
 
     @property
     def file(self) -> str:
@@ -63,15 +63,11 @@ ROR = "https://ror.org/"
 #: Any http(s) IRI: what a reconciliation service names its entities with.
 ANY = "*"
 KINDS: dict[str, Kind] = {k.name: k for k in (
-    Kind("funder", ("id/funder/",), ("same-as", "programme"),
-         ((EU_PROGRAMME, "eu-programmes", "EU programme authority table"),)),
-    Kind("place", ("id/place/", "id/practice/"), ("location",),
-         ((NUTS, "nuts", "NUTS 2024 regions"),)),
+    Kind("funder", ("id/funder/",), ("same-as", "programme"), (EU_PROGRAMME,)),
+    Kind("place", ("id/place/", "id/practice/"), ("location",), (NUTS,)),
     Kind("organisation", ("id/organisation/", "id/funder/"), ("same-as",),
-         ((WIKIDATA, "wikidata-organisations", "Wikidata"), (ROR, "ror", "ROR"),
-          (ANY, "elsewhere", "any reconciliation service's entities"))),
-    Kind("competence", ("id/practice/",), ("competence",),
-         (("def/digcomp/", "digcomp", "DigComp 2.2 competences"),)),
+         (WIKIDATA, ROR, ANY)),
+    Kind("competence", ("id/practice/",), ("competence",), ("def/digcomp/",)),
 )}
 
 
@@ -144,9 +140,9 @@ def _problem(link: Link, kind: Kind, vocab_base: str) -> str | None:
         return f"relation {link.relation!r}: a {kind.name} link is {' or '.join(kind.relations)}"
     if link.status not in STATUSES:
         return f"status {link.status!r}: one of {', '.join(STATUSES)}"
-    if not any(target_iri(link.target, prefix, vocab_base) for prefix, _, _ in kind.targets):
+    if not any(target_iri(link.target, prefix, vocab_base) for prefix in kind.targets):
         return (f"target {link.target!r}: a {kind.name} link leads to "
-                f"{' or '.join(p + '…' for p, _, _ in kind.targets)}")
+                f"{' or '.join(p + '…' for p in kind.targets)}")
     if link.score:
         try:
             float(link.score)
