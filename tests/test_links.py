@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import functools
 import json
+import re
 import shutil
 import threading
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -176,6 +177,27 @@ def rows_of(path: Path) -> list[dict]:
 
 
 @pytest.mark.slow
+def test_the_outside_identifiers_example_names_each_register(tmp_path):
+    """An organisation accepted as a Wikidata entity and a funder that is an EU programme
+    are both listed by the example query, each with its register."""
+    from server.examples import load_examples
+
+    config = make_project(tmp_path)
+    wikidata = "http://www.wikidata.org/entity/Q999999999"  # made up for the test
+    with (config.data_dir / "links" / "organisations.csv").open("w", encoding="utf-8") as f:
+        f.write("subject,relation,target,status,proposed_by,rule,score,date,reviewed_by\n"
+                f"id/organisation/ims-luxembourg,same-as,{wikidata},accepted,a curator,"
+                "the same name and country,1.00,2026-12-03,a curator\n")
+    build(config)
+    example = next(e for e in load_examples()
+                   if e.name == "organisations-with-an-outside-identifier")
+    rows = {(r["register"].value, r["identifier"].value, int(r["practices"].value))
+            for r in open_current_store(config).query(
+                example.query, use_default_graph_as_union=True)}
+    assert (("Wikidata", wikidata, 1) in rows
+            and ("EU programme", EU_PROGRAMME + "ESF", 2) in rows), rows
+
+
 def test_links_are_proposed_reviewed_and_published_by_the_commands(tmp_path):
     config = make_project(tmp_path)
     shutil.rmtree(config.data_dir / "links")
@@ -446,3 +468,18 @@ def test_browse_has_facets_for_eu_programme_nuts_and_digcomp(sample_site):
     assert "2" not in areas  # the one area whose only decision was rejected
     page = sample_site.http.get(sample_site.url + "/browse/practice?nuts3=BG424").text
     assert "NUTS: BG424 Smolyan" in page and "DigComp area" in page
+
+
+def test_the_map_lists_practices_per_nuts_2_region(sample_site):
+    page = sample_site.http.get(sample_site.url + "/map").text
+    rows = re.findall(r'<a href="/browse/practice\?nuts2=(\w+)">([^<]+)</a></td><td>(\d+)</td>',
+                      page)
+    counts = {code: int(n) for code, _, n in rows}
+    query = f"""SELECT ?r (COUNT(DISTINCT ?p) AS ?n) WHERE {{
+        ?p a <{DSKG.GoodPractice}> .
+        {{ ?p <{DCT.spatial}> ?r3 }} UNION {{ ?p <https://schema.org/location>/<{DCT.spatial}> ?r3 }}
+        ?r3 <http://www.w3.org/2004/02/skos/core#broader>* ?r . ?r <{DSKG.nutsLevel}> 2 }}
+        GROUP BY ?r"""
+    expected = {row["r"].rsplit("/", 1)[-1]: int(row["n"]) for row in select(sample_site, query)}
+    assert counts == expected and counts["BG42"] == 2
+    assert any("Yuzhen tsentralen" in name for code, name, _ in rows if code == "BG42")

@@ -1,4 +1,6 @@
-"""The map at ``/map``: practices per country, drawn on the server (:mod:`server.europe`)."""
+"""The map at ``/map``: practices per country, drawn on the server (:mod:`server.europe`),
+and per NUTS 2 region as a table (no package of npm or PyPI ships NUTS shapes to draw them
+with: docs/links.md says what was looked for)."""
 from __future__ import annotations
 
 from functools import lru_cache
@@ -45,4 +47,15 @@ def country_map() -> str:
                           "name": label_of(iri) if iri else shape.name,
                           "fill": classes.colour(count) if iri else "#e6e6e6"})
     return render_template("map.html", countries=countries, width=europe.WIDTH,
-                           height=europe.height(), legend=classes.legend())
+                           height=europe.height(), legend=classes.legend(),
+                           regions=_regions())
+
+
+def _regions() -> list[dict]:
+    """NUTS 2 regions with practices (through their own links or their places'), most
+    first, from the build's browse index as the browse page's facet counts are."""
+    index = site().facet_index
+    regions = [{"code": code, "count": bits.bit_count(),
+                "name": label_of(iri) if (iri := index.iris.get(("nuts2", code))) else code}
+               for code, bits in index.bits.get("nuts2", {}).items() if bits]
+    return sorted(regions, key=lambda r: (-r["count"], r["code"]))
