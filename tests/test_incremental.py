@@ -143,6 +143,34 @@ def test_browse_index_and_lists_are_the_same(both):
     assert json.loads(incremental.indexes.read_text()) == json.loads(full.indexes.read_text())
 
 
+def entity_rows(path: Path) -> list[tuple]:
+    """The entity index's content by IRI (a patched index numbers its new rows after the
+    kept ones)."""
+    connection = sqlite3.connect(path)
+    try:
+        return connection.execute(
+            "SELECT iri, types, labels, countries, funders, start, s.names FROM entity e "
+            "JOIN entity_search s ON s.rowid = e.id ORDER BY iri").fetchall()
+    finally:
+        connection.close()
+
+
+def test_the_entity_index_is_patched_to_what_a_full_build_writes(both):
+    incremental, full = (current(config) for config in both)
+    patched = entity_rows(incremental.entities)
+    assert patched == entity_rows(full.entities)
+    iris = [row[0] for row in patched]
+    assert any(iri.endswith("coding-clubs-for-maltese-libraries") for iri in iris)
+    titles = {row[0].rsplit("/", 1)[-1]: row[2] for row in patched}
+    assert "Digital Skills Partnership of Bulgaria" in titles["digital-skills-partnership"]
+    connection = sqlite3.connect(incremental.entities)
+    try:  # the index was patched, not written anew: the kept rows kept their numbers
+        numbers = [n for (n,) in connection.execute("SELECT id FROM entity ORDER BY iri")]
+    finally:
+        connection.close()
+    assert numbers != sorted(numbers)
+
+
 def without_build(graph: Graph, build_quads: Graph) -> set:
     return {t for t in graph if t not in build_quads and not any(
         isinstance(term, BNode) for term in t)}

@@ -76,7 +76,9 @@ def write(prepared: Prepared, build_dir: Path) -> tuple[History, StreamChanges]:
             delta.since.browse, touched=touched)
         log.info("browse and search index written: %d practices, %d triples", practices,
                  indexes["triples"])
-        entities = write_entity_index(store, ns, layout.entities)
+        entities = write_entity_index(
+            store, ns, layout.entities, previous=None if delta.since is None else
+            delta.since.entities, touched=touched)
         log.info("entity index written: %d entities", entities)
     with stage("history", timings):
         history = History(config.var.history)
