@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from rdflib.namespace import DCTERMS, OWL, XSD
+from rdflib.namespace import DCTERMS, OWL
 
 from dskg.artefact.browse import (
     FACETS,
@@ -41,16 +41,21 @@ SELECT ?p ?value ?funder ?sameAs ?programme WHERE {
   ?p ?funder ?f . { ?f ?sameAs ?value } UNION { ?f ?programme ?value }
   FILTER(STRSTARTS(STR(?value), "http://publications.europa.eu/resource/authority/eu-programme/"))
 }""",
+    # The regions themselves: the ones above them come from :data:`NUTS_LEVELS`.
+    # (With ``skos:broader*`` here Oxigraph walked every node of the store for each
+    # practice: 10 s a practice at 100k, minutes for an incremental build.)
     "nuts": """
-SELECT ?p ?value ?spatial ?location ?levelP ?level WHERE {
-  { ?p ?spatial ?r } UNION { ?p ?location ?place . ?place ?spatial ?r }
-  ?r <http://www.w3.org/2004/02/skos/core#broader>* ?value . ?value ?levelP ?level
+SELECT ?p ?value ?spatial ?location WHERE {
+  { ?p ?spatial ?value } UNION { ?p ?location ?place . ?place ?spatial ?value }
 }""",
     "digcomp": """
 SELECT ?p ?value ?competence WHERE {
   ?p ?competence ?c . ?c <http://www.w3.org/2004/02/skos/core#broader> ?value
 }""",
 }
+#: Every NUTS region with its level and the region it lies in.
+NUTS_LEVELS = """SELECT ?r ?level ?levelP ?broader WHERE {
+  ?r ?levelP ?level OPTIONAL { ?r <http://www.w3.org/2004/02/skos/core#broader> ?broader } }"""
 #: Practices linked to an organisation ``?o`` (``?provided``, ``?partner``: our two links).
 LINKED = "SELECT ?o ?p ?provided ?partner WHERE { { ?p ?provided ?o } UNION { ?p ?partner ?o } }"
 #: One practice's linked names. A property path joined with another pattern is
@@ -151,16 +156,41 @@ def _link_bindings(ns: Namespaces, facet: LinkFacet) -> dict[str, IRI | Literal]
         return {"funder": IRI(str(SCHEMA.funder)), "sameAs": IRI(str(OWL.sameAs)),
                 "programme": IRI(str(ns.dskg.euProgramme))}
     if facet.path == "nuts":
-        return {"spatial": IRI(str(DCTERMS.spatial)), "location": IRI(str(SCHEMA.location)),
-                "levelP": IRI(str(ns.dskg.nutsLevel)),
-                "level": Literal(str(facet.level), datatype=IRI(str(XSD.integer)))}
+        return {"spatial": IRI(str(DCTERMS.spatial)), "location": IRI(str(SCHEMA.location))}
     return {"competence": IRI(str(ns.dskg.competence))}
+
+
+class _Regions:
+    """NUTS regions by IRI: each with its level and the region it lies in, read once."""
+
+    def __init__(self, store: Store, ns: Namespaces):
+        self.store, self.ns = store, ns
+        self._up: dict[str, tuple[int, str | None]] | None = None
+
+    def at_level(self, region: str, level: int) -> str | None:
+        """The region at ``level`` that ``region`` is or lies in."""
+        if self._up is None:
+            self._up = {}
+            for row in self.store.select(NUTS_LEVELS, {"levelP": IRI(str(self.ns.dskg.nutsLevel))}):
+                broader = row.get("broader")
+                self._up[text_of(row, "r")] = (int(text_of(row, "level")),
+                                               broader.value if broader is not None else None)
+        seen: set[str] = set()
+        current: str | None = region
+        while current is not None and current in self._up and current not in seen:
+            seen.add(current)
+            found, above = self._up[current]
+            if found == level:
+                return current
+            current = above
+        return None
 
 
 def _facet_values(store: Store, ns: Namespaces, practices: set[str], iris: list[str] | None
                   ) -> dict[str, dict[str, tuple[str | None, set[str]]]]:
     """Facet → value key → (value IRI, practices with it), over every practice or ``iris``."""
     result: dict[str, dict[str, tuple[str | None, set[str]]]] = {}
+    regions = _Regions(store, ns)
     for facet, (_, declared) in FACETS.items():
         members = result[facet] = {}
         if isinstance(declared, LinkFacet):
@@ -172,7 +202,11 @@ def _facet_values(store: Store, ns: Namespaces, practices: set[str], iris: list[
             for row in store.select(query, binding):
                 if text_of(row, "p") not in practices:
                     continue
-                value = text_of(row, "value")
+                value: str | None = text_of(row, "value")
+                if isinstance(declared, LinkFacet) and declared.path == "nuts":
+                    value = regions.at_level(text_of(row, "value"), declared.level)
+                if value is None:
+                    continue
                 if declared.facet and declared.facet.by_year:
                     key, value_iri = value[:4], None
                 else:  # the IRI's last segment: short, readable, shareable URLs
