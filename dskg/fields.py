@@ -10,7 +10,11 @@ this table; adding a field is one entry here plus its term in ``ontology/dskg.tt
 and its property shape in ``shapes/``.
 
 The head of an entry (title, publication date, body text) is not a field: it is what
-makes an entry an entry (identity, language, reposts), and the reader handles it.
+makes an entry an entry (identity, language, reposts), and the reader handles it. The
+body's own parts — a summary, then "Aims and objectives", "Why is this a good
+practice?", … — are :data:`PROSE`: each is read from the heading that opens it in the
+body (:mod:`dskg.prose`), whatever reader gave the body, and published beside the whole
+description.
 
 Some names are public and stay as they are even where they differ: a scheme's name
 is part of its IRIs (``def/initiative-type/``), a facet's key is a URL parameter
@@ -126,6 +130,34 @@ def heading_key(text: str) -> str:
     """A section heading as compared: spacing, case and a trailing colon ignored."""
     return " ".join(text.strip().rstrip(":").split()).lower()
 
+
+@dataclass(frozen=True)
+class Prose:
+    """One part of a practice's body text, opened in the body by one of its headings
+    (the summary by none: it is what comes before the first heading)."""
+
+    #: ``ingest --json`` key, form field name.
+    name: str
+    #: The part's title on pages and forms.
+    label: str
+    #: RDF property (language-tagged text), as a prefixed name.
+    property: str
+    headings: tuple[str, ...] = ()
+
+
+PROSE: dict[str, Prose] = {p.name: p for p in (
+    Prose("summary", N_("Summary"), "dskg:summary"),
+    Prose("aims", N_("Aims and objectives"), "dskg:aims",
+          ("Aims and objectives", "Aims", "Objectives", "Objectives and aims")),
+    Prose("added_value", N_("Why is this a good practice?"), "dskg:addedValue",
+          ("Why is this a good practice?", "What is the added value?", "Added value")),
+    Prose("results", N_("Results and impact"), "dskg:results",
+          ("Results and impact", "Results", "Impact")),
+    Prose("participants", N_("Who can participate?"), "dskg:participants",
+          ("Who can participate?", "Who can take part?")))}
+#: Body heading (as :func:`heading_key` gives it) → the part it opens.
+PROSE_HEADINGS: dict[str, Prose] = {heading_key(h): p for p in PROSE.values()
+                                    for h in p.headings}
 
 #: Section heading (as :func:`heading_key` gives it) → field.
 SECTIONS: dict[str, Field] = {heading_key(h): f for f in FIELDS.values() for h in f.headings}

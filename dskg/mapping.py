@@ -25,11 +25,12 @@ from rdflib.namespace import DCTERMS, FOAF, ORG, PROV, RDF, RDFS, SKOS, XSD
 from rdflib.term import Node
 
 from dskg.curation import Curation, FunderEntry, OrganisationEntry, Place, PracticeEntry
-from dskg.fields import FIELDS, Field
+from dskg.fields import FIELDS, PROSE, Field
 from dskg.ingest.dates import PartialDate
 from dskg.ingest.records import PracticeRecord, publication_order
 from dskg.namespaces import SCHEMA
 from dskg.progress import Progress
+from dskg.prose import sections as prose_sections
 from dskg.registry import SlugRegistry, name_key, origin_key, slugify, title_key
 from dskg.sources import Source
 from dskg.text import fold
@@ -226,13 +227,11 @@ class Mapper:
         g.add((iri, RDF.type, dskg.GoodPractice))
         g.add((iri, DCTERMS.identifier, Literal(slug)))
         g.add((iri, DCTERMS.title, Literal(record.title, lang=lang)))
-        if record.body:
-            g.add((iri, DCTERMS.description, Literal(record.body, lang=lang)))
+        self._body(g, iri, record.body, lang)
         for other_lang, (title, body) in record.translations.items():
             if other_lang != lang:
                 g.add((iri, DCTERMS.title, Literal(title, lang=other_lang)))
-                if body:
-                    g.add((iri, DCTERMS.description, Literal(body, lang=other_lang)))
+                self._body(g, iri, body, other_lang)
         if record.published:
             g.add((iri, DCTERMS.issued, date_literal(record.published)))
         for name, declared in FIELDS.items():
@@ -282,6 +281,14 @@ class Mapper:
         slug = self.registry.mint("organisation", name, name_key(name))
         return self._use(PartKey("organisation", str(self.ns.organisation(slug)), name),
                          lambda iri: self._organisation_part(iri, slug, name))
+
+    def _body(self, g: _Statements, iri: URIRef, body: str, lang: str) -> None:
+        """The whole description, and each part of it its headings open."""
+        if not body:
+            return
+        g.add((iri, DCTERMS.description, Literal(body, lang=lang)))
+        for name, text in prose_sections(body).items():
+            g.add((iri, self.ns.expand(PROSE[name].property), Literal(text, lang=lang)))
 
     def _organisation_part(self, iri: URIRef, slug: str, name: str) -> list[Triple]:
         """An organisation as one page names it (several spellings: several parts)."""

@@ -17,6 +17,7 @@ from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlencode
 
+from babel import Locale, UnknownLocaleError
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
@@ -90,6 +91,20 @@ def number(value: int | float) -> str:
     return _written(value, language())
 
 
+def language_name(code: str) -> str:
+    """A language tag named in the reader's language ("bg" → "Bulgarian", "български"),
+    or the tag itself when Babel does not know it."""
+    return _named(code, language())
+
+
+@lru_cache(maxsize=512)
+def _named(code: str, locale: str) -> str:
+    try:
+        return Locale.parse(code.replace("-", "_")).get_display_name(locale) or code
+    except (ValueError, UnknownLocaleError):
+        return code
+
+
 @lru_cache(maxsize=8192)
 def _written(value: int | float, locale: str) -> str:
     """Babel's formatting, kept: a browse page writes some 60 counts, the same few
@@ -142,6 +157,7 @@ def init_app(app: Flask) -> None:
         lambda singular, plural, n: translations().ngettext(singular, plural, n),
         newstyle=True)
     app.jinja_env.filters["number"] = number
+    app.jinja_env.filters["language_name"] = language_name
     app.jinja_env.globals.update(language=language, language_links=language_links)
     app.before_request(_check_parameter)
     app.after_request(_remember)

@@ -6,7 +6,10 @@ from collections.abc import Sequence
 from flask import Flask, request
 from markupsafe import Markup, escape
 
+from dskg.fields import PROSE
 from dskg.messages import N_
+from dskg.prose import Block
+from dskg.prose import blocks as prose_blocks
 from dskg.rdf import IRI, BlankNode, Literal, Term
 from server.describe import Description
 from server.i18n import _, language
@@ -233,6 +236,13 @@ FIRST = [
 ]
 
 
+def language_rank(language: str | None, languages: list[str] | None = None) -> int:
+    """Where a text in ``language`` comes in the reader's order of languages."""
+    order = languages if languages is not None else preferred_languages()
+    base = language.split("-")[0] if language else None
+    return order.index(base) if base in order else len(order)
+
+
 def property_groups(statements: list, position: int = 0) -> list[tuple[str, list]]:
     """Statements grouped by predicate (at ``position`` in each tuple), reading order."""
     groups: dict[str, list] = {}
@@ -246,9 +256,7 @@ def property_groups(statements: list, position: int = 0) -> list[tuple[str, list
 
     def language_first(statement: tuple) -> int:
         value = statement[1 - position] if position else statement[1]
-        language = getattr(value, "language", None)
-        base = language.split("-")[0] if language else None
-        return languages.index(base) if base in languages else len(languages)
+        return language_rank(getattr(value, "language", None), languages)
 
     return [(p, sorted(groups[p], key=language_first)) for p in sorted(groups, key=order)
             if p != "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"]
@@ -322,12 +330,36 @@ def summary(description: Description) -> list[tuple[str, Markup]]:
     return lines
 
 
-def split_statements(groups: list[tuple[str, list]], title: str) -> tuple[list, list]:
+DESCRIPTION = "http://purl.org/dc/terms/description"
+
+
+def descriptions(description: Description) -> list[tuple[str, list[Block]]]:
+    """A practice's descriptions as prose (language, blocks: headings, paragraphs,
+    lists), the reader's language first."""
+    if str(site().ns.dskg) + "GoodPractice" not in description.types:
+        return []
+    texts = [value for p, value, _ in description.outgoing
+             if p.value == DESCRIPTION and isinstance(value, Literal)]
+    ordered = sorted(texts, key=lambda v: language_rank(v.language))
+    return [(value.language or "", prose_blocks(value.value)) for value in ordered]
+
+
+def _prose_properties() -> set[str]:
+    return {DESCRIPTION} | {str(site().ns.expand(p.property)) for p in PROSE.values()}
+
+
+def split_statements(groups: list[tuple[str, list]], title: str,
+                     prose_shown: bool = False) -> tuple[list, list]:
     """A page's statement groups: those a reader wants, and the machine details of where
-    they come from. A single title equal to the page's heading is left out."""
+    they come from. A single title equal to the page's heading is left out, and so are
+    the description and its parts when the page shows them as prose
+    (:func:`descriptions`)."""
     machine_properties = MACHINE_PROPERTIES | {str(site().ns.dskg) + "sourceEntry"}
+    shown_as_prose = _prose_properties() if prose_shown else set()
     main, machine = [], []
     for predicate, rows in groups:
+        if predicate in shown_as_prose:
+            continue
         if predicate in machine_properties:
             machine.append((predicate, rows))
         elif not (predicate in TITLE_PROPERTIES and len(rows) == 1
@@ -341,6 +373,7 @@ def register_filters(app: Flask) -> None:
                                  language_of=language_of,
                                  property_groups=property_groups,
                                  split_statements=split_statements,
+                                 descriptions=descriptions,
                                  incoming_groups=incoming_groups, inverse_link=inverse_link,
                                  summary=summary)
     app.jinja_env.globals.update(site_path=site_path)

@@ -13,7 +13,7 @@ import pytest
 from rdflib import Graph, URIRef
 from rdflib.namespace import OWL, RDF, RDFS
 
-from dskg.fields import FIELDS, SECTIONS
+from dskg.fields import FIELDS, PROSE, PROSE_HEADINGS, SECTIONS
 from dskg.namespaces import Namespaces
 from dskg.validation import load_shapes
 
@@ -35,6 +35,20 @@ def test_every_field_has_its_ontology_term_and_its_shape(vocab, ns):
             assert (prop, RDF.type, None) in ontology, f"{field.name}: {prop} not in ontology"
             for needed in (RDFS.label, RDFS.domain, RDFS.range):
                 assert ontology.value(prop, needed) is not None, f"{prop} lacks {needed}"
+
+
+def test_every_part_of_the_body_has_its_term_its_shape_and_its_own_headings(vocab, ns):
+    shapes = load_shapes(ROOT / "shapes", ns)
+    practice_paths = {shapes.value(shape, SH_PATH)
+                      for shape in shapes.subjects(SH_TARGET_CLASS, ns.dskg.GoodPractice)}
+    for part in PROSE.values():
+        prop = ns.expand(part.property)
+        assert prop in practice_paths, f"{part.name}: no property shape for {prop}"
+        assert vocab.ontology.value(prop, RDFS.range) == RDF.langString, part.name
+        assert {lang for label in vocab.ontology.objects(prop, RDFS.label)
+                for lang in [label.language]} >= {"en", "bg", "el"}, part.name
+    assert len(PROSE_HEADINGS) == sum(len(p.headings) for p in PROSE.values())
+    assert not set(PROSE_HEADINGS) & set(SECTIONS)  # a body heading never ends the body
 
 
 def test_every_heading_names_one_field_and_every_concept_field_a_scheme(vocab):

@@ -121,15 +121,22 @@ def test_every_sample_entry_gives_the_text_pages_record(site, kind):
 
 
 @pytest.mark.parametrize("kind", ["wordpress", "html"])
-def test_descriptions_match_the_text_pages_word_for_word(site, vocab, kind):
+def test_descriptions_and_their_parts_match_the_text_pages_word_for_word(site, vocab, kind):
     wordpress, _, _ = site
     source = parse_source({"name": "site", "kind": kind, "url": wordpress.url,
                            "politeness": LOOPBACK})
     harvested = {r.title: r for r in cached_records(source, fetch_source(source), vocab)}
+
+    def words(sections: dict[str, str]) -> dict[str, str]:
+        return {name: " ".join(text.split()) for name, text in sections.items()}
+    parts = set()
     for record in read_page(SAMPLE, vocab):
         if record.ok:
             assert " ".join(harvested[record.title].body.split()) == \
                 " ".join(record.body.split())
+            assert words(harvested[record.title].sections) == words(record.sections)
+            parts |= set(record.sections)
+    assert parts == {"summary", "aims", "added_value", "results", "participants"}
 
 
 def test_drafts_private_and_protected_posts_are_never_read(site, vocab, tmp_path):

@@ -19,6 +19,7 @@ from dskg.ingest.dates import PartialDate, ends_before_start, parse_date
 from dskg.ingest.groups import connected
 from dskg.ingest.page import PLACEHOLDER, PUBLISHED_LINE, RawEntry, split_page
 from dskg.ingest.translations import primary_language
+from dskg.prose import sections as prose_sections
 from dskg.rdf import IRI
 from dskg.sources import Source
 from dskg.text import fold
@@ -79,6 +80,11 @@ class PracticeRecord:
     @property
     def ok(self) -> bool:
         return self.status == STATUS_OK
+
+    @property
+    def sections(self) -> dict[str, str]:
+        """The parts of the body its headings open (:data:`dskg.fields.PROSE`)."""
+        return prose_sections(self.body)
 
     @property
     def location(self) -> str:
@@ -381,6 +387,7 @@ def record_summary(record: PracticeRecord, vocab: Vocabularies) -> dict:
         values = [summary_value(declared, value, vocab)
                   for value in record.values.get(declared.name, [])]
         summary[declared.name] = values if declared.many else (values[0] if values else None)
+    summary["sections"] = record.sections
     summary["warnings"] = record.warnings
     return summary
 
