@@ -483,3 +483,43 @@ def test_the_map_lists_practices_per_nuts_2_region(sample_site):
     expected = {row["r"].rsplit("/", 1)[-1]: int(row["n"]) for row in select(sample_site, query)}
     assert counts == expected and counts["BG42"] == 2
     assert any("Yuzhen tsentralen" in name for code, name, _ in rows if code == "BG42")
+
+
+def test_an_incremental_build_drops_the_links_of_a_withdrawn_practice(tmp_path):
+    """The practice leaves its page: its accepted links leave set/links with it, so its
+    IRI answers 410 Gone rather than living on through its links alone."""
+    from .inprocess import start_site
+
+    second = ROOT / "tests" / "pages" / "listing-page-2.txt"
+    config = make_project(tmp_path, pages=[ROOT / "data" / "sources" /
+                                           "good-practices-listing.txt", second])
+    build(config)
+    robots = next(r["p"].value for r in open_current_store(config).query(
+        "SELECT ?p WHERE { ?p <http://purl.org/dc/terms/title> ?t "
+        "FILTER(STR(?t) = 'Ученици програмират роботи в Пловдив') }",
+        use_default_graph_as_union=True))
+    path = robots[len(BASE):]
+    with (config.data_dir / "links" / "competences.csv").open("a", encoding="utf-8") as f:
+        f.write(f"{path},competence,{DIGCOMP}3.4,accepted,a curator,the text says "
+                "'програмиране',0.80,2026-12-03,a curator\n")
+    build(config)
+    page = config.data_dir / "sources" / second.name
+    text = page.read_text(encoding="utf-8")
+    following = [m.start() for m in re.finditer(r"^By ", text, re.M)][1]
+    title_above = text.rindex("\n", 0, text.rindex("\n", 0, following - 1) - 1)
+    page.write_text(text[:text.index("\n", text.index("Skip to main content"))]
+                    + text[title_above:], encoding="utf-8")
+
+    def linked(iri: str) -> bool:
+        return bool(list(open_current_store(config).query(
+            f"SELECT * WHERE {{ GRAPH <{BASE}set/links> {{ <{iri}> ?p ?o }} }}")))
+    assert linked(robots)
+    prepared, _ = build(config)
+    assert prepared.delta.since is not None, prepared.delta.full_because  # incremental
+    assert not linked(robots)
+    assert linked(BASE + "id/practice/digital-skills-for-bulgarian-smes-programme")
+    site = start_site(config)
+    try:
+        assert site.http.get(site.url + "/" + path, allow_redirects=False).status_code == 410
+    finally:
+        site.close()

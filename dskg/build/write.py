@@ -30,7 +30,7 @@ from dskg.links.graph import published
 from dskg.mapping import Mapper
 from dskg.namespaces import Namespaces
 from dskg.progress import stage
-from dskg.rdf import iri_of_subject, neutral_triple, ntriples_line
+from dskg.rdf import IRI, iri_of_subject, neutral_triple, ntriples_line
 from dskg.reference import TABLES, scheme_graph
 from dskg.sources import load_sources
 from dskg.store import copy_store, create_store, open_store
@@ -38,6 +38,9 @@ from dskg.validation import load_shapes
 from dskg.void import void_graph
 
 log = logging.getLogger("dskg.build")
+#: Whether a resource has statements in a graph other than the links' own.
+HELD_ELSEWHERE = ("SELECT ?s ?links WHERE { GRAPH ?g { ?s ?p ?o } FILTER(?g != ?links) } "
+                  "LIMIT 1")
 
 
 def write(prepared: Prepared, build_dir: Path) -> tuple[History, StreamChanges]:
@@ -164,10 +167,11 @@ def _changed_store(prepared: Prepared, previous: Layout, layout: Layout, mapper:
                                 if node is not None else b"")
             subjects |= store.graph_subjects(graph)
         links = str(ns.links_graph)
-        held = {s for graph in store.graph_names() if graph != links
-                for s in store.graph_subjects(graph)}
         subjects |= store.graph_subjects(links)
-        store.replace_graph(links, published(prepared.links, lambda iri: f"<{iri}>" in held)
+
+        def held(iri: str) -> bool:  # asked per link subject, not per subject of the store
+            return bool(store.select(HELD_ELSEWHERE, {"s": IRI(iri), "links": IRI(links)}))
+        store.replace_graph(links, published(prepared.links, held)
                             .serialize(format="nt", encoding="utf-8"))
         subjects |= store.graph_subjects(links)
         about = str(ns.build_graph)
