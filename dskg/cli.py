@@ -207,6 +207,35 @@ def make_parser() -> argparse.ArgumentParser:
                            help="read the table here instead of at its publisher (repeatable "
                                 "for NUTS, whose lists may come per country)")
 
+    users = _command(
+        commands, "users", "add, list, disable and reset the editors' accounts",
+        "Manage who may submit, review and administer practices on the site (README, "
+        "\"Editing on the site\"). `add` and `reset` print a one-time link, valid for a "
+        "day, with which the person sets their password on the site; no password is ever "
+        "given on the command line. `disable` signs the account out everywhere.",
+        ["dskg users add maria --role contributor --coalition BG",
+         "dskg users add ivan --role curator --coalition BG --coalition GR",
+         "dskg users add admin --role admin", "dskg users list",
+         "dskg users reset maria", "dskg users disable maria"],
+        ("--var-dir", "--base"))
+    users.add_argument("action", choices=("add", "list", "disable", "reset"))
+    users.add_argument("handle", nargs="?", help="the account (add, disable, reset)")
+    users.add_argument("--role", choices=("contributor", "curator", "admin"),
+                       default="contributor", help="what the account may do (add)")
+    users.add_argument("--coalition", action="append", default=[], dest="coalitions",
+                       metavar="COUNTRY", help="a coalition it belongs to, by country "
+                                               "code (repeatable; add)")
+    users.add_argument("--named", action="store_true",
+                       help="the person agrees to be named in provenance (add)")
+
+    backup = _command(
+        commands, "backup", "copy what the var folder holds that no build can remake",
+        "Write a consistent copy of the editors' accounts (while the server runs) into "
+        "FOLDER/dskg-backup-<time>/. Builds, dumps and caches are not copied: they are "
+        "remade from data/ and the sites.",
+        ["dskg backup /srv/backups"], ("--var-dir",))
+    backup.add_argument("folder", type=Path, metavar="FOLDER")
+
     query = _command(
         commands, "query", "run a SPARQL query against an endpoint",
         "Run a query with SPARQLWrapper against our endpoint (the local server by "
@@ -231,7 +260,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     configure_logging(config.log_level)
     handler = {"ingest": cmd_ingest, "harvest": cmd_harvest, "validate": cmd_validate,
                "build": cmd_build, "serve": cmd_serve, "publish": cmd_publish,
-               "link": cmd_link, "reference": cmd_reference, "query": cmd_query}[args.command]
+               "link": cmd_link, "reference": cmd_reference, "users": cmd_users,
+               "backup": cmd_backup, "query": cmd_query}[args.command]
     try:
         return handler(args, config)
     except DskgError as error:
@@ -488,6 +518,52 @@ def cmd_reference(args: argparse.Namespace, config: Config) -> int:
         used = (used_codes(config.data_dir, config.vocab_base, table.concept_base)
                 if table is not None else set())
         print(refresh(name, config.ontology_dir / "reference", used, args.sources).describe())
+    return 0
+
+
+# ---------------------------------------------------------------- accounts
+
+def cmd_users(args: argparse.Namespace, config: Config) -> int:
+    from dskg.accounts import Accounts
+
+    accounts = Accounts(config.var.accounts)
+    if args.action == "list":
+        rows = [(a.handle, a.role, " ".join(a.coalitions) or "(all)",
+                 "disabled" if a.disabled else "active" if a.has_password
+                 else "no password yet", "named" if a.named else "", a.created)
+                for a in accounts.all()]
+        for row in rows:
+            print("  ".join(row).rstrip())
+        print(f"{len(rows)} accounts")
+        return 0
+    if not args.handle:
+        return fail("users", f"{args.action}: give the account's handle", code=2)
+    site = (config.public_url or config.base).rstrip("/")
+    if args.action == "add":
+        account, token = accounts.add(args.handle, args.role, args.coalitions, args.named)
+        print(f"added {account.handle} ({account.role}"
+              f"{', ' + ' '.join(account.coalitions) if account.coalitions else ''}); "
+              f"they set their password at {site}/account/password?token={token} "
+              "(once, within a day)")
+    elif args.action == "reset":
+        token = accounts.reset(args.handle)
+        print(f"{args.handle} sets a new password at {site}/account/password?token={token} "
+              "(once, within a day); the current one works until then")
+    else:
+        accounts.disable(args.handle)
+        print(f"disabled {args.handle}: signed out everywhere, refused from now on")
+    return 0
+
+
+def cmd_backup(args: argparse.Namespace, config: Config) -> int:
+    from datetime import UTC, datetime
+
+    from dskg.accounts import Accounts
+
+    folder = args.folder / f"dskg-backup-{datetime.now(UTC).strftime('%Y%m%dT%H%M%SZ')}"
+    copied = [Accounts(config.var.accounts).backup(folder / config.var.accounts.name)]
+    for path in copied:
+        print(f"{path} ({path.stat().st_size:,} bytes)")
     return 0
 
 

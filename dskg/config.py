@@ -22,8 +22,9 @@ class VarLayout:
     """The var folder, named in one place: every build (``builds/``, one folder each),
     the ``current`` link to the served one, the change stream's ``history/``, the
     harvest caches (``harvest/``) and the files a publish hands an external store
-    (``publish/``). Nothing in it is input: it can be rebuilt from ``data/`` and the
-    sites, except the history and the harvest caches, which hold what was seen."""
+    (``publish/``), and the editors' accounts. Nothing in it is input: it can be rebuilt
+    from ``data/`` and the sites, except the history and the harvest caches, which hold
+    what was seen, and the accounts (``dskg backup`` copies them)."""
 
     root: Path
 
@@ -46,6 +47,17 @@ class VarLayout:
     @property
     def publish(self) -> Path:
         return self.root / "publish"
+
+    @property
+    def accounts(self) -> Path:
+        """The editors' accounts (:mod:`dskg.accounts`): never in a build, kept by
+        ``dskg backup``."""
+        return self.root / "accounts.sqlite"
+
+    @property
+    def secret_key(self) -> Path:
+        """The key the site signs its session cookies with, made on first use."""
+        return self.root / "secret-key"
 #: The persistent namespace of the ontology and concept schemes, the same for every
 #: deployment (README, "One vocabulary for every deployment", has its redirect rules).
 VOCAB_BASE = "https://w3id.org/dskg/"

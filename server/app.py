@@ -39,7 +39,7 @@ from server.sparql.answers import AnswerCache
 from server.sparql.external import StoreQueries
 from server.sparql.pool import QueryPool
 from server.sparql.protocol import SparqlEndpoint
-from server.views import VIEWS
+from server.views import VIEWS, account, reconcile, sparql
 
 
 def create_app(config: Config | None = None, build_dir: Path | None = None,
@@ -81,6 +81,9 @@ def create_app(config: Config | None = None, build_dir: Path | None = None,
 
     for blueprint in VIEWS:
         app.register_blueprint(blueprint)
+    account.init_app(app, config)
+    for program in (reconcile.blueprint, sparql.blueprint):  # no session: no CSRF to fear
+        account.csrf.exempt(program)
     app.jinja_env.globals.update(version=__version__)
     return app
 

@@ -372,7 +372,9 @@ ACCESSIBLE_PAGES = ["/", "/browse/practice", "/browse/practice?country=BGR",
                     f"/doc/practice/{PLOVDIV_SCHOOL}", "/doc/organisation/ims-luxembourg",
                     "/browse/organisation", "/def/dskg", "/def/audience", "/search?q=digital",
                     "/map", "/queries", "/sparql", "/.well-known/void", "/no/such/page",
-                    "/browse/practice?lang=bg&country=BGR", f"/doc/practice/{PLOVDIV_SCHOOL}?lang=el"]
+                    "/browse/practice?lang=bg&country=BGR", f"/doc/practice/{PLOVDIV_SCHOOL}?lang=el",
+                    "/doc/practice/digital-skills-for-bulgarian-smes-programme",
+                    "/account/sign-in"]
 #: What of the query editor (YASGUI, from npm) cannot be fixed from outside: its tab
 #: list's roles (README, "Accessibility"). The rest of it is checked: we name its
 #: controls (editor.js) and darken its colours (style.css).
@@ -433,3 +435,35 @@ def test_a_reader_switches_language_and_the_site_stays_in_it(page, server):
                      "Добри практики по държави")
     assert page.find_element(By.TAG_NAME, "html").get_attribute("lang") == "bg"
     assert console_errors(page) == []
+
+
+def test_an_editor_sets_a_password_signs_in_and_out(page, server):
+    """The one-time link the command line prints, followed in the browser: the forms
+    work without any script, and the session ends at sign-out."""
+    from .conftest import run_dskg
+
+    added = run_dskg("users", "add", "browser-editor", "--coalition", "BG",
+                     config=server.config)
+    assert added.returncode == 0, added.stderr
+    link = re.search(r"(/account/password\?token=[\w-]+)", added.stdout).group(1)
+    password = "a long enough password"
+    try:
+        visit(page, server.url + link)
+        for field in ("password", "again"):
+            page.find_element(By.ID, field).send_keys(password)
+        page.find_element(By.CSS_SELECTOR, "form.account button").click()
+        wait(page).until(lambda d: "/account/sign-in" in d.current_url)
+        assert "Your password is set" in page.page_source
+        page.find_element(By.ID, "handle").send_keys("browser-editor")
+        page.find_element(By.ID, "password").send_keys(password + Keys.ENTER)
+        wait(page).until(lambda d: d.current_url.endswith("/account"))
+        assert "browser-editor" in page.page_source and "BGR" in page.page_source
+        cookie = page.get_cookie("dskg_session")
+        assert cookie["httpOnly"] and cookie["sameSite"] == "Lax"
+        page.find_element(By.XPATH, "//button[text()='Sign out']").click()
+        wait(page).until(lambda d: not d.current_url.endswith("/account"))
+        visit(page, server.url + "/account")
+        assert "/account/sign-in" in page.current_url
+        assert console_errors(page) == []
+    finally:
+        run_dskg("users", "disable", "browser-editor", config=server.config)

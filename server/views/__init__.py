@@ -13,6 +13,7 @@ Turtle forms) lives in one module.
 ``reconcile``  ``/reconcile``: the reconciliation service (W3C Reconciliation API 0.2)
 ``sparql``     ``/sparql`` for browsers (the protocol is :mod:`server.sparql.protocol`)
 ``health``     ``/health``, ``/metrics``
+``account``    ``/account``: editors sign in, sign out and set their password
 =============  ==========================================================
 """
 from __future__ import annotations
@@ -20,6 +21,7 @@ from __future__ import annotations
 from flask import Blueprint
 
 from server.views import (
+    account,
     browse,
     graph,
     health,
@@ -35,4 +37,4 @@ from server.views import (
 
 VIEWS: tuple[Blueprint, ...] = tuple(module.blueprint for module in (
     sparql, resources, home, metadata, browse, graph, search, map, queries, reconcile,
-    health))
+    health, account))
