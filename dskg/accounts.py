@@ -271,19 +271,23 @@ class Accounts:
         return max(0, int(wait + 0.999))
 
     def backup(self, destination: Path) -> Path:
-        """A consistent copy of the database (SQLite's online backup: the server may be
-        writing), at ``destination``."""
-        destination.parent.mkdir(parents=True, exist_ok=True)
-        partial = destination.with_suffix(".partial")
-        source = sqlite3.connect(self.path)
-        target = sqlite3.connect(partial)
-        try:
-            source.backup(target)
-        finally:
-            target.close()
-            source.close()
-        shutil.move(partial, destination)
-        return destination
+        return sqlite_backup(self.path, destination)
+
+
+def sqlite_backup(database: Path, destination: Path) -> Path:
+    """A consistent copy of a SQLite database at ``destination`` (SQLite's online
+    backup: the server may be writing meanwhile)."""
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    partial = destination.with_suffix(".partial")
+    source = sqlite3.connect(database)
+    target = sqlite3.connect(partial)
+    try:
+        source.backup(target)
+    finally:
+        target.close()
+        source.close()
+    shutil.move(partial, destination)
+    return destination
 
 
 def secret_key(path: Path) -> bytes:

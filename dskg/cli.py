@@ -228,6 +228,17 @@ def make_parser() -> argparse.ArgumentParser:
     users.add_argument("--named", action="store_true",
                        help="the person agrees to be named in provenance (add)")
 
+    submission = _command(
+        commands, "submission", "check a submission, or take the approved ones live",
+        "check: read a submission's fields (JSON, as the site's form gives them) on stdin "
+        "and print what stops it being published, as a JSON list of {field, message}: "
+        "the template's placeholders, what the build's reader refuses, the shapes' "
+        "violations. publish: write the approved submissions where the editorial source "
+        "reads them and build, one at a time (the site runs it after each approval).",
+        ["echo '{\"title\": \"…\", \"countries\": [\"BG\"]}' | dskg submission check",
+         "dskg submission publish"], (*INPUTS, "--base", "--var-dir"))
+    submission.add_argument("action", choices=("check", "publish"))
+
     backup = _command(
         commands, "backup", "copy what the var folder holds that no build can remake",
         "Write a consistent copy of the editors' accounts (while the server runs) into "
@@ -261,7 +272,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     handler = {"ingest": cmd_ingest, "harvest": cmd_harvest, "validate": cmd_validate,
                "build": cmd_build, "serve": cmd_serve, "publish": cmd_publish,
                "link": cmd_link, "reference": cmd_reference, "users": cmd_users,
-               "backup": cmd_backup, "query": cmd_query}[args.command]
+               "backup": cmd_backup, "submission": cmd_submission,
+               "query": cmd_query}[args.command]
     try:
         return handler(args, config)
     except DskgError as error:
@@ -555,13 +567,51 @@ def cmd_users(args: argparse.Namespace, config: Config) -> int:
     return 0
 
 
+def cmd_submission(args: argparse.Namespace, config: Config) -> int:
+    if args.action == "check":
+        from dskg.ingest.editorial import check
+
+        try:
+            fields = json.loads(sys.stdin.read())
+        except json.JSONDecodeError as error:
+            return fail("submission", f"stdin is not JSON: {error}", code=2)
+        if not isinstance(fields, dict):
+            return fail("submission", "stdin holds no JSON object of fields", code=2)
+        print(json.dumps([{"field": name, "message": message}
+                          for name, message in check(config, fields)], ensure_ascii=False))
+        return 0
+    from dskg.build import build
+    from dskg.submissions import publish_lock
+
+    with publish_lock(config.var.editorial):
+        from dskg.ingest.sources import editorial_path
+        from dskg.sources import load_sources
+        from dskg.submissions import Submissions
+
+        names = [s.name for s in load_sources(config.data_dir) if s.kind == "editorial"]
+        if not names:
+            return fail("submission", "no editorial source is declared in "
+                        "data/sources.yaml (kind: editorial)")
+        store = Submissions(config.var.submissions)
+        changed = [name for name in names if store.export(editorial_path(config.var_dir, name))]
+        if not changed:
+            print("the approved submissions are live already; nothing to build")
+            return 0
+        prepared, folder = build(config)
+        print(f"published build {folder.name}: {prepared.delta.describe()}")
+    return 0
+
+
 def cmd_backup(args: argparse.Namespace, config: Config) -> int:
     from datetime import UTC, datetime
 
     from dskg.accounts import Accounts
 
     folder = args.folder / f"dskg-backup-{datetime.now(UTC).strftime('%Y%m%dT%H%M%SZ')}"
-    copied = [Accounts(config.var.accounts).backup(folder / config.var.accounts.name)]
+    from dskg.submissions import Submissions
+
+    copied = [Accounts(config.var.accounts).backup(folder / config.var.accounts.name),
+              Submissions(config.var.submissions).backup(folder / config.var.submissions.name)]
     for path in copied:
         print(f"{path} ({path.stat().st_size:,} bytes)")
     return 0

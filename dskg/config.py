@@ -49,6 +49,17 @@ class VarLayout:
         return self.root / "publish"
 
     @property
+    def editorial(self) -> Path:
+        """The approved submissions, one file per ``editorial`` source: an input of the
+        build (:mod:`dskg.submissions`)."""
+        return self.root / "editorial"
+
+    @property
+    def submissions(self) -> Path:
+        """What editors submitted and its review (:mod:`dskg.submissions`)."""
+        return self.root / "submissions.sqlite"
+
+    @property
     def accounts(self) -> Path:
         """The editors' accounts (:mod:`dskg.accounts`): never in a build, kept by
         ``dskg backup``."""

@@ -27,7 +27,7 @@ from rdflib.term import Node
 from dskg.curation import Curation, FunderEntry, OrganisationEntry, Place, PracticeEntry
 from dskg.fields import FIELDS, PROSE, Field
 from dskg.ingest.dates import PartialDate
-from dskg.ingest.records import PracticeRecord, publication_order
+from dskg.ingest.records import Approval, PracticeRecord, publication_order
 from dskg.namespaces import SCHEMA
 from dskg.progress import Progress
 from dskg.prose import sections as prose_sections
@@ -167,7 +167,8 @@ class Mapper:
                  default_language: str = "en", sources: Sequence[Source] = ()):
         self.vocab, self.ns, self.registry = vocab, vocab.ns, registry
         self.curation, self.language = curation, default_language
-        self.declared = {source.name: source for source in sources if source.harvested}
+        self.declared = {source.name: source for source in sources
+                         if source.kind != "listing-text"}
         self.result = MappedGraph(curation=Graph())
         self.slugs: dict[str, URIRef] = {}
         self.sources: set[str] = set()
@@ -241,12 +242,23 @@ class Mapper:
                     g.add((iri, self.ns.expand(declared.property), term))
         if record.item is None:
             g.add((iri, dskg.sourceEntry, Literal(record.entry)))
+        if record.approval is not None:
+            for triple in self._approval(iri, record.approval):
+                g.add(triple)
         for seen in (record, *record.also_from):
             g.add((iri, PROV.wasDerivedFrom, self._page_source(seen.source)))
             if seen.url:
                 g.add((iri, FOAF.page, URIRef(seen.url)))
         unit.triples = list(dict.fromkeys(unit.triples))
         self.unit = None
+
+    def _approval(self, iri: URIRef, approval: Approval) -> list[Triple]:
+        """The submission a practice went live from: approved when, by which role."""
+        submission = self.ns.iri(f"id/submission/{approval.submission}")
+        return [(iri, self.ns.dskg.submission, submission),
+                (submission, RDF.type, PROV.Activity),
+                (submission, PROV.endedAtTime, Literal(approval.time, datatype=XSD.dateTime)),
+                (submission, self.ns.dskg.approverRole, Literal(approval.role))]
 
     def _page_value(self, declared: Field, value: Any) -> Node | None:
         """The RDF term of one value a page gives for a field."""
@@ -321,6 +333,8 @@ class Mapper:
         if declared is not None and declared.url:
             label = SOURCE_LABELS[declared.kind].format(url=declared.url)
             triples.append((iri, DCTERMS.source, URIRef(declared.url)))
+        elif declared is not None and declared.kind == "editorial":
+            label = "practices that editors submitted on this site and a curator approved"
         elif kind == "page":
             label = "scraped listing page in data/ of the dskg repository"
         else:

@@ -17,9 +17,13 @@ categories and tags map to our concept schemes, and how politely to fetch it:
     another dskg node (or any LDES of the same shape): ``url`` is its event stream
     (``…/set/ldes``); its members are replayed with their own IRIs into a named graph
     of their own (federation).
+``editorial``
+    the practices editors submitted on the site and curators approved
+    (:mod:`dskg.submissions`), from ``var/editorial/<name>.json``; nothing to fetch.
 
 Without ``data/sources.yaml`` the data folder holds one ``listing-text`` source over
-``data/sources/``. A problem in the file names the source, the field and what is wrong.
+``data/sources/``, and the site's approved submissions are the ``editorial`` source. A
+problem in the file names the source, the field and what is wrong.
 """
 from __future__ import annotations
 
@@ -36,7 +40,7 @@ from dskg.errors import DskgError
 from dskg.fields import CONCEPT_FIELDS
 
 SOURCES_FILE = "sources.yaml"
-KINDS = ("listing-text", "wordpress", "html", "ldes")
+KINDS = ("listing-text", "wordpress", "html", "ldes", "editorial")
 NAME = re.compile(r"[a-z0-9]+(?:[-_.][a-z0-9]+)*")
 USER_AGENT = (f"dskg/{__version__} (Digital Skills Knowledge Graph harvester; "
               "+https://github.com/dskg/dskg)")
@@ -98,7 +102,7 @@ class Source:
     @property
     def harvested(self) -> bool:
         """Read from the harvest cache (fetched by ``dskg harvest``), not from ``data/``."""
-        return self.kind != "listing-text"
+        return self.kind not in ("listing-text", "editorial")
 
     def pages(self, data_dir: Path) -> list[Path]:
         """The text pages of a ``listing-text`` source, in name order."""
@@ -111,7 +115,8 @@ class Source:
         return self.selectors.get(part) or WORDPRESS_SELECTORS[part]
 
 
-DEFAULT_SOURCES = [Source(name="sources", kind="listing-text", path=Path("sources"))]
+DEFAULT_SOURCES = [Source(name="sources", kind="listing-text", path=Path("sources")),
+                   Source(name="editorial", kind="editorial")]
 
 
 def load_sources(data_dir: Path) -> list[Source]:
@@ -162,9 +167,9 @@ def parse_source(entry: Any, where: str = "source") -> Source:
     if kind not in KINDS:
         raise SourcesError(f"{where}: kind {kind!r} is not one of {', '.join(KINDS)}")
     url = entry.get("url") or entry.get("listing")
-    if kind == "listing-text":
+    if kind in ("listing-text", "editorial"):
         if url:
-            raise SourcesError(f"{where}: a listing-text source is a folder (path), not a URL")
+            raise SourcesError(f"{where}: a {kind} source is not fetched from a URL")
     elif not isinstance(url, str) or urlsplit(url).scheme not in ("http", "https"):
         raise SourcesError(f"{where}: url {url!r} must be an http or https URL")
     path = entry.get("path")

@@ -39,7 +39,7 @@ from server.sparql.answers import AnswerCache
 from server.sparql.external import StoreQueries
 from server.sparql.pool import QueryPool
 from server.sparql.protocol import SparqlEndpoint
-from server.views import VIEWS, account, reconcile, sparql
+from server.views import VIEWS, account, reconcile, sparql, submit
 
 
 def create_app(config: Config | None = None, build_dir: Path | None = None,
@@ -82,6 +82,7 @@ def create_app(config: Config | None = None, build_dir: Path | None = None,
     for blueprint in VIEWS:
         app.register_blueprint(blueprint)
     account.init_app(app, config)
+    submit.init_app(app, config)
     for program in (reconcile.blueprint, sparql.blueprint):  # no session: no CSRF to fear
         account.csrf.exempt(program)
     app.jinja_env.globals.update(version=__version__)

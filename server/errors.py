@@ -73,6 +73,8 @@ def http_error(error: HTTPException) -> Response:
         if header.lower() not in ("content-type", "content-length"):
             response.headers[header] = value
     response.vary.add("Accept")  # the answer's form was chosen by it
+    if status == 413:  # the body was left unread: it must not be read as a next request
+        response.headers["Connection"] = "close"
     return response
 
 

@@ -30,8 +30,9 @@ def test_without_a_sources_file_the_data_folder_is_one_listing_source(project):
 def test_the_repository_declares_its_sample_listing():
     from .conftest import ROOT
 
-    [listing] = load_sources(ROOT / "data")
+    listing, editorial = load_sources(ROOT / "data")
     assert (listing.kind, listing.pages(ROOT / "data")) == ("listing-text", [SAMPLE])
+    assert (editorial.name, editorial.kind) == ("editorial", "editorial")
 
 
 def test_a_declaration_reads_every_setting():

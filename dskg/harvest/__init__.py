@@ -43,8 +43,8 @@ def select(sources: list[Source], names: list[str]) -> list[Source]:
     chosen = [known[name] for name in names] if names else sources
     listing = [s.name for s in chosen if not s.harvested]
     if names and listing:
-        raise SourcesError(f"source {listing[0]!r} is read from data/ by `dskg build`; "
-                           "there is nothing to harvest")
+        raise SourcesError(f"source {listing[0]!r} is read by `dskg build` itself (from "
+                           "data/ or the site's submissions); there is nothing to harvest")
     return [source for source in chosen if source.harvested]
 
 

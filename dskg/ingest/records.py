@@ -45,6 +45,16 @@ STATUS_OK, STATUS_REJECTED, STATUS_INVALID, STATUS_DUPLICATE = (
 BULLET = re.compile(r"^\s*[•▪◦●*-]\s+")
 
 
+@dataclass(frozen=True)
+class Approval:
+    """How a practice submitted on the site went live: which submission, approved when,
+    by which role (never who: provenance names no person)."""
+
+    submission: str
+    time: str
+    role: str
+
+
 @dataclass
 class PracticeRecord:
     """One entry of one page, interpreted.
@@ -67,6 +77,8 @@ class PracticeRecord:
     language: str | None = None
     #: Language tag → (title, body) of translations of the same practice.
     translations: dict[str, tuple[str, str]] = field(default_factory=dict)
+    #: Set for a practice submitted on the site (the ``editorial`` source).
+    approval: Approval | None = None
     #: Records of other sources that are this same practice (provenance).
     also_from: list[PracticeRecord] = field(default_factory=list)
     #: The record of the practice a ``duplicate`` is part of.
@@ -410,5 +422,5 @@ def record_digest(record: PracticeRecord) -> str:
             sorted(record.translations.items()), record.status,
             sorted((name, [text(v) for v in values]) for name, values in record.values.items()),
             [(o.source, o.entry, o.item, o.url, o.title, text(o.published))
-             for o in record.also_from])
+             for o in record.also_from], record.approval)
     return hashlib.sha256(repr(data).encode("utf-8")).hexdigest()

@@ -13,7 +13,9 @@ from typing import ClassVar
 
 from rdflib import Graph
 
+from dskg.config import VarLayout
 from dskg.harvest.cache import CacheError, SourceCache, cache_path, load_cache
+from dskg.ingest.editorial import editorial_records
 from dskg.ingest.html import PageUnreadable, page_entry
 from dskg.ingest.records import (
     STATUS_INVALID,
@@ -41,7 +43,8 @@ class Node:
 @dataclass(frozen=True, order=True)
 class InputKey:
     """Which input a record came from, as the ledger keeps it: ``page:<source>:<file>``
-    for a page of a listing-text source, ``harvest:<source>`` for a harvest cache."""
+    for a page of a listing-text source, ``harvest:<source>`` for a harvest cache,
+    ``editorial:<source>`` for the approved submissions."""
 
     kind: str
     source: str
@@ -49,6 +52,7 @@ class InputKey:
 
     HARVEST: ClassVar[str] = "harvest"
     PAGE: ClassVar[str] = "page"
+    EDITORIAL: ClassVar[str] = "editorial"
 
     def __str__(self) -> str:
         return f"{self.kind}:{self.source}:{self.page}" if self.kind == self.PAGE \
@@ -61,7 +65,7 @@ class InputKey:
         if kind == cls.PAGE:
             source, _, page = rest.partition(":")
             return cls(kind, source, page)
-        if kind == cls.HARVEST:
+        if kind in (cls.HARVEST, cls.EDITORIAL):
             return cls(kind, rest)
         raise ValueError(f"not an input key: {text!r}")
 
@@ -97,7 +101,11 @@ def list_inputs(sources: list[Source], data_dir: Path, var_dir: Path) -> list[In
     """Every input of the declared sources, in source order."""
     inputs = []
     for source in sources:
-        if source.harvested:
+        if source.kind == "editorial":
+            path = editorial_path(var_dir, source.name)
+            inputs += [Input(InputKey(InputKey.EDITORIAL, source.name), source, path)
+                       ] if path.is_file() else []
+        elif source.harvested:
             inputs.append(Input(InputKey(InputKey.HARVEST, source.name), source,
                                 cache_path(var_dir, source.name)))
         else:
@@ -110,6 +118,9 @@ def read_input(item: Input, vocab: Vocabularies, var_dir: Path) -> InputRecords:
     """The records (or node graph) of one input; a source whose harvest is missing or
     failed is named in the warnings and built from its last good harvest, if any."""
     source = item.source
+    if source.kind == "editorial":
+        return InputRecords(editorial_records(item.path, source, vocab),
+                            origin="approved submissions")
     if not source.harvested:
         return InputRecords(page_records(item.path, vocab))
     result = InputRecords()
@@ -136,10 +147,15 @@ def read_input(item: Input, vocab: Vocabularies, var_dir: Path) -> InputRecords:
     return result
 
 
+def editorial_path(var_dir: Path, name: str) -> Path:
+    """Where an ``editorial`` source's approved submissions are exported."""
+    return VarLayout(var_dir).editorial / f"{name}.json"
+
+
 def page_origins(sources: list[Source], data_dir: Path) -> dict[str, str]:
     """Where each listing-text source's records come from."""
     return {source.name: f"{len(source.pages(data_dir))} pages in {data_dir}"
-            for source in sources if not source.harvested}
+            for source in sources if source.kind == "listing-text"}
 
 
 def node_graph(name: str, stream: str, cache: SourceCache) -> Node:

@@ -14,6 +14,7 @@ Turtle forms) lives in one module.
 ``sparql``     ``/sparql`` for browsers (the protocol is :mod:`server.sparql.protocol`)
 ``health``     ``/health``, ``/metrics``
 ``account``    ``/account``: editors sign in, sign out and set their password
+``submit``     ``/submit``, ``/submissions``: practices submitted and reviewed on the site
 =============  ==========================================================
 """
 from __future__ import annotations
@@ -33,8 +34,9 @@ from server.views import (
     resources,
     search,
     sparql,
+    submit,
 )
 
 VIEWS: tuple[Blueprint, ...] = tuple(module.blueprint for module in (
     sparql, resources, home, metadata, browse, graph, search, map, queries, reconcile,
-    health, account))
+    health, account, submit))

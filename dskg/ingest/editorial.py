@@ -1,0 +1,135 @@
+"""Practices submitted on the site (:mod:`dskg.submissions`) as records, and the check a
+submission gets before it is stored.
+
+A submission's form holds what a page holds, so it is read as a page's entry is: its
+parts of the description become the body (each after its first heading, as a coalition's
+page writes them), its fields the entry's sections (concepts by label or code, names,
+dates as written), and :func:`dskg.ingest.records.interpret` judges it like any entry —
+the editors' template refused, dates read, a country required. :func:`check` then maps
+it and validates it with the build's own shapes, so a submission meets on the site the
+very rules the build applies, each problem named by the form field it is about.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from dskg.config import Config
+from dskg.fields import FIELDS, PAGE_FIELDS, PROSE
+from dskg.ingest.dates import parse_date
+from dskg.ingest.page import PLACEHOLDER, RawEntry
+from dskg.ingest.records import TEMPLATE_VALUES, Approval, PracticeRecord, interpret
+from dskg.namespaces import Namespaces
+from dskg.sources import Source
+from dskg.text import fold
+from dskg.vocab import Vocabularies
+
+
+def entry_of(fields: dict[str, Any], number: int, item: str) -> RawEntry:
+    """The raw entry a submission's fields make."""
+    entry = RawEntry(number=number, first_line=0, title=str(fields.get("title") or "").strip(),
+                     categories=[], item=item, language=fields.get("language") or None)
+    body: list[str] = []
+    for part in PROSE.values():
+        text = str(fields.get(part.name) or "").strip()
+        if not text:
+            continue
+        if part.headings:
+            body += ["", part.headings[0], ""] if body else [part.headings[0], ""]
+        elif body:
+            body.append("")
+        body += text.replace("\r\n", "\n").split("\n")
+    entry.head = body
+    for declared in PAGE_FIELDS:
+        values = fields.get(declared.name)
+        values = [values] if isinstance(values, str) else list(values or [])
+        values = [str(v).strip() for v in values if str(v).strip()]
+        if values:
+            entry.sections[declared.name] = values
+            entry.section_order.append(declared.name)
+    return entry
+
+
+def record_of(fields: dict[str, Any], source: Source, vocab: Vocabularies, number: int,
+              item: str, approval: Approval | None = None) -> PracticeRecord:
+    record = interpret(entry_of(fields, number, item), source.name, vocab, source)
+    record.language = str(fields.get("language") or "") or source.language
+    record.approval = approval
+    if approval is not None and record.ok:
+        record.published = parse_date(approval.time[:10])  # on this site since then
+    return record
+
+
+def editorial_records(path: Path, source: Source, vocab: Vocabularies
+                      ) -> list[PracticeRecord]:
+    """The records of the approved submissions :meth:`Submissions.export` wrote."""
+    document = json.loads(path.read_text(encoding="utf-8"))
+    return [record_of(item["fields"], source, vocab, number, f"submission {item['id']}",
+                      Approval(item["id"], item["approved"], item["approved_by_role"]))
+            for number, item in enumerate(document.get("submissions", []), start=1)]
+
+
+def placeholders(fields: dict[str, Any]) -> list[tuple[str, str]]:
+    """(field, message) for each of the editors' template's placeholder texts left in."""
+    found = []
+    for name, value in fields.items():
+        for text in [value] if isinstance(value, str) else list(value or []):
+            if PLACEHOLDER in str(text):
+                found.append((name, f"still holds the template's placeholder "
+                                    f"“{PLACEHOLDER}…”: write the practice's own text"))
+            elif fold(str(text)) in TEMPLATE_VALUES:
+                found.append((name, f"“{text}” is the template's placeholder, not a value"))
+    return found
+
+
+def check(config: Config, fields: dict[str, Any]) -> list[tuple[str | None, str]]:
+    """What stops a submission being published, as (form field or None, message): the
+    template's placeholders, what the reader refuses, and the shapes' violations."""
+    from dskg.build.prepare import merged, vocabulary_graphs
+    from dskg.curation import load_curation
+    from dskg.mapping import map_records
+    from dskg.registry import REGISTRY_FILE, SlugRegistry
+    from dskg.validation import load_shapes, validate_mapped
+    from dskg.vocab import load_vocabularies
+
+    problems: list[tuple[str | None, str]] = list(placeholders(fields))
+    if problems:
+        return problems
+    ns = Namespaces.of(config)
+    vocab = load_vocabularies(config.ontology_dir, ns)
+    source = Source(name="editorial", kind="editorial")
+    record = record_of(fields, source, vocab, 1, "submission (being checked)",
+                       Approval("unsubmitted", "2000-01-01T00:00:00+00:00", "curator"))
+    for warning in record.warnings:
+        problems.append((_field_named(warning), warning))
+    if not record.ok:
+        problems.append((_field_named(record.reason or ""), record.reason or "not a practice"))
+        return problems
+    registry = SlugRegistry.load(config.data_dir / REGISTRY_FILE)  # in memory: nothing saved
+    mapped = map_records([record], load_curation(config.data_dir / "curation"), registry, vocab,
+                         sources=[source])
+    shapes = load_shapes(config.shapes_dir, ns)
+    vocabularies = merged([g for _, g in vocabulary_graphs(vocab)])
+    by_property = {str(ns.expand(f.property)): f.name for f in FIELDS.values()} | {
+        str(ns.expand(p.property)): p.name for p in PROSE.values()} | {
+        "http://purl.org/dc/terms/title": "title",
+        "http://purl.org/dc/terms/description": "summary"}
+    for finding in validate_mapped(mapped, vocabularies, shapes, ns, processes=1):
+        if finding.is_violation:
+            problems.append((by_property.get(finding.path or ""), finding.message))
+    return problems
+
+
+def _field_named(message: str) -> str | None:
+    """The form field a reader's message is about (it names the section or field)."""
+    folded = message.lower()
+    for declared in FIELDS.values():
+        if f"'{declared.name}'" in folded or folded.startswith(declared.label):
+            return declared.name
+    if "title" in folded:
+        return "title"
+    if "country" in folded:
+        return "countries"
+    return None
+

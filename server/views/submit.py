@@ -1,0 +1,310 @@
+"""Practices submitted and reviewed on the site: ``/submit`` and ``/submissions/…``.
+
+The form is made from the declarations, never restated: the parts of the description
+(:data:`dskg.fields.PROSE`) and the fields a page can fill (:data:`dskg.fields.PAGE_FIELDS`),
+each a choice among its scheme's concepts (labels in the reader's language, read from
+the store), names or a date, with how many values the shapes allow (their
+``sh:minCount``/``sh:maxCount``, read from the shapes graph in the store). A submission
+is checked by the build's own code before it is stored (``dskg submission check``, in a
+process of its own so that this worker never loads the pipeline): each problem is shown
+beside its field, and nothing is stored. A curator's approval starts ``dskg submission
+publish``, which builds, incrementally, and the server follows the new build by itself.
+
+Who may do what is :mod:`dskg.submissions`'s; a submission another account may not see
+answers 404, like one that does not exist.
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache, wraps
+from typing import Any
+
+from flask import Blueprint, Flask, abort, current_app, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+
+from dskg.accounts import Account
+from dskg.config import Config
+from dskg.fields import PAGE_FIELDS, PROSE, Field
+from dskg.messages import N_
+from dskg.rdf import IRI
+from dskg.store import text_of
+from dskg.submissions import NotAllowed, Submission, SubmissionError, Submissions
+from server.i18n import _
+from server.queries import query
+from server.rendering import label_of
+from server.site import site
+
+blueprint = Blueprint("submit", __name__)
+#: How long the build's check of one submission may take (seconds).
+CHECK_TIMEOUT = 120
+#: Past this many organisations, the form offers no list of them to pick from.
+MAX_KNOWN_NAMES = 2000
+#: How many names the form has room for, for a field of several names.
+NAME_SLOTS = 4
+STATE_NAMES = {"draft": N_("draft"), "submitted": N_("submitted"), "approved": N_("approved"),
+               "rejected": N_("rejected"), "withdrawn": N_("withdrawn")}
+ACTION_NAMES = {"submit": N_("Submit for review"), "approve": N_("Approve"),
+                "reject": N_("Reject"), "withdraw": N_("Withdraw")}
+
+
+@dataclass(frozen=True)
+class FormField:
+    """One field of the form, as the declarations and the shapes make it."""
+
+    name: str
+    label: str
+    #: ``text`` (one line), ``prose`` (paragraphs), ``choice``, ``names``, ``date``.
+    widget: str
+    required: bool
+    many: bool
+    choices: tuple[tuple[str, str], ...] = ()
+
+
+def submissions() -> Submissions:
+    found: Submissions = current_app.extensions["dskg_submissions"]
+    return found
+
+
+def init_app(app: Flask, config: Config) -> None:
+    app.extensions["dskg_submissions"] = Submissions(config.var.submissions)
+
+
+def signed_in(view: Callable[..., ResponseReturnValue]) -> Callable[..., ResponseReturnValue]:
+    """Anonymous readers are sent to sign in (a GET) or refused (anything else)."""
+    @wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> ResponseReturnValue:
+        if not current_user.is_authenticated:
+            if request.method == "GET":
+                return redirect(url_for("account.sign_in", next=request.full_path))
+            abort(401, description=_("Sign in to submit or review practices."))
+        return view(*args, **kwargs)
+    return wrapped
+
+
+def account() -> Account:
+    found: Account = current_user.account
+    return found
+
+
+@lru_cache(maxsize=8)
+def _cardinalities(build_id: str) -> dict[str, tuple[int, int | None]]:
+    """Property → (at least, at most) values the shapes allow a practice."""
+    ns = site().ns
+    found: dict[str, tuple[int, int | None]] = {}
+    for row in site().store.select(query("practice_cardinalities"), {
+            "shapes": IRI(str(ns.iri("def/shapes"))), "practice": IRI(str(ns.dskg.GoodPractice))}):
+        low, high = found.get(text_of(row, "path"), (0, None))
+        if row.get("min") is not None:
+            low = max(low, int(text_of(row, "min")))
+        if row.get("max") is not None:
+            high = min(high, int(text_of(row, "max"))) if high is not None else int(
+                text_of(row, "max"))
+        found[text_of(row, "path")] = (low, high)
+    return found
+
+
+@lru_cache(maxsize=32)
+def _concepts(build_id: str, scheme: str) -> list[tuple[str, str]]:
+    """(English label, the concept's IRI) of each concept of ``scheme``."""
+    rows = site().store.select(query("scheme_choices"), {"scheme": IRI(scheme)})
+    return sorted({(text_of(row, "english"), text_of(row, "concept")) for row in rows})
+
+
+def form_fields() -> list[FormField]:
+    """The form, from the declarations; labels in the reader's language."""
+    ns, build_id = site().ns, site().build.id
+    limits = _cardinalities(build_id)
+
+    def bounds(prefixed: str) -> tuple[int, int | None]:
+        return limits.get(str(ns.expand(prefixed)), (0, None))
+    fields = [FormField("title", _("Title"), "text", True, False),
+              *(FormField(p.name, _(p.label), "prose", bounds(p.property)[0] > 0 or
+                          p.name == "summary", False) for p in PROSE.values())]
+    for declared in PAGE_FIELDS:
+        low, high = bounds(declared.property)
+        many = declared.many and high != 1
+        fields.append(FormField(declared.name, label_of(str(ns.expand(declared.property))),
+                                _widget(declared), low > 0, many,
+                                tuple(_choices(declared))))
+    return fields
+
+
+def _widget(declared: Field) -> str:
+    return {"concept": "choice", "name": "names", "date": "date"}.get(declared.kind, "text")
+
+
+def _choices(declared: Field) -> list[tuple[str, str]]:
+    """(value sent back: the English label, what the reader sees) of a concept field."""
+    if declared.scheme is None:
+        return []
+    scheme = str(site().ns.scheme(declared.scheme))
+    shown = [(english, label_of(concept)) for english, concept in
+             _concepts(site().build.id, scheme)]
+    return sorted(shown, key=lambda choice: choice[1].casefold())
+
+
+def known_organisations() -> list[str]:
+    names = sorted({entity.label(["en"]) for entity in site().entity_index.of_type(
+        "organisation")}, key=str.casefold)
+    return names if len(names) <= MAX_KNOWN_NAMES else []
+
+
+def fields_from_form() -> dict[str, Any]:
+    """What the form sent, by field name; empty values left out."""
+    found: dict[str, Any] = {}
+    for field in form_fields():
+        if field.many or field.widget == "names":
+            values = [v.strip() for v in request.form.getlist(field.name) if v.strip()]
+            if values:
+                found[field.name] = values
+        elif (value := request.form.get(field.name, "").strip()):
+            found[field.name] = value
+    found["language"] = request.form.get("language", "en").strip() or "en"
+    return found
+
+
+def check(fields: dict[str, Any]) -> list[dict[str, str | None]]:
+    """The build's own check of ``fields``, in a process of its own."""
+    config = site().config
+    env = {**os.environ, "DSKG_BASE": config.base, "DSKG_VOCAB_BASE": config.vocab_base,
+           "DSKG_DATA_DIR": str(config.data_dir), "DSKG_VAR_DIR": str(config.var_dir),
+           "DSKG_ONTOLOGY_DIR": str(config.ontology_dir),
+           "DSKG_SHAPES_DIR": str(config.shapes_dir), "DSKG_LOG_LEVEL": "warning"}
+    done = subprocess.run([sys.executable, "-m", "dskg.cli", "submission", "check"],
+                          input=json.dumps(fields), capture_output=True, text=True, env=env,
+                          timeout=CHECK_TIMEOUT)
+    if done.returncode != 0:
+        current_app.logger.error("the submission check failed: %s", done.stderr.strip())
+        abort(503, description=_("The check of submissions is not working; try again later."))
+    problems: list[dict[str, str | None]] = json.loads(done.stdout)
+    return problems
+
+
+def publish_later() -> None:
+    """Take the approved submissions live: ``dskg submission publish`` in the background
+    (one at a time; the server follows the build it makes)."""
+    config = site().config
+    env = {**os.environ, "DSKG_BASE": config.base, "DSKG_VOCAB_BASE": config.vocab_base,
+           "DSKG_DATA_DIR": str(config.data_dir), "DSKG_VAR_DIR": str(config.var_dir),
+           "DSKG_ONTOLOGY_DIR": str(config.ontology_dir),
+           "DSKG_SHAPES_DIR": str(config.shapes_dir)}
+    log = (config.var.editorial / "publish.log")
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("a") as output:
+        subprocess.Popen([sys.executable, "-m", "dskg.cli", "submission", "publish"], env=env,
+                         stdout=output, stderr=subprocess.STDOUT, start_new_session=True)
+
+
+@blueprint.after_request
+def _private(response: Any) -> Any:
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@blueprint.route("/submit", methods=["GET", "POST"])
+@signed_in
+def submit() -> ResponseReturnValue:
+    coalitions = list(account().coalitions) or [code for _, code in _all_coalitions()]
+    if request.method == "GET":
+        return _form({}, {}, coalitions)
+    fields = fields_from_form()
+    coalition = request.form.get("coalition", "")
+    errors: dict[str, list[str]] = {}
+    if coalition not in coalitions:
+        errors.setdefault("coalition", []).append(
+            _("Choose one of your coalitions."))
+    draft = request.form.get("action") == "draft"
+    if not draft and not errors:
+        for problem in check(fields):
+            errors.setdefault(problem["field"] or "", []).append(problem["message"] or "")
+    if errors:
+        return _form(fields, errors, coalitions, coalition), 422
+    try:
+        stored = submissions().create(account(), coalition, fields, submit=not draft)
+    except NotAllowed as refused:
+        abort(403, description=str(refused))
+    except SubmissionError as problem:
+        abort(413, description=str(problem))
+    return redirect(url_for("submit.one", number=stored.id), 303)
+
+
+def _all_coalitions() -> list[tuple[str, str]]:
+    countries = _concepts(site().build.id, str(site().ns.country_scheme))
+    return [(label_of(iri), iri.rsplit("/", 1)[-1]) for _, iri in countries]
+
+
+def _form(fields: dict[str, Any], errors: dict[str, list[str]], coalitions: list[str],
+          coalition: str = "") -> str:
+    return render_template("submit.html", form=form_fields(), fields=fields, errors=errors,
+                           coalitions=coalitions, coalition=coalition,
+                           organisations=known_organisations(), slots=NAME_SLOTS)
+
+
+@blueprint.get("/submissions")
+@signed_in
+def queue() -> ResponseReturnValue:
+    mine = submissions().visible(account())
+    return render_template("submissions.html", submissions=mine, states=STATE_NAMES,
+                           reviewer=account().role in ("curator", "admin"))
+
+
+@blueprint.route("/submissions/<number>", methods=["GET", "POST"])
+@signed_in
+def one(number: str) -> ResponseReturnValue:
+    try:
+        found = submissions().get(number, account())
+    except NotAllowed:
+        abort(404, description=_("There is no submission %(id)s for you.", id=number))
+    status = 200
+    problem = None
+    if request.method == "POST":
+        action = request.form.get("action", "")
+        if action == "submit":
+            issues = check(found.fields)
+            if issues:
+                problem = "; ".join(p["message"] or "" for p in issues)
+        if problem is None:
+            try:
+                found = submissions().act(number, account(), action,
+                                          request.form.get("reason", ""))
+            except NotAllowed as refused:
+                abort(403, description=str(refused))
+            except SubmissionError as error:
+                problem = str(error)
+            else:
+                if action == "approve":
+                    publish_later()
+                return redirect(url_for("submit.one", number=number), 303)
+        status = 422
+    return render_template("submission.html", submission=found, form=form_fields(),
+                           states=STATE_NAMES, actions=_actions(found), names=ACTION_NAMES,
+                           problem=problem), status
+
+
+def _actions(found: Submission) -> list[str]:
+    """What the signed-in account may do with ``found`` now."""
+    me = account()
+    possible = []
+    if found.author == me.id and found.state == "draft":
+        possible.append("submit")
+    if found.state == "submitted" and me.may_review(found.coalition):
+        possible += ["approve", "reject"]
+    if found.author == me.id and found.state in ("draft", "submitted"):
+        possible.append("withdraw")
+    return possible
+
+
+@blueprint.get("/submissions/audit")
+@signed_in
+def audit() -> ResponseReturnValue:
+    try:
+        lines = submissions().audit_log(account())
+    except NotAllowed as refused:
+        abort(403, description=str(refused))
+    return render_template("audit.html", lines=lines)

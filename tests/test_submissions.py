@@ -1,0 +1,219 @@
+"""Practices submitted and reviewed on the site (issue 24, items 2-4), on a real server
+(gunicorn): the form the declarations make, the build's own check before anything is
+stored, who may see and do what, approval taking a practice live through an incremental
+build, and markup typed into any field shown as text everywhere."""
+from __future__ import annotations
+
+import os
+import re
+import signal
+import sqlite3
+import time
+
+import pytest
+import requests
+
+from .conftest import make_project
+from .server_fixture import built_project, start_server, stop_server
+from .test_accounts import add, form_token, signed_in
+
+pytestmark = [pytest.mark.slow, pytest.mark.gunicorn]
+ATTACK = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+GOOD = {"title": "Coding clubs in the libraries of Plovdiv", "language": "en",
+        "summary": "Weekly coding clubs for children in the public libraries of Plovdiv.",
+        "aims": "Teach programming to 200 children a year:\n• Scratch;\n• Python.",
+        "countries": ["Bulgaria"], "audiences": ["Digital skills for children"],
+        "organisations": ["Plovdiv Public Libraries"], "start_date": "03.2024"}
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    config = built_project(tmp_path_factory.mktemp("submissions"), make_project)
+    running = start_server(config)
+    add(running, "maria", "--coalition", "BG")          # contributor, Bulgaria
+    add(running, "nikos", "--coalition", "EL")          # contributor, Greece
+    add(running, "ivan", "--role", "curator", "--coalition", "BG")
+    add(running, "eleni", "--role", "curator", "--coalition", "EL")
+    add(running, "root", "--role", "admin")
+    yield running
+    stop_server(running)
+
+
+def stored(site) -> int:
+    with sqlite3.connect(site.config.var.submissions) as connection:
+        return connection.execute("SELECT COUNT(*) FROM submission").fetchone()[0]
+
+
+def send(browser: requests.Session, site, fields: dict, action: str = "submit",
+         coalition: str = "BGR") -> requests.Response:
+    page = browser.get(site.url + "/submit")
+    assert page.ok, page.text
+    data = [("csrf_token", form_token(page.text)), ("coalition", coalition),
+            ("action", action)]
+    for name, value in fields.items():
+        data += [(name, v) for v in value] if isinstance(value, list) else [(name, value)]
+    return browser.post(site.url + "/submit", data=data, allow_redirects=False)
+
+
+def submitted(site, browser, fields=GOOD, **kwargs) -> str:
+    answer = send(browser, site, fields, **kwargs)
+    assert answer.status_code == 303, answer.text
+    return answer.headers["Location"].rsplit("/", 1)[-1]
+
+
+def act(browser, site, number: str, action: str, reason: str = "") -> requests.Response:
+    page = browser.get(site.url + f"/submissions/{number}")
+    return browser.post(site.url + f"/submissions/{number}", data={
+        "csrf_token": form_token(page.text), "action": action, "reason": reason},
+        allow_redirects=False)
+
+
+def test_the_form_is_made_from_the_declarations(site):
+    page = signed_in(site, "maria").get(site.url + "/submit").text
+    for field in ("title", "summary", "aims", "added_value", "results", "participants",
+                  "countries", "audiences", "technologies", "initiative_type", "funding",
+                  "organisations", "partners", "start_date", "end_date"):
+        assert f'name="{field}"' in page, field
+    assert 'value="Digital skills for children">' in page  # the audience scheme's concepts
+    # The shapes ask for a country (sh:minCount 1), and only warn without an organisation.
+    assert re.search(r'<select id="countries" name="countries" multiple size="6" required',
+                     page)
+    assert re.search(r'Country providing the good practice[^<]*\*</label>', page, re.I) or \
+        re.search(r'<label for="countries">[^<]*\*</label>', page)
+    assert re.search(r'<legend>[^<]*</legend>', page)
+    assert not re.search(r'<legend>[^<]*\*</legend>', page)  # names: none required
+    assert re.search(r'<select id="audiences" name="audiences" multiple size="6">', page)
+    assert 'id="known-organisations"' in page and "IMS Luxembourg" in page
+    bulgarian = signed_in(site, "maria").get(site.url + "/submit?lang=bg").text
+    assert "Цифрови умения за деца" in bulgarian or "деца" in bulgarian
+
+
+@pytest.mark.parametrize("change, field, message", [
+    ({"title": "TO BE FILLED: Here should be the title"}, "title", "placeholder"),
+    ({"organisations": ["Name of the organisation"]}, "organisations", "placeholder"),
+    ({"end_date": "2020"}, "end_date", "precedes start date"),
+    ({"start_date": "sometime"}, "start_date", "cannot be read"),
+    ({"countries": []}, "countries", "needs a country"),
+])
+def test_what_the_build_would_refuse_is_refused_beside_its_field(site, change, field,
+                                                                 message):
+    browser = signed_in(site, "maria")
+    before = stored(site)
+    answer = send(browser, site, GOOD | change)
+    assert answer.status_code == 422, answer.text
+    block = answer.text.split(f'name="{field}"', 1)[1].split('<div class="field', 1)[0]
+    assert message in block, block[-600:]
+    assert stored(site) == before
+
+
+def test_anonymous_writes_are_refused(site):
+    before = stored(site)
+    assert requests.get(site.url + "/submit", allow_redirects=False).status_code == 302
+    browser = requests.Session()
+    token = form_token(browser.get(site.url + "/account/sign-in").text)
+    answer = browser.post(site.url + "/submit", data={"csrf_token": token, **GOOD,
+                                                      "coalition": "BGR"})
+    assert answer.status_code == 401
+    assert requests.post(site.url + "/submit", data=GOOD).status_code == 400  # no CSRF
+    assert stored(site) == before
+
+
+def test_who_may_see_and_do_what(site):
+    maria, nikos = signed_in(site, "maria"), signed_in(site, "nikos")
+    ivan, eleni = signed_in(site, "ivan"), signed_in(site, "eleni")
+    draft = submitted(site, maria, GOOD | {"title": "A draft of Maria's"}, action="draft")
+    for other in (nikos, ivan, eleni):  # another's draft is no submission to them
+        assert other.get(site.url + f"/submissions/{draft}").status_code == 404
+    assert maria.get(site.url + f"/submissions/{draft}").ok
+    number = submitted(site, maria, GOOD | {"title": "Maria's practice for review"})
+    assert act(maria, site, number, "approve").status_code == 403  # not her role
+    assert eleni.get(site.url + f"/submissions/{number}").status_code == 404  # not EL's
+    assert nikos.get(site.url + f"/submissions/{number}").status_code == 404
+    assert ivan.get(site.url + f"/submissions/{number}").ok
+    assert "Maria&#39;s practice for review" in ivan.get(site.url + "/submissions").text
+    assert "A draft of Maria" not in ivan.get(site.url + "/submissions").text
+    guessed = [draft[:-1] + ("A" if draft[-1] != "A" else "B"), "1", "../../etc/passwd"]
+    for wrong in guessed:
+        assert ivan.get(site.url + f"/submissions/{wrong}").status_code == 404
+    refused = send(nikos, site, GOOD, coalition="BGR")  # not his coalition
+    assert refused.status_code == 422 and "Choose one of your coalitions" in refused.text
+    assert act(ivan, site, number, "reject").status_code == 422  # a reason is needed
+    assert act(ivan, site, number, "reject", "Please name the libraries.").status_code == 303
+    seen = maria.get(site.url + f"/submissions/{number}").text
+    assert "rejected" in seen and "Please name the libraries." in seen
+    assert act(maria, site, draft, "withdraw").status_code == 303
+    assert "withdrawn" in maria.get(site.url + f"/submissions/{draft}").text
+    assert ivan.get(site.url + "/submissions/audit").status_code == 403
+    log = signed_in(site, "root").get(site.url + "/submissions/audit").text
+    assert "ivan" in log and "reject" in log and "Please name the libraries." in log
+
+
+def live(site, title: str, seconds: float = 90) -> dict | None:
+    """The practice titled ``title`` once the server answers with it."""
+    query = ("SELECT ?p ?role WHERE { ?p <http://purl.org/dc/terms/title> ?t "
+             "FILTER(STR(?t) = ?title) OPTIONAL { ?p <https://w3id.org/dskg/def/dskg/"
+             "submission>/<https://w3id.org/dskg/def/dskg/approverRole> ?role } }")
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        rows = requests.get(site.url + "/sparql", params={
+            "query": query.replace("?title", '"' + title.replace('"', '\\"') + '"')},
+            headers={"Accept": "application/sparql-results+json"}).json()["results"]["bindings"]
+        if rows:
+            return {k: v["value"] for k, v in rows[0].items()}
+        time.sleep(0.5)
+    return None
+
+
+def test_an_approved_practice_goes_live_with_its_provenance_and_markup_stays_text(site):
+    maria, ivan = signed_in(site, "maria"), signed_in(site, "ivan")
+    title = f"Libraries teach coding {ATTACK}"
+    fields = GOOD | {"title": title, "results": f"Two hundred children. {ATTACK}"}
+    number = submitted(site, maria, fields)
+    for view in (ivan.get(site.url + "/submissions").text,
+                 ivan.get(site.url + f"/submissions/{number}").text):
+        assert "<script>alert" not in view and "&lt;script&gt;" in view
+    started = time.monotonic()
+    assert act(ivan, site, number, "approve").status_code == 303
+    found = live(site, title)
+    assert found is not None, (site.config.var.editorial / "publish.log").read_text()
+    assert found["role"] == "curator"
+    print(f"approve -> live: {time.monotonic() - started:.1f} s")
+    path = found["p"].split("/id/", 1)[1]
+    page = requests.get(site.url + "/doc/" + path).text
+    assert "<script>alert" not in page and "&lt;script&gt;" in page
+    assert "Aims and objectives" in page and "<li>Scratch;</li>" in page
+    data = requests.get(site.url + "/id/" + path, headers={"Accept": "application/ld+json"})
+    assert data.ok and '<script>alert(\\"x\\")</script>' in data.text  # data, as typed
+
+
+def test_oversized_or_malformed_submissions_store_nothing(site):
+    browser = signed_in(site, "maria")
+    before = stored(site)
+    huge = send(browser, site, GOOD | {"summary": "x" * 1_100_000})
+    assert huge.status_code == 413
+    big = send(browser, site, GOOD | {part: "y " * 12_500 for part in (
+        "aims", "results", "participants", "added_value", "summary")})  # 125,000 characters
+    assert big.status_code == 413 and "larger than 100,000 characters" in big.text
+    token = form_token(browser.get(site.url + "/submit").text)
+    odd = browser.post(site.url + "/submit", data=f"csrf_token={token}&coalition=BGR&"
+                       "title=%FF%FE&countries=%C0", headers={
+                           "Content-Type": "application/x-www-form-urlencoded"})
+    assert 400 <= odd.status_code < 500
+    assert stored(site) == before
+
+
+def test_an_accepted_submission_survives_a_kill_9(tmp_path):
+    config = built_project(tmp_path / "kill", make_project)
+    running = start_server(config)
+    add(running, "maria", "--coalition", "BG")
+    browser = signed_in(running, "maria")
+    number = submitted(running, browser, GOOD | {"title": "Kept through a crash"})
+    os.killpg(running.process.pid, signal.SIGKILL)
+    running.process.wait()
+    again = start_server(config)
+    try:
+        browser = signed_in(again, "maria")
+        page = browser.get(again.url + f"/submissions/{number}")
+        assert page.ok and "Kept through a crash" in page.text
+    finally:
+        stop_server(again)
