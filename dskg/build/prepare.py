@@ -195,9 +195,9 @@ def _prepare_full(context: _Context, started: datetime, timings: dict[str, float
         for warning in warnings:
             log.warning("%s", warning)
         mark_duplicates(records)
+        read_from = {item.source.name for item in context.inputs}
         log.info("read %d entries from %d sources (%s) and %d curation files",
-                 len(records), len(context.sources), _statuses(records),
-                 len(context.curation.files))
+                 len(records), len(read_from), _statuses(records), len(context.curation.files))
     with stage("map", timings):
         mapped = map_records(records, context.curation, context.registry, vocab,
                              sources=context.sources)
