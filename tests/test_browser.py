@@ -460,6 +460,18 @@ def test_an_editor_sets_a_password_signs_in_and_out(page, server):
         assert "browser-editor" in page.page_source and "BGR" in page.page_source
         cookie = page.get_cookie("dskg_session")
         assert cookie["httpOnly"] and cookie["sameSite"] == "Lax"
+        visit(page, server.url + "/submit")  # the form, checked like every other page
+        assert page.find_element(By.ID, "countries").get_attribute("required")
+        assert axe_violations(page) == []
+        page.find_element(By.ID, "title").send_keys("TO BE FILLED: the title")
+        page.find_element(By.ID, "summary").send_keys("A summary of the practice.")
+        page.find_element(By.XPATH, "//select[@id='countries']/option[. = 'Bulgaria']").click()
+        page.find_element(By.XPATH, "//button[@value='submit']").click()
+        wait(page).until(lambda d: d.find_elements(By.CSS_SELECTOR, "p.field-error"))
+        error = page.find_element(By.ID, "title-error").text
+        assert "placeholder" in error
+        assert [e for e in console_errors(page) if "422" not in e] == []  # the refusal only
+        visit(page, server.url + "/account")
         page.find_element(By.XPATH, "//button[text()='Sign out']").click()
         wait(page).until(lambda d: not d.current_url.endswith("/account"))
         visit(page, server.url + "/account")
