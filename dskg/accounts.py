@@ -25,11 +25,8 @@ from __future__ import annotations
 import hashlib
 import os
 import secrets
-import shutil
 import sqlite3
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -38,6 +35,7 @@ import pycountry
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
+from dskg.database import Database
 from dskg.errors import DskgError
 
 ROLES = ("contributor", "curator", "admin")
@@ -104,26 +102,12 @@ def coalition_code(text: str) -> str:
                            "BGR)") from None
 
 
-class Accounts:
-    """The account database; every method opens its own connection (threads, workers)."""
+class Accounts(Database):
+    """The account database."""
 
     def __init__(self, path: Path):
-        self.path = path
+        super().__init__(path, SCHEMA_SQL)
         self.hasher = PasswordHasher()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with self._connect() as connection:
-            connection.executescript(SCHEMA_SQL)
-
-    @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        connection = sqlite3.connect(self.path, timeout=10)
-        try:
-            connection.execute("PRAGMA journal_mode=WAL")
-            connection.execute("PRAGMA foreign_keys=ON")
-            with connection:
-                yield connection
-        finally:
-            connection.close()
 
     # ------------------------------------------------------------ managing (the CLI)
 
@@ -269,26 +253,6 @@ class Accounts:
                 if len(times) >= limit:
                     wait = max(wait, times[-1] + WINDOW - time.time())
         return max(0, int(wait + 0.999))
-
-    def backup(self, destination: Path) -> Path:
-        return sqlite_backup(self.path, destination)
-
-
-def sqlite_backup(database: Path, destination: Path) -> Path:
-    """A consistent copy of a SQLite database at ``destination`` (SQLite's online
-    backup: the server may be writing meanwhile)."""
-    destination.parent.mkdir(parents=True, exist_ok=True)
-    partial = destination.with_suffix(".partial")
-    source = sqlite3.connect(database)
-    target = sqlite3.connect(partial)
-    try:
-        source.backup(target)
-    finally:
-        target.close()
-        source.close()
-    shutil.move(partial, destination)
-    return destination
-
 
 def secret_key(path: Path) -> bytes:
     """The site's signing key, read from ``path`` or made there once (readable by its

@@ -32,7 +32,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from dskg.accounts import Account, sqlite_backup
+from dskg.accounts import Account
+from dskg.database import Database
 from dskg.errors import DskgError
 
 STATES = ("draft", "submitted", "approved", "rejected", "withdrawn")
@@ -90,25 +91,11 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-class Submissions:
-    """The submissions database; every method opens its own connection."""
+class Submissions(Database):
+    """The submissions database."""
 
     def __init__(self, path: Path):
-        self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with self._connect() as connection:
-            connection.executescript(SCHEMA_SQL)
-
-    @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        connection = sqlite3.connect(self.path, timeout=10)
-        try:
-            connection.execute("PRAGMA journal_mode=WAL")
-            connection.execute("PRAGMA synchronous=FULL")
-            with connection:
-                yield connection
-        finally:
-            connection.close()
+        super().__init__(path, SCHEMA_SQL)
 
     def create(self, account: Account, coalition: str, fields: dict[str, Any],
                submit: bool, practice: str | None = None) -> Submission:
@@ -221,10 +208,6 @@ class Submissions:
             os.fsync(out.fileno())
         partial.replace(path)
         return True
-
-
-    def backup(self, destination: Path) -> Path:
-        return sqlite_backup(self.path, destination)
 
 
 @contextmanager

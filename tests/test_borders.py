@@ -35,6 +35,7 @@ SERVER_MAY_USE = (
     "dskg.text",        # folding names and words, as the build's keys and indexes do
     "dskg.fields",      # the practice's fields, declared once: the facets a page offers
     "dskg.accounts",    # the editors' accounts: the CLI manages them, the site signs people in
+    "dskg.database",    # the var folder's small SQLite databases, opened one way
     "dskg.submissions", # what editors submit and its review: the site writes, the build reads
     "dskg.prose",       # a description's headings, paragraphs and lists, read as the build does
 )

@@ -171,14 +171,9 @@ def fields_from_form() -> dict[str, Any]:
 
 def check(fields: dict[str, Any]) -> list[dict[str, str | None]]:
     """The build's own check of ``fields``, in a process of its own."""
-    config = site().config
-    env = {**os.environ, "DSKG_BASE": config.base, "DSKG_VOCAB_BASE": config.vocab_base,
-           "DSKG_DATA_DIR": str(config.data_dir), "DSKG_VAR_DIR": str(config.var_dir),
-           "DSKG_ONTOLOGY_DIR": str(config.ontology_dir),
-           "DSKG_SHAPES_DIR": str(config.shapes_dir), "DSKG_LOG_LEVEL": "warning"}
     done = subprocess.run([sys.executable, "-m", "dskg.cli", "submission", "check"],
-                          input=json.dumps(fields), capture_output=True, text=True, env=env,
-                          timeout=CHECK_TIMEOUT)
+                          input=json.dumps(fields), capture_output=True, text=True,
+                          env=_dskg_env() | {"DSKG_LOG_LEVEL": "warning"}, timeout=CHECK_TIMEOUT)
     if done.returncode != 0:
         current_app.logger.error("the submission check failed: %s", done.stderr.strip())
         abort(503, description=_("The check of submissions is not working; try again later."))
@@ -189,16 +184,21 @@ def check(fields: dict[str, Any]) -> list[dict[str, str | None]]:
 def publish_later() -> None:
     """Take the approved submissions live: ``dskg submission publish`` in the background
     (one at a time; the server follows the build it makes)."""
-    config = site().config
-    env = {**os.environ, "DSKG_BASE": config.base, "DSKG_VOCAB_BASE": config.vocab_base,
-           "DSKG_DATA_DIR": str(config.data_dir), "DSKG_VAR_DIR": str(config.var_dir),
-           "DSKG_ONTOLOGY_DIR": str(config.ontology_dir),
-           "DSKG_SHAPES_DIR": str(config.shapes_dir)}
-    log = (config.var.editorial / "publish.log")
+    log = site().config.var.editorial / "publish.log"
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("a") as output:
-        subprocess.Popen([sys.executable, "-m", "dskg.cli", "submission", "publish"], env=env,
-                         stdout=output, stderr=subprocess.STDOUT, start_new_session=True)
+        subprocess.Popen([sys.executable, "-m", "dskg.cli", "submission", "publish"],
+                         env=_dskg_env(), stdout=output, stderr=subprocess.STDOUT,
+                         start_new_session=True)
+
+
+def _dskg_env() -> dict[str, str]:
+    """The environment a ``dskg`` command needs to work on this site's folders."""
+    config = site().config
+    return {**os.environ, "DSKG_BASE": config.base, "DSKG_VOCAB_BASE": config.vocab_base,
+            "DSKG_DATA_DIR": str(config.data_dir), "DSKG_VAR_DIR": str(config.var_dir),
+            "DSKG_ONTOLOGY_DIR": str(config.ontology_dir),
+            "DSKG_SHAPES_DIR": str(config.shapes_dir)}
 
 
 @blueprint.after_request
