@@ -14,6 +14,8 @@ users …``) manages them; the site (:mod:`server.views.account`) signs people i
   password on the command line: ``dskg users add`` and ``dskg users reset`` print a
   one-time link (a random token, kept only as its SHA-256, valid for a day) with which
   the person sets it on the site. No mail server is needed.
+- **API tokens** (``dskg users token``) let a program submit as the account; each is
+  kept only as its SHA-256 and is valid until ``dskg users revoke`` (or ``disable``).
 - **Throttling.** Failed sign-ins are counted per account and per client address; past
   :data:`ACCOUNT_FAILURES` or :data:`ADDRESS_FAILURES` in :data:`WINDOW` seconds, sign-in
   is refused until the oldest counted failure is that old.
@@ -57,6 +59,9 @@ CREATE TABLE IF NOT EXISTS token (
     digest TEXT PRIMARY KEY, account INTEGER NOT NULL REFERENCES account(id),
     expires REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS failure (kind TEXT NOT NULL, key TEXT NOT NULL, at REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS api_token (
+    digest TEXT PRIMARY KEY, account INTEGER NOT NULL REFERENCES account(id),
+    created TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS failure_key ON failure (kind, key, at);
 """
 
@@ -163,7 +168,36 @@ class Accounts(Database):
             connection.execute("UPDATE account SET disabled = 1, session = ? WHERE id = ?",
                                (secrets.token_hex(16), account.id))
             connection.execute("DELETE FROM token WHERE account = ?", (account.id,))
+            connection.execute("DELETE FROM api_token WHERE account = ?", (account.id,))
         return self.get(handle)
+
+    def new_api_token(self, handle: str) -> str:
+        """A token for programs to submit as this account with (``Authorization: Bearer
+        …``); kept only as its SHA-256, valid until revoked."""
+        account = self.get(handle)
+        if account.disabled:
+            raise AccountError(f"account {account.handle!r} is disabled")
+        token = "dskg_" + secrets.token_urlsafe(32)
+        with self._connect() as connection:
+            connection.execute("INSERT INTO api_token VALUES (?, ?, ?)",
+                               (_digest(token), account.id,
+                                datetime.now(UTC).isoformat(timespec="seconds")))
+        return token
+
+    def revoke_api_tokens(self, handle: str) -> int:
+        """Void every API token of the account; return how many there were."""
+        account = self.get(handle)
+        with self._connect() as connection:
+            return connection.execute("DELETE FROM api_token WHERE account = ?",
+                                      (account.id,)).rowcount
+
+    def api_account(self, token: str) -> Account | None:
+        """The enabled account an API token is for, if it is one."""
+        with self._connect() as connection:
+            row = connection.execute("SELECT account FROM api_token WHERE digest = ?",
+                                     (_digest(token),)).fetchone()
+        account = self.by_id(row[0]) if row else None
+        return account if account is not None and not account.disabled else None
 
     def reset(self, handle: str) -> str:
         """A new one-time token to set the account's password with (earlier ones are

@@ -216,9 +216,11 @@ def make_parser() -> argparse.ArgumentParser:
         ["dskg users add maria --role contributor --coalition BG",
          "dskg users add ivan --role curator --coalition BG --coalition GR",
          "dskg users add admin --role admin", "dskg users list",
-         "dskg users reset maria", "dskg users disable maria"],
+         "dskg users reset maria", "dskg users disable maria",
+         "dskg users token maria     # a new API token (printed once)",
+         "dskg users revoke maria    # void all of maria's API tokens"],
         ("--var-dir", "--base"))
-    users.add_argument("action", choices=("add", "list", "disable", "reset"))
+    users.add_argument("action", choices=("add", "list", "disable", "reset", "token", "revoke"))
     users.add_argument("handle", nargs="?", help="the account (add, disable, reset)")
     users.add_argument("--role", choices=("contributor", "curator", "admin"),
                        default="contributor", help="what the account may do (add)")
@@ -230,14 +232,18 @@ def make_parser() -> argparse.ArgumentParser:
 
     submission = _command(
         commands, "submission", "check a submission, or take the approved ones live",
-        "check: read a submission's fields (JSON, as the site's form gives them) on stdin "
-        "and print what stops it being published, as a JSON list of {field, message}: "
+        "check: read a submission's fields (JSON, as the site's form gives them; or, with "
+        "--rdf, one practice described in RDF) on stdin and print them with what stops it "
+        "being published, as JSON {fields, problems: [{field, message}]}: "
         "the template's placeholders, what the build's reader refuses, the shapes' "
         "violations. publish: write the approved submissions where the editorial source "
         "reads them and build, one at a time (the site runs it after each approval).",
         ["echo '{\"title\": \"…\", \"countries\": [\"BG\"]}' | dskg submission check",
          "dskg submission publish"], (*INPUTS, "--base", "--var-dir"))
     submission.add_argument("action", choices=("check", "publish"))
+    submission.add_argument("--rdf", choices=("application/ld+json", "text/turtle",
+                                              "application/n-triples"),
+                            help="check: stdin is a practice described in RDF, not form fields")
 
     backup = _command(
         commands, "backup", "copy what the var folder holds that no build can remake",
@@ -557,6 +563,12 @@ def cmd_users(args: argparse.Namespace, config: Config) -> int:
               f"{', ' + ' '.join(account.coalitions) if account.coalitions else ''}); "
               f"they set their password at {site}/account/password?token={token} "
               "(once, within a day)")
+    elif args.action == "token":
+        print(f"{accounts.new_api_token(args.handle)}\n(an API token of {args.handle}, shown "
+              "once: send it as `Authorization: Bearer <token>` to POST /submissions)")
+    elif args.action == "revoke":
+        print(f"revoked {accounts.revoke_api_tokens(args.handle)} API tokens of "
+              f"{args.handle}")
     elif args.action == "reset":
         token = accounts.reset(args.handle)
         print(f"{args.handle} sets a new password at {site}/account/password?token={token} "
@@ -569,16 +581,25 @@ def cmd_users(args: argparse.Namespace, config: Config) -> int:
 
 def cmd_submission(args: argparse.Namespace, config: Config) -> int:
     if args.action == "check":
-        from dskg.ingest.editorial import check
+        from dskg.ingest.editorial import check, fields_of_rdf
+        from dskg.namespaces import Namespaces
+        from dskg.vocab import load_vocabularies
 
-        try:
-            fields = json.loads(sys.stdin.read())
-        except json.JSONDecodeError as error:
-            return fail("submission", f"stdin is not JSON: {error}", code=2)
-        if not isinstance(fields, dict):
-            return fail("submission", "stdin holds no JSON object of fields", code=2)
-        print(json.dumps([{"field": name, "message": message}
-                          for name, message in check(config, fields)], ensure_ascii=False))
+        text = sys.stdin.read()
+        if args.rdf:
+            vocab = load_vocabularies(config.ontology_dir, Namespaces.of(config))
+            fields, problems = fields_of_rdf(text, args.rdf, vocab)
+        else:
+            try:
+                fields, problems = json.loads(text), []
+            except json.JSONDecodeError as error:
+                return fail("submission", f"stdin is not JSON: {error}", code=2)
+            if not isinstance(fields, dict):
+                return fail("submission", "stdin holds no JSON object of fields", code=2)
+        problems = problems or check(config, fields)
+        print(json.dumps({"fields": fields, "problems": [
+            {"field": name, "message": message} for name, message in problems]},
+            ensure_ascii=False))
         return 0
     from dskg.build import build
     from dskg.submissions import publish_lock

@@ -85,6 +85,7 @@ def create_app(config: Config | None = None, build_dir: Path | None = None,
     submit.init_app(app, config)
     for program in (reconcile.blueprint, sparql.blueprint):  # no session: no CSRF to fear
         account.csrf.exempt(program)
+    account.csrf.exempt(submit.api_submit)  # a token, never the session, authenticates it
     app.jinja_env.globals.update(version=__version__)
     return app
 

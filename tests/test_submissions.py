@@ -217,3 +217,70 @@ def test_an_accepted_submission_survives_a_kill_9(tmp_path):
         assert page.ok and "Kept through a crash" in page.text
     finally:
         stop_server(again)
+
+
+def practice_graph(title: str, country: str | None = "BGR"):
+    """One practice described with rdflib, as a program would send it."""
+    from rdflib import BNode, Graph, Literal, Namespace, URIRef
+    from rdflib.namespace import DCTERMS, RDF, SKOS
+
+    dskg, vocab = Namespace("https://w3id.org/dskg/def/dskg/"), "https://w3id.org/dskg/"
+    graph, practice, school = Graph(), URIRef("urn:example:practice"), BNode()
+    graph.add((practice, RDF.type, dskg.GoodPractice))
+    graph.add((practice, DCTERMS.title, Literal(title, lang="en")))
+    graph.add((practice, dskg.summary, Literal("Robotics after school for girls.", lang="en")))
+    graph.add((practice, dskg.aims, Literal("Two robotics teams in every town.", lang="en")))
+    graph.add((practice, DCTERMS.audience, URIRef(vocab + "def/audience/children")))
+    graph.add((practice, dskg.providedBy, school))
+    graph.add((school, SKOS.prefLabel, Literal("Robotics for All Foundation")))
+    if country:
+        graph.add((practice, dskg.country, URIRef(vocab + f"id/country/{country}")))
+    return graph
+
+
+def test_programs_submit_json_ld_or_turtle_with_an_api_token(site):
+    from .conftest import run_dskg
+
+    made = run_dskg("users", "token", "maria", config=site.config)
+    token = made.stdout.split()[0]
+    assert made.returncode == 0 and token.startswith("dskg_")
+    auth = {"Authorization": f"Bearer {token}"}
+    body = practice_graph("Girls build robots").serialize(format="json-ld")
+    answer = requests.post(site.url + "/submissions", data=body.encode(),
+                           headers=auth | {"Content-Type": "application/ld+json"})
+    assert answer.status_code == 201, answer.text
+    created = answer.json()
+    assert created["state"] == "submitted" and created["coalition"] == "BGR"
+    assert created["fields"]["audiences"] == ["Digital skills for children"]
+    assert created["fields"]["organisations"] == ["Robotics for All Foundation"]
+    assert answer.headers["Location"].endswith(f"/submissions/{created['id']}")
+    queue = signed_in(site, "ivan").get(site.url + "/submissions").text
+    assert "Girls build robots" in queue
+
+    turtle = practice_graph("Boys build robots", country=None).serialize(format="turtle")
+    refused = requests.post(site.url + "/submissions", data=turtle.encode(),
+                            headers=auth | {"Content-Type": "text/turtle"})
+    assert refused.status_code == 422
+    assert refused.headers["Content-Type"].startswith("application/problem+json")
+    problem = refused.json()
+    assert problem["status"] == 422 and any(
+        v["field"] == "countries" and "country" in v["message"] for v in problem["violations"])
+
+    before = stored(site)
+    for headers, status in (({}, 401), ({"Authorization": "Bearer dskg_guess"}, 401),
+                            (auth | {"Content-Type": "application/json"}, 415)):
+        wrong = requests.post(site.url + "/submissions", data=body.encode(),
+                              headers={"Content-Type": "application/ld+json"} | headers)
+        assert wrong.status_code == status, wrong.text
+    assert "Bearer" in requests.post(site.url + "/submissions").headers["WWW-Authenticate"]
+    cookie_only = signed_in(site, "maria").post(site.url + "/submissions", data=body.encode(),
+                                                headers={"Content-Type": "application/ld+json"})
+    assert cookie_only.status_code == 401  # a session is no API token
+    malformed = requests.post(site.url + "/submissions", data=b"{not json",
+                              headers=auth | {"Content-Type": "application/ld+json"})
+    assert malformed.status_code == 422 and "cannot be read" in malformed.text
+    assert "revoked 1 API tokens" in run_dskg("users", "revoke", "maria",
+                                              config=site.config).stdout
+    assert requests.post(site.url + "/submissions", data=body.encode(), headers=auth | {
+        "Content-Type": "application/ld+json"}).status_code == 401
+    assert stored(site) == before

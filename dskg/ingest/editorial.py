@@ -70,6 +70,71 @@ def editorial_records(path: Path, source: Source, vocab: Vocabularies
             for number, item in enumerate(document.get("submissions", []), start=1)]
 
 
+#: The media types a program may submit a practice in, and rdflib's names for them.
+RDF_MEDIA = {"application/ld+json": "json-ld", "text/turtle": "turtle",
+             "application/n-triples": "nt"}
+
+
+def fields_of_rdf(data: str, media: str, vocab: Vocabularies
+                  ) -> tuple[dict[str, Any], list[tuple[str | None, str]]]:
+    """A submission's fields from a description of one practice in RDF (the same
+    properties the graph publishes), and what is wrong with the description itself."""
+    from rdflib import Graph, Literal, URIRef
+    from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS
+
+    from dskg.namespaces import SCHEMA
+
+    graph = Graph()
+    try:
+        graph.parse(data=data, format=RDF_MEDIA[media])
+    except Exception as error:  # rdflib raises many kinds for a malformed document
+        return {}, [(None, f"the {media} document cannot be read: {error}".splitlines()[0])]
+    practices = set(graph.subjects(RDF.type, vocab.ns.dskg.GoodPractice))
+    if len(practices) != 1:
+        return {}, [(None, f"the document describes {len(practices)} resources typed "
+                           "dskg:GoodPractice; send one")]
+    practice = practices.pop()
+    fields: dict[str, Any] = {}
+    titles = [t for t in graph.objects(practice, DCTERMS.title) if isinstance(t, Literal)]
+    if titles:
+        fields["title"], fields["language"] = str(titles[0]), titles[0].language or "en"
+    for part in PROSE.values():
+        found = [str(v) for v in graph.objects(practice, vocab.ns.expand(part.property))]
+        if found:
+            fields[part.name] = found[0]
+    if "summary" not in fields:
+        descriptions = [str(d) for d in graph.objects(practice, DCTERMS.description)]
+        if descriptions and not any(p.name in fields for p in PROSE.values()):
+            fields["summary"] = descriptions[0]
+
+    def name_of(node: Any) -> str:
+        if isinstance(node, Literal):
+            return str(node)
+        for prop in (SKOS.prefLabel, SCHEMA.name, RDFS.label):
+            label = graph.value(node, prop)
+            if label is not None:
+                return str(label)
+        return str(node)
+    for declared in PAGE_FIELDS:
+        values = list(graph.objects(practice, vocab.ns.expand(declared.property)))
+        if not values:
+            continue
+        if declared.kind == "concept" and declared.scheme is not None:
+            scheme = vocab.schemes[declared.scheme]
+            labels = []
+            for value in values:
+                english = [str(label) for label in scheme.objects(URIRef(str(value)),
+                                                                  SKOS.prefLabel)
+                           if getattr(label, "language", None) == "en"]
+                labels.append(english[0] if english else str(value))
+            fields[declared.name] = labels
+        elif declared.kind == "name":
+            fields[declared.name] = [name_of(v) for v in values]
+        else:
+            fields[declared.name] = [str(v) for v in values] if declared.many else str(values[0])
+    return fields, []
+
+
 def placeholders(fields: dict[str, Any]) -> list[tuple[str, str]]:
     """(field, message) for each of the editors' template's placeholder texts left in."""
     found = []

@@ -24,11 +24,22 @@ from dataclasses import dataclass
 from functools import lru_cache, wraps
 from typing import Any
 
-from flask import Blueprint, Flask, abort, current_app, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    abort,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
+from werkzeug.http import HTTP_STATUS_CODES
 
-from dskg.accounts import Account
+from dskg.accounts import Account, Accounts
 from dskg.config import Config
 from dskg.fields import PAGE_FIELDS, PROSE, Field
 from dskg.messages import N_
@@ -36,6 +47,7 @@ from dskg.rdf import IRI
 from dskg.store import text_of
 from dskg.submissions import NotAllowed, Submission, SubmissionError, Submissions
 from server.i18n import _
+from server.params import Text, arg, takes
 from server.queries import query
 from server.rendering import label_of
 from server.site import site
@@ -171,14 +183,22 @@ def fields_from_form() -> dict[str, Any]:
 
 def check(fields: dict[str, Any]) -> list[dict[str, str | None]]:
     """The build's own check of ``fields``, in a process of its own."""
-    done = subprocess.run([sys.executable, "-m", "dskg.cli", "submission", "check"],
-                          input=json.dumps(fields), capture_output=True, text=True,
+    problems: list[dict[str, str | None]] = _checked(json.dumps(fields))["problems"]
+    return problems
+
+
+def _checked(body: str, media: str | None = None) -> dict[str, Any]:
+    """``dskg submission check`` on ``body`` (form fields as JSON, or RDF of ``media``):
+    the fields and the problems."""
+    command = [sys.executable, "-m", "dskg.cli", "submission", "check"]
+    done = subprocess.run(command + (["--rdf", media] if media else []), input=body,
+                          capture_output=True, text=True,
                           env=_dskg_env() | {"DSKG_LOG_LEVEL": "warning"}, timeout=CHECK_TIMEOUT)
     if done.returncode != 0:
         current_app.logger.error("the submission check failed: %s", done.stderr.strip())
         abort(503, description=_("The check of submissions is not working; try again later."))
-    problems: list[dict[str, str | None]] = json.loads(done.stdout)
-    return problems
+    answer: dict[str, Any] = json.loads(done.stdout)
+    return answer
 
 
 def publish_later() -> None:
@@ -252,6 +272,62 @@ def queue() -> ResponseReturnValue:
     mine = submissions().visible(account())
     return render_template("submissions.html", submissions=mine, states=STATE_NAMES,
                            reviewer=account().role in ("curator", "admin"))
+
+
+@blueprint.post("/submissions")
+@takes(Text("coalition"))
+def api_submit() -> ResponseReturnValue:
+    """A practice submitted by a program: one ``dskg:GoodPractice`` described in JSON-LD
+    (or Turtle, N-Triples), with an API token (``Authorization: Bearer …``; never a
+    session cookie, so no CSRF token either). 201 with the submission, or an RFC 9457
+    problem whose ``violations`` are the build's findings, each with its form field."""
+    scheme, _space, token = request.headers.get("Authorization", "").partition(" ")
+    who = accounts_of().api_account(token.strip()) if scheme.lower() == "bearer" else None
+    if who is None:
+        return _problem(401, _("Send an API token of an account: Authorization: Bearer "
+                               "<token> (dskg users token HANDLE)."),
+                        headers={"WWW-Authenticate": 'Bearer realm="dskg"'})
+    media = request.mimetype
+    if media not in RDF_MEDIA:
+        return _problem(415, _("Send the practice as %(types)s.", types=", ".join(RDF_MEDIA)))
+    coalition = arg("coalition") or (
+        who.coalitions[0] if len(who.coalitions) == 1 else "")
+    if not who.belongs_to(coalition):
+        return _problem(400, _("coalition=%(given)s: give one of the account's coalitions "
+                               "(%(known)s).", given=coalition or "…",
+                               known=", ".join(who.coalitions) or _("any country")))
+    answer = _checked(request.get_data(as_text=True), media)
+    if answer["problems"]:
+        return _problem(422, _("The practice is not one the build would publish."),
+                        violations=answer["problems"])
+    try:
+        stored = submissions().create(who, coalition, answer["fields"], submit=True)
+    except SubmissionError as problem:
+        return _problem(413, str(problem))
+    location = url_for("submit.one", number=stored.id, _external=True)
+    response = jsonify(id=stored.id, state=stored.state, coalition=stored.coalition,
+                       url=location, fields=stored.fields)
+    response.status_code, response.headers["Location"] = 201, location
+    return response
+
+
+#: What a program may send to ``POST /submissions`` (as ``dskg submission check --rdf``).
+RDF_MEDIA = ("application/ld+json", "text/turtle", "application/n-triples")
+
+
+def _problem(status: int, detail: str, headers: dict[str, str] | None = None,
+             **members: Any) -> ResponseReturnValue:
+    body = {"type": "about:blank", "title": HTTP_STATUS_CODES.get(status, ""),
+            "status": status, "detail": detail, **members}
+    response = jsonify(body)
+    response.status_code, response.mimetype = status, "application/problem+json"
+    response.headers.update(headers or {})
+    return response
+
+
+def accounts_of() -> Accounts:
+    found: Accounts = current_app.extensions["dskg_accounts"]
+    return found
 
 
 @blueprint.route("/submissions/<number>", methods=["GET", "POST"])
