@@ -244,6 +244,9 @@ def make_parser() -> argparse.ArgumentParser:
     submission.add_argument("--rdf", choices=("application/ld+json", "text/turtle",
                                               "application/n-triples"),
                             help="check: stdin is a practice described in RDF, not form fields")
+    submission.add_argument("--serve", action="store_true",
+                            help="check: answer one JSON request a line until stdin ends "
+                                 "(the site keeps one such checker per worker)")
 
     backup = _command(
         commands, "backup", "copy what the var folder holds that no build can remake",
@@ -581,25 +584,25 @@ def cmd_users(args: argparse.Namespace, config: Config) -> int:
 
 def cmd_submission(args: argparse.Namespace, config: Config) -> int:
     if args.action == "check":
-        from dskg.ingest.editorial import check, fields_of_rdf
-        from dskg.namespaces import Namespaces
-        from dskg.vocab import load_vocabularies
+        from dskg.ingest.editorial import Checker
 
+        checker = Checker(config)
+        if args.serve:  # one JSON request a line in, one JSON answer a line out
+            for line in sys.stdin:
+                print(json.dumps(checker.answer(json.loads(line)), ensure_ascii=False),
+                      flush=True)
+            return 0
         text = sys.stdin.read()
         if args.rdf:
-            vocab = load_vocabularies(config.ontology_dir, Namespaces.of(config))
-            fields, problems = fields_of_rdf(text, args.rdf, vocab)
+            request = {"rdf": args.rdf, "body": text}
         else:
             try:
-                fields, problems = json.loads(text), []
+                request = {"fields": json.loads(text)}
             except json.JSONDecodeError as error:
                 return fail("submission", f"stdin is not JSON: {error}", code=2)
-            if not isinstance(fields, dict):
+            if not isinstance(request["fields"], dict):
                 return fail("submission", "stdin holds no JSON object of fields", code=2)
-        problems = problems or check(config, fields)
-        print(json.dumps({"fields": fields, "problems": [
-            {"field": name, "message": message} for name, message in problems]},
-            ensure_ascii=False))
+        print(json.dumps(checker.answer(request), ensure_ascii=False))
         return 0
     from dskg.build import build
     from dskg.submissions import publish_lock

@@ -148,42 +148,65 @@ def placeholders(fields: dict[str, Any]) -> list[tuple[str, str]]:
     return found
 
 
-def check(config: Config, fields: dict[str, Any]) -> list[tuple[str | None, str]]:
-    """What stops a submission being published, as (form field or None, message): the
-    template's placeholders, what the reader refuses, and the shapes' violations."""
-    from dskg.build.prepare import merged, vocabulary_graphs
-    from dskg.curation import load_curation
-    from dskg.mapping import map_records
-    from dskg.registry import REGISTRY_FILE, SlugRegistry
-    from dskg.validation import load_shapes, validate_mapped
-    from dskg.vocab import load_vocabularies
+class Checker:
+    """The build's rules for submissions, loaded once (the ontology, schemes, shapes,
+    curation and slug registry: about a second) and applied to many."""
 
-    problems: list[tuple[str | None, str]] = list(placeholders(fields))
-    if problems:
+    def __init__(self, config: Config):
+        from dskg.build.prepare import merged, vocabulary_graphs
+        from dskg.curation import load_curation
+        from dskg.validation import load_shapes
+        from dskg.vocab import load_vocabularies
+
+        self.config, self.ns = config, Namespaces.of(config)
+        self.vocab = load_vocabularies(config.ontology_dir, self.ns)
+        self.shapes = load_shapes(config.shapes_dir, self.ns)
+        self.vocabularies = merged([g for _, g in vocabulary_graphs(self.vocab)])
+        self.curation = load_curation(config.data_dir / "curation")
+        self.by_property = {str(self.ns.expand(f.property)): f.name for f in FIELDS.values()} | {
+            str(self.ns.expand(p.property)): p.name for p in PROSE.values()} | {
+            "http://purl.org/dc/terms/title": "title",
+            "http://purl.org/dc/terms/description": "summary"}
+
+    def check(self, fields: dict[str, Any]) -> list[tuple[str | None, str]]:
+        """What stops a submission being published, as (form field or None, message):
+        the template's placeholders, what the reader refuses, the shapes' violations."""
+        from dskg.mapping import map_records
+        from dskg.registry import REGISTRY_FILE, SlugRegistry
+        from dskg.validation import validate_mapped
+
+        problems: list[tuple[str | None, str]] = list(placeholders(fields))
+        if problems:
+            return problems
+        source = Source(name="editorial", kind="editorial")
+        record = record_of(fields, source, self.vocab, 1, "submission (being checked)",
+                           Approval("unsubmitted", "2000-01-01T00:00:00+00:00", "curator"))
+        for warning in record.warnings:
+            problems.append((_field_named(warning), warning))
+        if not record.ok:
+            problems.append((_field_named(record.reason or ""),
+                             record.reason or "not a practice"))
+            return problems
+        # Read each time (it changes with every build), kept in memory: nothing saved.
+        registry = SlugRegistry.load(self.config.data_dir / REGISTRY_FILE)
+        mapped = map_records([record], self.curation, registry, self.vocab, sources=[source])
+        for finding in validate_mapped(mapped, self.vocabularies, self.shapes, self.ns,
+                                       processes=1):
+            if finding.is_violation:
+                problems.append((self.by_property.get(finding.path or ""), finding.message))
         return problems
-    ns = Namespaces.of(config)
-    vocab = load_vocabularies(config.ontology_dir, ns)
-    source = Source(name="editorial", kind="editorial")
-    record = record_of(fields, source, vocab, 1, "submission (being checked)",
-                       Approval("unsubmitted", "2000-01-01T00:00:00+00:00", "curator"))
-    for warning in record.warnings:
-        problems.append((_field_named(warning), warning))
-    if not record.ok:
-        problems.append((_field_named(record.reason or ""), record.reason or "not a practice"))
-        return problems
-    registry = SlugRegistry.load(config.data_dir / REGISTRY_FILE)  # in memory: nothing saved
-    mapped = map_records([record], load_curation(config.data_dir / "curation"), registry, vocab,
-                         sources=[source])
-    shapes = load_shapes(config.shapes_dir, ns)
-    vocabularies = merged([g for _, g in vocabulary_graphs(vocab)])
-    by_property = {str(ns.expand(f.property)): f.name for f in FIELDS.values()} | {
-        str(ns.expand(p.property)): p.name for p in PROSE.values()} | {
-        "http://purl.org/dc/terms/title": "title",
-        "http://purl.org/dc/terms/description": "summary"}
-    for finding in validate_mapped(mapped, vocabularies, shapes, ns, processes=1):
-        if finding.is_violation:
-            problems.append((by_property.get(finding.path or ""), finding.message))
-    return problems
+
+    def answer(self, request: dict[str, Any]) -> dict[str, Any]:
+        """One check as ``dskg submission check`` answers it: ``{"fields": …}`` or
+        ``{"rdf": media type, "body": text}`` in, the fields and the problems out."""
+        if "rdf" in request:
+            fields, problems = fields_of_rdf(str(request.get("body", "")),
+                                             str(request["rdf"]), self.vocab)
+        else:
+            fields, problems = request.get("fields") or {}, []
+        problems = problems or self.check(fields)
+        return {"fields": fields, "problems": [{"field": name, "message": message}
+                                               for name, message in problems]}
 
 
 def _field_named(message: str) -> str | None:

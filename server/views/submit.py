@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import json
 import os
+import select
 import subprocess
 import sys
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache, wraps
@@ -37,6 +39,7 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
+from werkzeug.exceptions import TooManyRequests
 from werkzeug.http import HTTP_STATUS_CODES
 
 from dskg.accounts import Account, Accounts
@@ -55,6 +58,11 @@ from server.site import site
 blueprint = Blueprint("submit", __name__)
 #: How long the build's check of one submission may take (seconds).
 CHECK_TIMEOUT = 120
+#: Submissions that may wait for a worker's checker (the one being checked included);
+#: beyond, 429 with Retry-After of :data:`CHECKER_RETRY` seconds.
+MAX_WAITING, CHECKER_RETRY = 2, 2
+#: How much the checker yields the processor to the workers that serve readers.
+CHECKER_NICENESS = 10
 #: Past this many organisations, the form offers no list of them to pick from.
 MAX_KNOWN_NAMES = 2000
 #: How many names the form has room for, for a field of several names.
@@ -188,17 +196,86 @@ def check(fields: dict[str, Any]) -> list[dict[str, str | None]]:
 
 
 def _checked(body: str, media: str | None = None) -> dict[str, Any]:
-    """``dskg submission check`` on ``body`` (form fields as JSON, or RDF of ``media``):
-    the fields and the problems."""
-    command = [sys.executable, "-m", "dskg.cli", "submission", "check"]
-    done = subprocess.run(command + (["--rdf", media] if media else []), input=body,
-                          capture_output=True, text=True,
-                          env=_dskg_env() | {"DSKG_LOG_LEVEL": "warning"}, timeout=CHECK_TIMEOUT)
-    if done.returncode != 0:
-        current_app.logger.error("the submission check failed: %s", done.stderr.strip())
+    """The build's check of ``body`` (form fields as JSON, or RDF of ``media``): the
+    fields and the problems."""
+    request_line = {"rdf": media, "body": body} if media else {"fields": json.loads(body)}
+    try:
+        return CHECKER.ask(request_line)
+    except CheckerBusy:
+        raise TooManyRequests(description=_(
+            "Many submissions are being checked: send it again in a few seconds."),
+            retry_after=CHECKER_RETRY) from None
+    except CheckerFailed as error:
+        current_app.logger.error("the submission check failed: %s", error)
         abort(503, description=_("The check of submissions is not working; try again later."))
-    answer: dict[str, Any] = json.loads(done.stdout)
-    return answer
+
+
+class CheckerFailed(Exception):
+    pass
+
+
+class CheckerBusy(Exception):
+    """More submissions wait for this worker's checker than :data:`MAX_WAITING`."""
+
+
+class _Checker:
+    """This worker's ``dskg submission check --serve``: started at the first check and
+    kept (it loads the build's rules once), asked one check at a time, started again if
+    it dies or does not answer within :data:`CHECK_TIMEOUT`. A process of its own, so
+    the worker never loads the pipeline."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.waiting = threading.BoundedSemaphore(MAX_WAITING)
+        self.process: subprocess.Popen | None = None
+
+    def ask(self, request_line: dict[str, Any]) -> dict[str, Any]:
+        # Few wait: a worker's threads stay free for readers, and a program told 429
+        # sends its submission again (Retry-After).
+        if not self.waiting.acquire(blocking=False):
+            raise CheckerBusy()
+        try:
+            return self._ask(request_line)
+        finally:
+            self.waiting.release()
+
+    def _ask(self, request_line: dict[str, Any]) -> dict[str, Any]:
+        with self.lock:
+            process = self._running()
+            assert process.stdin is not None and process.stdout is not None
+            try:
+                process.stdin.write(json.dumps(request_line) + "\n")
+                process.stdin.flush()
+                ready, _unused, _none = select.select([process.stdout], [], [], CHECK_TIMEOUT)
+                line = process.stdout.readline() if ready else ""
+            except OSError as error:
+                line = ""
+                reason = str(error)
+            else:
+                reason = "no answer" if not ready else "it ended"
+            if not line:
+                self._stop()
+                raise CheckerFailed(reason)
+            answer: dict[str, Any] = json.loads(line)
+            return answer
+
+    def _running(self) -> subprocess.Popen:
+        if self.process is None or self.process.poll() is not None:
+            command = [sys.executable, "-m", "dskg.cli", "submission", "check", "--serve"]
+            self.process = subprocess.Popen(  # below the workers: readers come first
+                ["nice", "-n", str(CHECKER_NICENESS), *command], stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE, text=True,
+                env=_dskg_env() | {"DSKG_LOG_LEVEL": "warning"}, start_new_session=True)
+        return self.process
+
+    def _stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+        self.process = None
+
+
+CHECKER = _Checker()
 
 
 def publish_later() -> None:
