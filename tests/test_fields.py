@@ -23,13 +23,18 @@ SH_PATH = URIRef("http://www.w3.org/ns/shacl#path")
 SH_TARGET_CLASS = URIRef("http://www.w3.org/ns/shacl#targetClass")
 
 
-def test_every_field_has_its_ontology_term_and_its_shape(vocab, ns):
+def practice_paths(ns) -> set:
+    """The properties the shapes say something about for a practice."""
     shapes = load_shapes(ROOT / "shapes", ns)
-    practice_paths = {shapes.value(shape, SH_PATH)
-                      for shape in shapes.subjects(SH_TARGET_CLASS, ns.dskg.GoodPractice)}
+    return {shapes.value(shape, SH_PATH)
+            for shape in shapes.subjects(SH_TARGET_CLASS, ns.dskg.GoodPractice)}
+
+
+def test_every_field_has_its_ontology_term_and_its_shape(vocab, ns):
+    shaped = practice_paths(ns)
     for field in FIELDS.values():
         prop = ns.expand(field.property)
-        assert prop in practice_paths, f"{field.name}: no property shape for {prop}"
+        assert prop in shaped, f"{field.name}: no property shape for {prop}"
         if str(prop).startswith(str(ns.dskg)):
             ontology = vocab.ontology
             assert (prop, RDF.type, None) in ontology, f"{field.name}: {prop} not in ontology"
@@ -38,12 +43,10 @@ def test_every_field_has_its_ontology_term_and_its_shape(vocab, ns):
 
 
 def test_every_part_of_the_body_has_its_term_its_shape_and_its_own_headings(vocab, ns):
-    shapes = load_shapes(ROOT / "shapes", ns)
-    practice_paths = {shapes.value(shape, SH_PATH)
-                      for shape in shapes.subjects(SH_TARGET_CLASS, ns.dskg.GoodPractice)}
+    shaped = practice_paths(ns)
     for part in PROSE.values():
         prop = ns.expand(part.property)
-        assert prop in practice_paths, f"{part.name}: no property shape for {prop}"
+        assert prop in shaped, f"{part.name}: no property shape for {prop}"
         assert vocab.ontology.value(prop, RDFS.range) == RDF.langString, part.name
         assert {lang for label in vocab.ontology.objects(prop, RDFS.label)
                 for lang in [label.language]} >= {"en", "bg", "el"}, part.name
