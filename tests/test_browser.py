@@ -471,6 +471,15 @@ def test_an_editor_sets_a_password_signs_in_and_out(page, server):
         error = page.find_element(By.ID, "title-error").text
         assert "placeholder" in error
         assert [e for e in console_errors(page) if "422" not in e] == []  # the refusal only
+        title = page.find_element(By.ID, "title")
+        title.clear()
+        title.send_keys("A draft from the browser")
+        page.find_element(By.XPATH, "//select[@id='countries']/option[. = 'Bulgaria']").click()
+        page.find_element(By.XPATH, "//button[@value='draft']").click()
+        wait(page).until(lambda d: "/submissions/" in d.current_url)
+        assert "A draft from the browser" in page.page_source and axe_violations(page) == []
+        visit(page, server.url + "/submissions")
+        assert "A draft from the browser" in page.page_source and axe_violations(page) == []
         visit(page, server.url + "/account")
         page.find_element(By.XPATH, "//button[text()='Sign out']").click()
         wait(page).until(lambda d: not d.current_url.endswith("/account"))
