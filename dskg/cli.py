@@ -241,9 +241,9 @@ def make_parser() -> argparse.ArgumentParser:
         ["echo '{\"title\": \"…\", \"countries\": [\"BG\"]}' | dskg submission check",
          "dskg submission publish"], (*INPUTS, "--base", "--var-dir"))
     submission.add_argument("action", choices=("check", "publish"))
-    submission.add_argument("--rdf", choices=("application/ld+json", "text/turtle",
-                                              "application/n-triples"),
-                            help="check: stdin is a practice described in RDF, not form fields")
+    submission.add_argument("--rdf", metavar="MEDIA_TYPE",
+                            help="check: stdin is a practice described in RDF (JSON-LD, "
+                                 "Turtle, N-Triples), not form fields")
     submission.add_argument("--serve", action="store_true",
                             help="check: answer one JSON request a line until stdin ends "
                                  "(the site keeps one such checker per worker)")
@@ -585,6 +585,11 @@ def cmd_users(args: argparse.Namespace, config: Config) -> int:
 def cmd_submission(args: argparse.Namespace, config: Config) -> int:
     if args.action == "check":
         from dskg.ingest.editorial import Checker
+        from dskg.submissions import SUBMISSION_MEDIA
+
+        if args.rdf and args.rdf not in SUBMISSION_MEDIA:
+            return fail("submission", f"--rdf {args.rdf}: give one of "
+                        f"{', '.join(SUBMISSION_MEDIA)}", code=2)
 
         checker = Checker(config)
         if args.serve:  # one JSON request a line in, one JSON answer a line out
@@ -605,13 +610,11 @@ def cmd_submission(args: argparse.Namespace, config: Config) -> int:
         print(json.dumps(checker.answer(request), ensure_ascii=False))
         return 0
     from dskg.build import build
-    from dskg.submissions import publish_lock
+    from dskg.ingest.sources import editorial_path
+    from dskg.sources import load_sources
+    from dskg.submissions import Submissions, publish_lock
 
     with publish_lock(config.var.editorial):
-        from dskg.ingest.sources import editorial_path
-        from dskg.sources import load_sources
-        from dskg.submissions import Submissions
-
         names = [s.name for s in load_sources(config.data_dir) if s.kind == "editorial"]
         if not names:
             return fail("submission", "no editorial source is declared in "

@@ -35,14 +35,19 @@ from typing import Any
 from dskg.accounts import Account
 from dskg.database import Database
 from dskg.errors import DskgError
+from dskg.formats import GRAPH_FORMATS
 
 STATES = ("draft", "submitted", "approved", "rejected", "withdrawn")
 #: action → (the states it leaves, the state it reaches).
 ACTIONS = {"submit": (("draft",), "submitted"), "approve": (("submitted",), "approved"),
            "reject": (("submitted",), "rejected"),
            "withdraw": (("draft", "submitted"), "withdrawn")}
+#: The actions that review a submission (the others are its author's).
+REVIEWS = ("approve", "reject")
 #: Characters a submission's fields may hold in all (a form is a page, not a book).
 MAX_SIZE = 100_000
+#: The media types a program may submit a practice in (``POST /submissions``).
+SUBMISSION_MEDIA = tuple(GRAPH_FORMATS[name].media for name in ("jsonld", "turtle", "ntriples"))
 
 SCHEMA_SQL = """
 CREATE TABLE IF NOT EXISTS submission (
@@ -150,24 +155,20 @@ class Submissions(Database):
         if action not in ACTIONS:
             raise SubmissionError(f"unknown action {action!r}")
         leaves, reaches = ACTIONS[action]
-        if action in ("approve", "reject"):
-            if not account.may_review(found.coalition):
-                raise NotAllowed(f"{account.handle} may not review submissions of "
-                                 f"{found.coalition}")
-        elif found.author != account.id:
-            raise NotAllowed(f"only its author may {action} a submission")
         if found.state not in leaves:
-            raise SubmissionError(f"a submission that is {found.state} cannot be "
-                                  f"{reaches}")
+            raise SubmissionError(f"a submission that is {found.state} cannot be {reaches}")
+        if action not in allowed_actions(account, found):
+            raise NotAllowed(f"{account.handle} may not {action} this submission")
         if action == "reject" and not reason.strip():
             raise SubmissionError("say why it is rejected: the contributor reads it")
+        reviewing = action in REVIEWS
         with self._connect() as connection:
             changed = connection.execute(
                 "UPDATE submission SET state = ?, updated = ?, reviewer = ?, reviewer_role = ?,"
                 " reason = ? WHERE id = ? AND state = ?",
-                (reaches, _now(), account.handle if action in ("approve", "reject") else
-                 found.reviewer, account.role if action in ("approve", "reject") else
-                 found.reviewer_role, reason.strip() or found.reason, number, found.state))
+                (reaches, _now(), account.handle if reviewing else found.reviewer,
+                 account.role if reviewing else found.reviewer_role,
+                 reason.strip() or found.reason, number, found.state))
             if changed.rowcount != 1:
                 raise SubmissionError("the submission changed meanwhile: look at it again")
             _audit(connection, account, action, number, reason.strip() or found.title)
@@ -221,6 +222,14 @@ def publish_lock(folder: Path) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def allowed_actions(account: Account, submission: Submission) -> list[str]:
+    """What ``account`` may do with ``submission`` now: its author submits and withdraws
+    it, a reviewer of its coalition approves or rejects it."""
+    return [action for action, (leaves, _) in ACTIONS.items() if submission.state in leaves
+            and (account.may_review(submission.coalition) if action in REVIEWS
+                 else submission.author == account.id)]
 
 
 def may_see(account: Account, submission: Submission) -> bool:

@@ -19,6 +19,7 @@ from werkzeug.exceptions import (
     ServiceUnavailable,
     default_exceptions,
 )
+from werkzeug.http import HTTP_STATUS_CODES
 
 from dskg.messages import N_
 from dskg.store import StoreError
@@ -61,9 +62,7 @@ def http_error(error: HTTPException) -> Response:
     message = error.description or name
     wanted = _wanted()
     if wanted == "json":
-        response = jsonify(type="about:blank", title=name, status=status, detail=message)
-        response.status_code = status
-        response.mimetype = "application/problem+json"
+        response = problem(status, message)
     elif wanted == "html":
         response = Response(render_template("error.html", status=status, name=_(name),
                                             message=message), status, mimetype="text/html")
@@ -75,6 +74,16 @@ def http_error(error: HTTPException) -> Response:
     response.vary.add("Accept")  # the answer's form was chosen by it
     if status == 413:  # the body was left unread: it must not be read as a next request
         response.headers["Connection"] = "close"
+    return response
+
+
+def problem(status: int, detail: str, **members: object) -> Response:
+    """An RFC 9457 problem document, with any ``members`` a route adds (the SHACL
+    findings of a refused submission)."""
+    response = jsonify(type="about:blank", title=HTTP_STATUS_CODES.get(status, ""),
+                       status=status, detail=detail, **members)
+    response.status_code = status
+    response.mimetype = "application/problem+json"
     return response
 
 

@@ -124,7 +124,8 @@ def test_who_may_see_and_do_what(site):
     draft = submitted(site, maria, GOOD | {"title": "A draft of Maria's"}, action="draft")
     for other in (nikos, ivan, eleni):  # another's draft is no submission to them
         assert other.get(site.url + f"/submissions/{draft}").status_code == 404
-    assert maria.get(site.url + f"/submissions/{draft}").ok
+    mine = maria.get(site.url + f"/submissions/{draft}")
+    assert mine.ok and mine.headers["Cache-Control"] == "no-store"
     number = submitted(site, maria, GOOD | {"title": "Maria's practice for review"})
     assert act(maria, site, number, "approve").status_code == 403  # not her role
     assert eleni.get(site.url + f"/submissions/{number}").status_code == 404  # not EL's

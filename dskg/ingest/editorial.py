@@ -70,15 +70,11 @@ def editorial_records(path: Path, source: Source, vocab: Vocabularies
             for number, item in enumerate(document.get("submissions", []), start=1)]
 
 
-#: The media types a program may submit a practice in, and rdflib's names for them.
-RDF_MEDIA = {"application/ld+json": "json-ld", "text/turtle": "turtle",
-             "application/n-triples": "nt"}
-
-
 def fields_of_rdf(data: str, media: str, vocab: Vocabularies
                   ) -> tuple[dict[str, Any], list[tuple[str | None, str]]]:
     """A submission's fields from a description of one practice in RDF (the same
-    properties the graph publishes), and what is wrong with the description itself."""
+    properties the graph publishes), and what is wrong with the description itself;
+    ``media`` is one of :data:`dskg.submissions.SUBMISSION_MEDIA`."""
     from rdflib import Graph, Literal, URIRef
     from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS
 
@@ -86,7 +82,7 @@ def fields_of_rdf(data: str, media: str, vocab: Vocabularies
 
     graph = Graph()
     try:
-        graph.parse(data=data, format=RDF_MEDIA[media])
+        graph.parse(data=data, format=media)  # rdflib knows parsers by media type
     except Exception as error:  # rdflib raises many kinds for a malformed document
         return {}, [(None, f"the {media} document cannot be read: {error}".splitlines()[0])]
     practices = set(graph.subjects(RDF.type, vocab.ns.dskg.GoodPractice))

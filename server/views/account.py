@@ -86,7 +86,8 @@ def _load(user_id: str) -> SignedIn | None:
 
 
 @blueprint.after_request
-def _private(response: Response) -> Response:
+def private(response: Response) -> Response:
+    """What an account's pages show is theirs alone: never kept by any cache."""
     response.headers["Cache-Control"] = "no-store"
     return response
 

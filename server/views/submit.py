@@ -40,22 +40,30 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from werkzeug.exceptions import TooManyRequests
-from werkzeug.http import HTTP_STATUS_CODES
 
-from dskg.accounts import Account, Accounts
+from dskg.accounts import Account
 from dskg.config import Config
 from dskg.fields import PAGE_FIELDS, PROSE, Field
 from dskg.messages import N_
 from dskg.rdf import IRI
 from dskg.store import text_of
-from dskg.submissions import NotAllowed, Submission, SubmissionError, Submissions
+from dskg.submissions import (
+    SUBMISSION_MEDIA,
+    NotAllowed,
+    SubmissionError,
+    Submissions,
+    allowed_actions,
+)
+from server.errors import problem
 from server.i18n import _
 from server.params import Text, arg, takes
 from server.queries import query
 from server.rendering import label_of
 from server.site import site
+from server.views.account import accounts, private
 
 blueprint = Blueprint("submit", __name__)
+blueprint.after_request(private)
 #: How long the build's check of one submission may take (seconds).
 CHECK_TIMEOUT = 120
 #: Submissions that may wait for a worker's checker (the one being checked included);
@@ -298,12 +306,6 @@ def _dskg_env() -> dict[str, str]:
             "DSKG_SHAPES_DIR": str(config.shapes_dir)}
 
 
-@blueprint.after_request
-def _private(response: Any) -> Any:
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
 @blueprint.route("/submit", methods=["GET", "POST"])
 @signed_in
 def submit() -> ResponseReturnValue:
@@ -318,16 +320,16 @@ def submit() -> ResponseReturnValue:
             _("Choose one of your coalitions."))
     draft = request.form.get("action") == "draft"
     if not draft and not errors:
-        for problem in check(fields):
-            errors.setdefault(problem["field"] or "", []).append(problem["message"] or "")
+        for found in check(fields):
+            errors.setdefault(found["field"] or "", []).append(found["message"] or "")
     if errors:
         return _form(fields, errors, coalitions, coalition), 422
     try:
         stored = submissions().create(account(), coalition, fields, submit=not draft)
     except NotAllowed as refused:
         abort(403, description=str(refused))
-    except SubmissionError as problem:
-        abort(413, description=str(problem))
+    except SubmissionError as error:
+        abort(413, description=str(error))
     return redirect(url_for("submit.one", number=stored.id), 303)
 
 
@@ -359,52 +361,35 @@ def api_submit() -> ResponseReturnValue:
     session cookie, so no CSRF token either). 201 with the submission, or an RFC 9457
     problem whose ``violations`` are the build's findings, each with its form field."""
     scheme, _space, token = request.headers.get("Authorization", "").partition(" ")
-    who = accounts_of().api_account(token.strip()) if scheme.lower() == "bearer" else None
+    who = accounts().api_account(token.strip()) if scheme.lower() == "bearer" else None
     if who is None:
-        return _problem(401, _("Send an API token of an account: Authorization: Bearer "
-                               "<token> (dskg users token HANDLE)."),
-                        headers={"WWW-Authenticate": 'Bearer realm="dskg"'})
+        refused = problem(401, _("Send an API token of an account: Authorization: Bearer "
+                                 "<token> (dskg users token HANDLE)."))
+        refused.headers["WWW-Authenticate"] = 'Bearer realm="dskg"'
+        return refused
     media = request.mimetype
-    if media not in RDF_MEDIA:
-        return _problem(415, _("Send the practice as %(types)s.", types=", ".join(RDF_MEDIA)))
+    if media not in SUBMISSION_MEDIA:
+        return problem(415, _("Send the practice as %(types)s.",
+                               types=", ".join(SUBMISSION_MEDIA)))
     coalition = arg("coalition") or (
         who.coalitions[0] if len(who.coalitions) == 1 else "")
     if not who.belongs_to(coalition):
-        return _problem(400, _("coalition=%(given)s: give one of the account's coalitions "
+        return problem(400, _("coalition=%(given)s: give one of the account's coalitions "
                                "(%(known)s).", given=coalition or "…",
                                known=", ".join(who.coalitions) or _("any country")))
     answer = _checked(request.get_data(as_text=True), media)
     if answer["problems"]:
-        return _problem(422, _("The practice is not one the build would publish."),
+        return problem(422, _("The practice is not one the build would publish."),
                         violations=answer["problems"])
     try:
         stored = submissions().create(who, coalition, answer["fields"], submit=True)
-    except SubmissionError as problem:
-        return _problem(413, str(problem))
+    except SubmissionError as error:
+        return problem(413, str(error))
     location = url_for("submit.one", number=stored.id, _external=True)
     response = jsonify(id=stored.id, state=stored.state, coalition=stored.coalition,
                        url=location, fields=stored.fields)
     response.status_code, response.headers["Location"] = 201, location
     return response
-
-
-#: What a program may send to ``POST /submissions`` (as ``dskg submission check --rdf``).
-RDF_MEDIA = ("application/ld+json", "text/turtle", "application/n-triples")
-
-
-def _problem(status: int, detail: str, headers: dict[str, str] | None = None,
-             **members: Any) -> ResponseReturnValue:
-    body = {"type": "about:blank", "title": HTTP_STATUS_CODES.get(status, ""),
-            "status": status, "detail": detail, **members}
-    response = jsonify(body)
-    response.status_code, response.mimetype = status, "application/problem+json"
-    response.headers.update(headers or {})
-    return response
-
-
-def accounts_of() -> Accounts:
-    found: Accounts = current_app.extensions["dskg_accounts"]
-    return found
 
 
 @blueprint.route("/submissions/<number>", methods=["GET", "POST"])
@@ -415,42 +400,29 @@ def one(number: str) -> ResponseReturnValue:
     except NotAllowed:
         abort(404, description=_("There is no submission %(id)s for you.", id=number))
     status = 200
-    problem = None
+    refusal = None
     if request.method == "POST":
         action = request.form.get("action", "")
         if action == "submit":
             issues = check(found.fields)
             if issues:
-                problem = "; ".join(p["message"] or "" for p in issues)
-        if problem is None:
+                refusal = "; ".join(p["message"] or "" for p in issues)
+        if refusal is None:
             try:
                 found = submissions().act(number, account(), action,
                                           request.form.get("reason", ""))
             except NotAllowed as refused:
                 abort(403, description=str(refused))
             except SubmissionError as error:
-                problem = str(error)
+                refusal = str(error)
             else:
                 if action == "approve":
                     publish_later()
                 return redirect(url_for("submit.one", number=number), 303)
         status = 422
     return render_template("submission.html", submission=found, form=form_fields(),
-                           states=STATE_NAMES, actions=_actions(found), names=ACTION_NAMES,
-                           problem=problem), status
-
-
-def _actions(found: Submission) -> list[str]:
-    """What the signed-in account may do with ``found`` now."""
-    me = account()
-    possible = []
-    if found.author == me.id and found.state == "draft":
-        possible.append("submit")
-    if found.state == "submitted" and me.may_review(found.coalition):
-        possible += ["approve", "reject"]
-    if found.author == me.id and found.state in ("draft", "submitted"):
-        possible.append("withdraw")
-    return possible
+                           states=STATE_NAMES, actions=allowed_actions(account(), found),
+                           names=ACTION_NAMES, problem=refusal), status
 
 
 @blueprint.get("/submissions/audit")
