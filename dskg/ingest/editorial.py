@@ -21,6 +21,7 @@ from dskg.ingest.dates import parse_date
 from dskg.ingest.page import PLACEHOLDER, RawEntry
 from dskg.ingest.records import TEMPLATE_VALUES, Approval, PracticeRecord, interpret
 from dskg.namespaces import Namespaces
+from dskg.registry import REGISTRY_FILE, SlugRegistry
 from dskg.sources import Source
 from dskg.text import fold
 from dskg.vocab import Vocabularies
@@ -163,12 +164,13 @@ class Checker:
             str(self.ns.expand(p.property)): p.name for p in PROSE.values()} | {
             "http://purl.org/dc/terms/title": "title",
             "http://purl.org/dc/terms/description": "summary"}
+        self.registry: SlugRegistry | None = None
+        self.registry_stamp = 0
 
     def check(self, fields: dict[str, Any]) -> list[tuple[str | None, str]]:
         """What stops a submission being published, as (form field or None, message):
         the template's placeholders, what the reader refuses, the shapes' violations."""
         from dskg.mapping import map_records
-        from dskg.registry import REGISTRY_FILE, SlugRegistry
         from dskg.validation import validate_mapped
 
         problems: list[tuple[str | None, str]] = list(placeholders(fields))
@@ -183,14 +185,22 @@ class Checker:
             problems.append((_field_named(record.reason or ""),
                              record.reason or "not a practice"))
             return problems
-        # Read each time (it changes with every build), kept in memory: nothing saved.
-        registry = SlugRegistry.load(self.config.data_dir / REGISTRY_FILE)
-        mapped = map_records([record], self.curation, registry, self.vocab, sources=[source])
+        mapped = map_records([record], self.curation, self._registry(), self.vocab,
+                             sources=[source])
         for finding in validate_mapped(mapped, self.vocabularies, self.shapes, self.ns,
                                        processes=1):
             if finding.is_violation:
                 problems.append((self.by_property.get(finding.path or ""), finding.message))
         return problems
+
+    def _registry(self) -> SlugRegistry:
+        """The slug registry as the last build left it: read again only when a build
+        changed it (100k practices make a large file), never saved from here."""
+        path = self.config.data_dir / REGISTRY_FILE
+        stamp = path.stat().st_mtime_ns if path.exists() else 0
+        if self.registry is None or self.registry_stamp != stamp:
+            self.registry, self.registry_stamp = SlugRegistry.load(path), stamp
+        return self.registry
 
     def answer(self, request: dict[str, Any]) -> dict[str, Any]:
         """One check as ``dskg submission check`` answers it: ``{"fields": …}`` or
