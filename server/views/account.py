@@ -78,7 +78,7 @@ def init_app(app: Flask, config: Config) -> None:
 
 
 def _load(user_id: str) -> SignedIn | None:
-    number, _, stamp = user_id.partition(":")
+    number, _colon, stamp = user_id.partition(":")
     account = accounts().by_id(int(number)) if number.isdigit() else None
     if account is None or account.disabled or account.session != stamp:
         return None
