@@ -27,6 +27,7 @@ from dskg.ingest.records import (
     STATUS_DUPLICATE,
     STATUS_OK,
     identity_keys,
+    practice_identity,
     record_digest,
     record_summary,
 )
@@ -254,12 +255,18 @@ def write_ledger(path: Path, prepared: Prepared) -> int:
             ledger.add_input(key, digest, origin, warnings)
         positions: dict[InputKey, int] = {}
         entries, identities = [], []
+        slug_of = {id(record): str(iri).rsplit("/", 1)[-1]
+                   for iri, record in prepared.practice_records.items()}
+        slug_of.update((id(record), row.slug) for row, record in changes.kept)
         for record in prepared.records:
             key = prepared.record_inputs[id(record)]
             position = positions[key] = positions.get(key, -1) + 1
             entries.append((key, position, record_summary(record, prepared.vocab)))
             if record.status in (STATUS_OK, STATUS_DUPLICATE) and record.title:
                 identities += [(identity, key) for identity in identity_keys(record)]
+                slug = slug_of.get(id(record.same_as or record))
+                if slug is not None:
+                    identities.append((practice_identity(slug), key))
         ledger.add_entries(entries, identities)
         by_focus: dict[str, list[dict]] = {}
         for finding in prepared.findings:

@@ -214,8 +214,13 @@ class Mapper:
 
     def _practice(self, record: PracticeRecord, taken: Container[str] = ()) -> None:
         assert record.title is not None
-        slug = self.registry.mint("practice", record.title, *practice_keys(record),
-                                  exclude=_Either(self.slugs, taken))
+        exclude = _Either(self.slugs, taken)
+        if record.corrects and record.corrects not in exclude:
+            slug = record.corrects  # a correction takes the IRI of what it corrects
+            self.registry.add_keys("practice", slug, *practice_keys(record))
+        else:
+            slug = self.registry.mint("practice", record.title, *practice_keys(record),
+                                      exclude=exclude)
         for other in record.also_from:
             self.registry.add_keys("practice", slug, *practice_keys(other))
         iri = self.ns.practice(slug)
@@ -492,6 +497,8 @@ def practice_keys(record: PracticeRecord) -> list[str]:
     if record.url:
         keys.append("page:" + record.url.rstrip("/"))
     keys.append(title_key(record.title))
+    if record.approval is not None:  # its submission names it; many go live a day
+        return keys
     keys.append(origin_key(record.source, record.published.iso if record.published else None,
                            record.entry))
     return keys

@@ -82,3 +82,11 @@ def sections(text: str) -> dict[str, str]:
         elif current is not None:
             parts.setdefault(current, []).append(block.text())
     return {name: "\n\n".join(texts) for name, texts in parts.items()} if headed else {}
+
+
+def parts_hold_all(text: str) -> bool:
+    """Whether the parts :func:`sections` finds hold every block of ``text``: no
+    heading opens text that belongs to no part (the body can be written again from
+    its parts alone, as a correction's form does)."""
+    return all(heading_key(block.lines[0]) in PROSE_HEADINGS
+               for block in blocks(text) if block.kind == "heading")

@@ -54,7 +54,7 @@ CREATE TABLE IF NOT EXISTS submission (
     id TEXT PRIMARY KEY, kind TEXT NOT NULL, practice TEXT, coalition TEXT NOT NULL,
     author INTEGER NOT NULL, author_handle TEXT NOT NULL, state TEXT NOT NULL,
     fields TEXT NOT NULL, created TEXT NOT NULL, updated TEXT NOT NULL,
-    reviewer TEXT, reviewer_role TEXT, reason TEXT);
+    reviewer TEXT, reviewer_role TEXT, reason TEXT, statements TEXT);
 CREATE TABLE IF NOT EXISTS audit (
     number INTEGER PRIMARY KEY, at TEXT NOT NULL, account TEXT NOT NULL, role TEXT NOT NULL,
     action TEXT NOT NULL, submission TEXT NOT NULL, detail TEXT NOT NULL);
@@ -86,6 +86,10 @@ class Submission:
     reviewer: str | None
     reviewer_role: str | None
     reason: str | None
+    #: For a checked correction: the statements it would publish about its practice,
+    #: as :meth:`dskg.ingest.editorial.Checker.check` gives them (the diff is read
+    #: against what the practice says when it is shown).
+    statements: list[dict[str, Any]] | None = None
 
     @property
     def title(self) -> str:
@@ -101,10 +105,16 @@ class Submissions(Database):
 
     def __init__(self, path: Path):
         super().__init__(path, SCHEMA_SQL)
+        with self._connect() as connection:  # a database made before corrections were
+            columns = {row[1] for row in connection.execute("PRAGMA table_info(submission)")}
+            if "statements" not in columns:
+                connection.execute("ALTER TABLE submission ADD COLUMN statements TEXT")
 
     def create(self, account: Account, coalition: str, fields: dict[str, Any],
-               submit: bool, practice: str | None = None) -> Submission:
-        """A new submission by ``account`` (a draft, or submitted at once)."""
+               submit: bool, practice: str | None = None,
+               statements: list[dict[str, Any]] | None = None) -> Submission:
+        """A new submission by ``account`` (a draft, or submitted at once); with
+        ``practice``, a correction of that published practice."""
         if not account.belongs_to(coalition):
             raise NotAllowed(f"{account.handle} does not belong to the coalition {coalition}")
         text = json.dumps(fields, ensure_ascii=False, sort_keys=True)
@@ -115,9 +125,10 @@ class Submissions(Database):
         with self._connect() as connection:
             connection.execute(
                 "INSERT INTO submission (id, kind, practice, coalition, author, author_handle,"
-                " state, fields, created, updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " state, fields, created, updated, statements)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (number, "correction" if practice else "new", practice, coalition, account.id,
-                 account.handle, state, text, when, when))
+                 account.handle, state, text, when, when, _json(statements)))
             _audit(connection, account, "create" if not submit else "submit", number,
                    f"{state}: {fields.get('title', '')}")
         return self._get(number)
@@ -149,8 +160,10 @@ class Submissions(Database):
                 f"SELECT {COLUMNS} FROM submission ORDER BY updated DESC, id").fetchall()
         return [s for s in map(_submission, rows) if may_see(account, s)]
 
-    def act(self, number: str, account: Account, action: str, reason: str = "") -> Submission:
-        """Submit, approve, reject (with a reason) or withdraw, if ``account`` may."""
+    def act(self, number: str, account: Account, action: str, reason: str = "",
+            statements: list[dict[str, Any]] | None = None) -> Submission:
+        """Submit, approve, reject (with a reason) or withdraw, if ``account`` may; a
+        correction is submitted with the ``statements`` its check gave."""
         found = self.get(number, account)
         if action not in ACTIONS:
             raise SubmissionError(f"unknown action {action!r}")
@@ -165,10 +178,12 @@ class Submissions(Database):
         with self._connect() as connection:
             changed = connection.execute(
                 "UPDATE submission SET state = ?, updated = ?, reviewer = ?, reviewer_role = ?,"
-                " reason = ? WHERE id = ? AND state = ?",
+                " reason = ?, statements = ? WHERE id = ? AND state = ?",
                 (reaches, _now(), account.handle if reviewing else found.reviewer,
                  account.role if reviewing else found.reviewer_role,
-                 reason.strip() or found.reason, number, found.state))
+                 reason.strip() or found.reason,
+                 _json(statements) if statements is not None else _json(found.statements),
+                 number, found.state))
             if changed.rowcount != 1:
                 raise SubmissionError("the submission changed meanwhile: look at it again")
             _audit(connection, account, action, number, reason.strip() or found.title)
@@ -246,10 +261,15 @@ def _audit(connection: sqlite3.Connection, account: Account, action: str, number
 
 
 COLUMNS = ("id, kind, practice, coalition, author, author_handle, state, fields, created, "
-           "updated, reviewer, reviewer_role, reason")
+           "updated, reviewer, reviewer_role, reason, statements")
+
+
+def _json(value: Any) -> str | None:
+    return None if value is None else json.dumps(value, ensure_ascii=False)
 
 
 def _submission(row: tuple) -> Submission:
     values = list(row)
     values[7] = json.loads(values[7])
+    values[13] = json.loads(values[13]) if values[13] else None
     return Submission(*values)

@@ -9,6 +9,7 @@ import re
 import signal
 import sqlite3
 import time
+from html.parser import HTMLParser
 
 import pytest
 import requests
@@ -285,3 +286,79 @@ def test_programs_submit_json_ld_or_turtle_with_an_api_token(site):
     assert requests.post(site.url + "/submissions", data=body.encode(), headers=auth | {
         "Content-Type": "application/ld+json"}).status_code == 401
     assert stored(site) == before
+
+
+class FormValues(HTMLParser):
+    """What a browser would send back from a page's form unchanged: each input's,
+    textarea's and selected option's value, by name."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.values: list[tuple[str, str]] = []
+        self.select: str | None = None
+        self.textarea: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        found = dict(attrs)
+        if tag == "input" and found.get("name") and found.get("value"):
+            self.values.append((found["name"], found["value"]))
+        elif tag == "select":
+            self.select = found.get("name")
+        elif tag == "option" and self.select and "selected" in found:
+            self.values.append((self.select, found.get("value") or ""))
+        elif tag == "textarea":
+            self.textarea = found.get("name")
+            self.values.append((self.textarea or "", ""))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "select":
+            self.select = None
+        elif tag == "textarea":
+            self.textarea = None
+
+    def handle_data(self, data: str) -> None:
+        if self.textarea:
+            name, text = self.values.pop()
+            self.values.append((name, text + data))
+
+
+CORRECTED = "plovdiv-school-prepares-artificial-intelligence-programmers"
+
+
+def test_a_correction_starts_from_the_practice_shows_its_changes_and_replaces_it(site):
+    maria, ivan = signed_in(site, "maria"), signed_in(site, "ivan")
+    page = requests.get(site.url + f"/doc/practice/{CORRECTED}").text
+    assert f'href="/submit?practice={CORRECTED}"' in page
+    anonymous = requests.get(site.url + f"/submit?practice={CORRECTED}", allow_redirects=False)
+    assert anonymous.status_code == 302 and "sign-in" in anonymous.headers["Location"]
+    for wrong in ("no-such-practice", "global-libraries-bulgaria-foundation", "../x"):
+        assert maria.get(site.url + f"/submit?practice={wrong}").status_code == 404
+    form = maria.get(site.url + f"/submit?practice={CORRECTED}")
+    assert form.ok and "Suggest a correction" in form.text
+    parser = FormValues()
+    parser.feed(form.text)
+    values = dict(parser.values)
+    assert values["title"] == "Plovdiv school prepares artificial intelligence programmers"
+    assert values["coalition"] == "BGR" and values["countries"] == "Bulgaria"
+    title = f"AI programmers of Plovdiv {ATTACK}"
+    data = [(name, value) for name, value in parser.values
+            if name not in ("title", "countries", "action")]
+    data += [("title", title), ("countries", "Greece"), ("action", "submit")]
+    sent = maria.post(site.url + f"/submit?practice={CORRECTED}", data=data,
+                      allow_redirects=False)
+    assert sent.status_code == 303, sent.text
+    number = sent.headers["Location"].rsplit("/", 1)[-1]
+    shown = ivan.get(site.url + f"/submissions/{number}").text
+    assert "<script>alert" not in shown and "<ins>AI programmers of Plovdiv &lt;script&gt;" \
+        in shown
+    changes = shown[shown.index('<table class="diff">'):shown.index("</table>",
+                                                                   shown.index("diff"))]
+    assert "<del>Bulgaria</del>" in changes and "<ins>Greece</ins>" in changes
+    assert "<del>" + values["title"] in changes
+    assert values["organisations"] not in changes  # unchanged: not in the diff
+    assert act(ivan, site, number, "approve").status_code == 303
+    found = live(site, title)
+    assert found is not None, (site.config.var.editorial / "publish.log").read_text()
+    assert found["p"].endswith(f"/id/practice/{CORRECTED}")  # the same IRI
+    published = requests.get(site.url + f"/doc/practice/{CORRECTED}").text
+    assert "&lt;script&gt;" in published and values["title"] not in published

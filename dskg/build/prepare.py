@@ -30,6 +30,7 @@ from dskg.build.plan import (
 from dskg.build.report import Prepared
 from dskg.config import Config
 from dskg.curation import Curation, load_curation
+from dskg.ingest.editorial import apply_corrections
 from dskg.ingest.records import PracticeRecord, identity_keys, mark_duplicates, record_digest
 from dskg.ingest.sources import Input, InputKey, Node, list_inputs, page_origins, read_input
 from dskg.ledger import Ledger, UnitRow, digest_file, fingerprint
@@ -195,6 +196,7 @@ def _prepare_full(context: _Context, started: datetime, timings: dict[str, float
         for warning in warnings:
             log.warning("%s", warning)
         mark_duplicates(records)
+        apply_corrections(records, context.registry)
         read_from = {item.source.name for item in context.inputs}
         log.info("read %d entries from %d sources (%s) and %d curation files",
                  len(records), len(read_from), _statuses(records), len(context.curation.files))
@@ -254,6 +256,7 @@ def _prepare_changes(context: _Context, previous: Layout, ledger: Ledger, starte
             nodes += found[1]
             warnings += found[2]
         mark_duplicates(records)
+        apply_corrections(records, context.registry)
         log.info("incremental: %d of %d inputs changed, %d gone; %d entries read again",
                  len(reread), len(by_key), len(lost), len(records))
     with stage("map", timings):
@@ -270,7 +273,8 @@ def _prepare_changes(context: _Context, previous: Layout, ledger: Ledger, starte
         kept_records = {id(record) for _, record in kept.values()}
         for record in records:
             if record.ok and record.title and id(record) not in kept_records:
-                slug = context.registry.find("practice", *practice_keys(record))
+                slug = record.corrects or context.registry.find("practice",
+                                                                *practice_keys(record))
                 if slug in taken:
                     raise FullBuildNeeded(f"{record.location} now has a key of the practice "
                                           f"{slug!r} of another entry")

@@ -19,9 +19,18 @@ from dskg.config import Config
 from dskg.fields import FIELDS, PAGE_FIELDS, PROSE
 from dskg.ingest.dates import parse_date
 from dskg.ingest.page import PLACEHOLDER, RawEntry
-from dskg.ingest.records import TEMPLATE_VALUES, Approval, PracticeRecord, interpret
+from dskg.ingest.records import (
+    STATUS_DUPLICATE,
+    STATUS_INVALID,
+    TEMPLATE_VALUES,
+    Approval,
+    PracticeRecord,
+    interpret,
+)
+from dskg.mapping import practice_keys
 from dskg.namespaces import Namespaces
-from dskg.registry import REGISTRY_FILE, SlugRegistry
+from dskg.prose import parts_hold_all
+from dskg.registry import REGISTRY_FILE, SLUG, SlugRegistry
 from dskg.sources import Source
 from dskg.text import fold
 from dskg.vocab import Vocabularies
@@ -66,9 +75,68 @@ def editorial_records(path: Path, source: Source, vocab: Vocabularies
                       ) -> list[PracticeRecord]:
     """The records of the approved submissions :meth:`Submissions.export` wrote."""
     document = json.loads(path.read_text(encoding="utf-8"))
-    return [record_of(item["fields"], source, vocab, number, f"submission {item['id']}",
-                      Approval(item["id"], item["approved"], item["approved_by_role"]))
-            for number, item in enumerate(document.get("submissions", []), start=1)]
+    records = []
+    for number, item in enumerate(document.get("submissions", []), start=1):
+        record = record_of(item["fields"], source, vocab, number, f"submission {item['id']}",
+                           Approval(item["id"], item["approved"], item["approved_by_role"]))
+        if item.get("practice"):
+            record.corrects = practice_slug(str(item["practice"]), vocab.ns)
+            if record.corrects is None:
+                record.mark(STATUS_INVALID, f"corrects {item['practice']!r}, which is no "
+                                            "practice's IRI")
+        records.append(record)
+    return records
+
+
+def practice_slug(iri: str, ns: Namespaces) -> str | None:
+    """The slug of a practice's IRI (``…/id/practice/<slug>``), or ``None``."""
+    prefix = str(ns.practice(""))
+    slug = iri[len(prefix):] if iri.startswith(prefix) else ""
+    return slug if SLUG.fullmatch(slug) else None
+
+
+def apply_corrections(records: list[PracticeRecord], registry: SlugRegistry) -> None:
+    """An approved correction stands in for the practice it corrects.
+
+    The entries that practice was published from (found by their slug in the registry)
+    become duplicates of the correction: what the correction says is published at the
+    practice's IRI, their sources stay in its provenance, and their translations into
+    languages the correction is not in are kept. A later approved correction of the same
+    practice replaces an earlier one. Run after :func:`mark_duplicates`, which leaves
+    corrections alone.
+    """
+    latest: dict[str, PracticeRecord] = {}
+    corrections = [r for r in records if r.ok and r.corrects and r.approval is not None]
+    for correction in sorted(corrections, key=lambda r: r.approval.time):  # type: ignore
+        assert correction.corrects is not None
+        if correction.corrects in latest:
+            _replaced(latest[correction.corrects], correction)
+        latest[correction.corrects] = correction
+    if not latest:
+        return
+    for record in records:
+        if not record.ok or record.corrects or not record.title:
+            continue
+        replacing = latest.get(registry.find("practice", *practice_keys(record)) or "")
+        if replacing is not None:
+            _replaced(record, replacing)
+            for language, texts in record.translations.items():
+                if language != replacing.language:
+                    replacing.translations.setdefault(language, texts)
+    for record in records:  # reposts of a replaced entry are part of its correction
+        while record.same_as is not None and record.same_as.same_as is not None:
+            record.same_as = record.same_as.same_as
+
+
+def _replaced(record: PracticeRecord, correction: PracticeRecord) -> None:
+    assert correction.approval is not None
+    record.status, record.duplicate_of = STATUS_DUPLICATE, correction.title
+    record.same_as = correction
+    record.reason = (f"corrected on this site by submission {correction.approval.submission}"
+                     f" (approved {correction.approval.time[:10]}): the correction is "
+                     "published in its place; this entry's source stays in its provenance")
+    correction.also_from += [record, *record.also_from]
+    record.also_from = []
 
 
 def fields_of_rdf(data: str, media: str, vocab: Vocabularies
@@ -92,17 +160,26 @@ def fields_of_rdf(data: str, media: str, vocab: Vocabularies
                            "dskg:GoodPractice; send one")]
     practice = practices.pop()
     fields: dict[str, Any] = {}
-    titles = [t for t in graph.objects(practice, DCTERMS.title) if isinstance(t, Literal)]
+    titles = {t.language or "": str(t) for t in graph.objects(practice, DCTERMS.title)
+              if isinstance(t, Literal)}
+    language = "en" if "en" in titles else min(titles, default="en")
+
+    def text_of(prop: Any) -> str | None:
+        """The value of ``prop`` in the title's language (or any, if none is)."""
+        found = sorted((v for v in graph.objects(practice, prop) if isinstance(v, Literal)),
+                       key=lambda v: (v.language or "") != language)
+        return str(found[0]) if found else None
     if titles:
-        fields["title"], fields["language"] = str(titles[0]), titles[0].language or "en"
-    for part in PROSE.values():
-        found = [str(v) for v in graph.objects(practice, vocab.ns.expand(part.property))]
-        if found:
-            fields[part.name] = found[0]
-    if "summary" not in fields:
-        descriptions = [str(d) for d in graph.objects(practice, DCTERMS.description)]
-        if descriptions and not any(p.name in fields for p in PROSE.values()):
-            fields["summary"] = descriptions[0]
+        fields["title"], fields["language"] = titles[language], language or "en"
+    description = text_of(DCTERMS.description)
+    if description is not None and not parts_hold_all(description):
+        fields["summary"] = description  # its headings stay in it: nothing is lost
+    else:
+        for part in PROSE.values():
+            if (found := text_of(vocab.ns.expand(part.property))) is not None:
+                fields[part.name] = found
+        if description is not None and not any(p.name in fields for p in PROSE.values()):
+            fields["summary"] = description
 
     def name_of(node: Any) -> str:
         if isinstance(node, Literal):
@@ -167,31 +244,46 @@ class Checker:
         self.registry: SlugRegistry | None = None
         self.registry_stamp = 0
 
-    def check(self, fields: dict[str, Any]) -> list[tuple[str | None, str]]:
+    def check(self, fields: dict[str, Any], practice: str | None = None
+              ) -> tuple[list[tuple[str | None, str]], list[dict[str, Any]]]:
         """What stops a submission being published, as (form field or None, message):
-        the template's placeholders, what the reader refuses, the shapes' violations."""
+        the template's placeholders, what the reader refuses, the shapes' violations;
+        and, when none does, the statements it would publish about its practice (the
+        published ``practice`` it corrects, if it is a correction), each
+        ``{"p": IRI, "o": {"iri": …} or {"literal": …, "lang": …, "datatype": …},
+        "label": name}``, for the diff a curator reads."""
         from dskg.mapping import map_records
         from dskg.validation import validate_mapped
 
         problems: list[tuple[str | None, str]] = list(placeholders(fields))
         if problems:
-            return problems
+            return problems, []
         source = Source(name="editorial", kind="editorial")
         record = record_of(fields, source, self.vocab, 1, "submission (being checked)",
                            Approval("unsubmitted", "2000-01-01T00:00:00+00:00", "curator"))
+        if practice is not None:
+            record.corrects = practice_slug(practice, self.ns)
+            if record.corrects is None:
+                return [(None, f"{practice} is no practice's IRI")], []
         for warning in record.warnings:
             problems.append((_field_named(warning), warning))
         if not record.ok:
             problems.append((_field_named(record.reason or ""),
                              record.reason or "not a practice"))
-            return problems
+            return problems, []
         mapped = map_records([record], self.curation, self._registry(), self.vocab,
                              sources=[source])
         for finding in validate_mapped(mapped, self.vocabularies, self.shapes, self.ns,
                                        processes=1):
             if finding.is_violation:
                 problems.append((self.by_property.get(finding.path or ""), finding.message))
-        return problems
+        if problems:
+            return problems, []
+        labels = {key.subject: key.name for key in mapped.parts}
+        statements = [{"p": str(p), "o": _term(o), **({"label": labels[str(o)]}
+                                                      if str(o) in labels else {})}
+                      for unit in mapped.units.values() for _s, p, o in unit.triples]
+        return [], statements
 
     def _registry(self) -> SlugRegistry:
         """The slug registry as the last build left it: read again only when a build
@@ -204,15 +296,30 @@ class Checker:
 
     def answer(self, request: dict[str, Any]) -> dict[str, Any]:
         """One check as ``dskg submission check`` answers it: ``{"fields": …}`` or
-        ``{"rdf": media type, "body": text}`` in, the fields and the problems out."""
+        ``{"rdf": media type, "body": text}`` in (with ``"practice"``, the IRI of the
+        practice a correction is of; with ``"read": true`` the RDF is only read, as the
+        correction form reads a published practice), the fields, the problems and the
+        statements out."""
         if "rdf" in request:
             fields, problems = fields_of_rdf(str(request.get("body", "")),
                                              str(request["rdf"]), self.vocab)
         else:
             fields, problems = request.get("fields") or {}, []
-        problems = problems or self.check(fields)
-        return {"fields": fields, "problems": [{"field": name, "message": message}
-                                               for name, message in problems]}
+        statements: list[dict[str, Any]] = []
+        if not problems and not request.get("read"):
+            problems, statements = self.check(fields, request.get("practice"))
+        return {"fields": fields, "statements": statements,
+                "problems": [{"field": name, "message": message}
+                             for name, message in problems]}
+
+
+def _term(node: Any) -> dict[str, str]:
+    from rdflib import Literal
+
+    if isinstance(node, Literal):
+        return {"literal": str(node), "lang": node.language or "",
+                "datatype": str(node.datatype or "")}
+    return {"iri": str(node)}
 
 
 def _field_named(message: str) -> str | None:

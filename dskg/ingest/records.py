@@ -79,6 +79,9 @@ class PracticeRecord:
     translations: dict[str, tuple[str, str]] = field(default_factory=dict)
     #: Set for a practice submitted on the site (the ``editorial`` source).
     approval: Approval | None = None
+    #: For an approved correction: the slug of the published practice it replaces
+    #: (:func:`dskg.ingest.editorial.apply_corrections`).
+    corrects: str | None = None
     #: Records of other sources that are this same practice (provenance).
     also_from: list[PracticeRecord] = field(default_factory=list)
     #: The record of the practice a ``duplicate`` is part of.
@@ -324,7 +327,8 @@ def mark_duplicates(records: list[PracticeRecord]) -> None:
     there: its source joins the practice's provenance (:attr:`PracticeRecord.also_from`).
     A duplicate from the same source is a repost.
     """
-    groups = connected([r for r in records if r.ok and r.title], identity_keys)
+    groups = connected([r for r in records if r.ok and r.title and not r.corrects],
+                       identity_keys)
     for group in groups:
         if len(group) < 2:
             continue
@@ -345,11 +349,21 @@ def mark_duplicates(records: list[PracticeRecord]) -> None:
 
 
 def identity_keys(record: PracticeRecord) -> list[str]:
+    """What makes two records one practice: a title or permalink, and for a correction
+    the practice it corrects (the ledger also files every published entry under its
+    practice's :func:`practice_identity`, so that an incremental build reads the
+    corrected entries again with their correction)."""
     assert record.title is not None
+    if record.corrects:
+        return [practice_identity(record.corrects)]
     keys = ["title:" + fold(record.title)]
     if record.url:
         keys.append("url:" + record.url.rstrip("/"))
     return keys
+
+
+def practice_identity(slug: str) -> str:
+    return f"practice:{slug}"
 
 
 def _shared_key(first: PracticeRecord, other: PracticeRecord) -> str:
@@ -422,5 +436,5 @@ def record_digest(record: PracticeRecord) -> str:
             sorted(record.translations.items()), record.status,
             sorted((name, [text(v) for v in values]) for name, values in record.values.items()),
             [(o.source, o.entry, o.item, o.url, o.title, text(o.published))
-             for o in record.also_from], record.approval)
+             for o in record.also_from], record.approval, record.corrects)
     return hashlib.sha256(repr(data).encode("utf-8")).hexdigest()

@@ -181,6 +181,7 @@ def represent(iri: str, document_path: str, ext: str | None, page: int = 1
                                alternates=_alternates(document_path),
                                terms=_ontology_terms(iri, description),
                                document_path=document_path,
+                               correctable=_correctable(iri, description),
                                structured=structured.script(structured.for_resource(
                                    description, request.host_url.rstrip("/") + document_path)))
     else:
@@ -191,6 +192,13 @@ def represent(iri: str, document_path: str, ext: str | None, page: int = 1
         response.content_type = "text/html; charset=utf-8"
     _headers(response, iri, document_path, ext, description)
     return response.make_conditional(request)
+
+
+def _correctable(iri: str, description: Description) -> str | None:
+    """The slug of a practice, whose page offers to suggest a correction of it."""
+    if str(site().ns.dskg.GoodPractice) in description.types:
+        return iri.rsplit("/", 1)[-1]
+    return None
 
 
 def _whole_vocabulary(iri: str) -> list[Triple]:

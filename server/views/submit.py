@@ -41,6 +41,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from werkzeug.exceptions import TooManyRequests
 
+from dskg import formats
 from dskg.accounts import Account
 from dskg.config import Config
 from dskg.fields import PAGE_FIELDS, PROSE, Field
@@ -50,10 +51,12 @@ from dskg.store import text_of
 from dskg.submissions import (
     SUBMISSION_MEDIA,
     NotAllowed,
+    Submission,
     SubmissionError,
     Submissions,
     allowed_actions,
 )
+from server.diff import Change, changes
 from server.errors import problem
 from server.i18n import _
 from server.params import Text, arg, takes
@@ -61,6 +64,7 @@ from server.queries import query
 from server.rendering import label_of
 from server.site import site
 from server.views.account import accounts, private
+from server.views.resources import SLUG
 
 blueprint = Blueprint("submit", __name__)
 blueprint.after_request(private)
@@ -69,6 +73,7 @@ CHECK_TIMEOUT = 120
 #: Submissions that may wait for a worker's checker (the one being checked included);
 #: beyond, 429 with Retry-After of :data:`CHECKER_RETRY` seconds.
 MAX_WAITING, CHECKER_RETRY = 2, 2
+NTRIPLES = formats.GRAPH_FORMATS["ntriples"].media
 #: How much the checker yields the processor to the workers that serve readers.
 CHECKER_NICENESS = 10
 #: Past this many organisations, the form offers no list of them to pick from.
@@ -197,16 +202,26 @@ def fields_from_form() -> dict[str, Any]:
     return found
 
 
-def check(fields: dict[str, Any]) -> list[dict[str, str | None]]:
-    """The build's own check of ``fields``, in a process of its own."""
-    problems: list[dict[str, str | None]] = _checked(json.dumps(fields))["problems"]
-    return problems
+def check(fields: dict[str, Any], practice: str | None = None
+          ) -> tuple[list[dict[str, str | None]], list[dict[str, Any]]]:
+    """The build's own check of ``fields`` (a correction of ``practice``), in a
+    process of its own: the problems, and the statements it would publish."""
+    answer = _checked({"fields": fields, "practice": practice})
+    return answer["problems"], answer["statements"]
 
 
-def _checked(body: str, media: str | None = None) -> dict[str, Any]:
-    """The build's check of ``body`` (form fields as JSON, or RDF of ``media``): the
-    fields and the problems."""
-    request_line = {"rdf": media, "body": body} if media else {"fields": json.loads(body)}
+def published_fields(iri: str) -> dict[str, Any]:
+    """The form's fields as the practice ``iri`` is published now (its document, read
+    by the build's own reader of RDF submissions): where a correction starts."""
+    described = site().describer.describe(iri, 1, 1)
+    body = formats.serialize(described.triples(), "ntriples", {}).decode("utf-8")
+    fields: dict[str, Any] = _checked({"rdf": NTRIPLES, "body": body, "read": True})["fields"]
+    return fields
+
+
+def _checked(request_line: dict[str, Any]) -> dict[str, Any]:
+    """The build's answer to one request (see :meth:`dskg.ingest.editorial.Checker.answer`):
+    the fields, the problems and the statements."""
     try:
         return CHECKER.ask(request_line)
     except CheckerBusy:
@@ -306,12 +321,20 @@ def _dskg_env() -> dict[str, str]:
             "DSKG_SHAPES_DIR": str(config.shapes_dir)}
 
 
+PRACTICE = Text("practice")
+
+
 @blueprint.route("/submit", methods=["GET", "POST"])
+@takes(PRACTICE)
 @signed_in
 def submit() -> ResponseReturnValue:
+    """A new practice, or with ``?practice=<slug>`` a correction of that published
+    practice, its form filled with what the practice says now."""
     coalitions = list(account().coalitions) or [code for _, code in _all_coalitions()]
+    corrected = corrected_practice()
     if request.method == "GET":
-        return _form({}, {}, coalitions)
+        fields = published_fields(corrected) if corrected else {}
+        return _form(fields, {}, coalitions, _country_of(fields, coalitions), corrected)
     fields = fields_from_form()
     coalition = request.form.get("coalition", "")
     errors: dict[str, list[str]] = {}
@@ -319,18 +342,44 @@ def submit() -> ResponseReturnValue:
         errors.setdefault("coalition", []).append(
             _("Choose one of your coalitions."))
     draft = request.form.get("action") == "draft"
+    statements = None
     if not draft and not errors:
-        for found in check(fields):
-            errors.setdefault(found["field"] or "", []).append(found["message"] or "")
+        found, statements = check(fields, corrected)
+        for each in found:
+            errors.setdefault(each["field"] or "", []).append(each["message"] or "")
     if errors:
-        return _form(fields, errors, coalitions, coalition), 422
+        return _form(fields, errors, coalitions, coalition, corrected), 422
     try:
-        stored = submissions().create(account(), coalition, fields, submit=not draft)
+        stored = submissions().create(account(), coalition, fields, submit=not draft,
+                                      practice=corrected, statements=statements)
     except NotAllowed as refused:
         abort(403, description=str(refused))
     except SubmissionError as error:
         abort(413, description=str(error))
     return redirect(url_for("submit.one", number=stored.id), 303)
+
+
+def corrected_practice() -> str | None:
+    """The IRI of the published practice ``?practice=<slug>`` names, if it is given;
+    404 if no practice has that slug."""
+    slug = arg(PRACTICE.name)
+    if not slug:
+        return None
+    iri = str(site().ns.practice(slug))
+    if not SLUG.fullmatch(slug) or str(site().ns.dskg.GoodPractice) not in (
+            site().describer.describe(iri, 1, 1).types):
+        abort(404, description=_("practice=%(slug)s: no published practice has this slug.",
+                                 slug=slug))
+    return iri
+
+
+def _country_of(fields: dict[str, Any], coalitions: list[str]) -> str:
+    """The coalition a correction most likely is for: its practice's country's."""
+    named = set(fields.get("countries", []))
+    for english, iri in _concepts(site().build.id, str(site().ns.country_scheme)):
+        if english in named and iri.rsplit("/", 1)[-1] in coalitions:
+            return iri.rsplit("/", 1)[-1]
+    return ""
 
 
 def _all_coalitions() -> list[tuple[str, str]]:
@@ -339,10 +388,12 @@ def _all_coalitions() -> list[tuple[str, str]]:
 
 
 def _form(fields: dict[str, Any], errors: dict[str, list[str]], coalitions: list[str],
-          coalition: str = "") -> str:
+          coalition: str = "", corrected: str | None = None) -> str:
     return render_template("submit.html", form=form_fields(), fields=fields, errors=errors,
                            coalitions=coalitions, coalition=coalition,
-                           organisations=known_organisations(), slots=NAME_SLOTS)
+                           organisations=known_organisations(), slots=NAME_SLOTS,
+                           corrected=corrected,
+                           slug=corrected.rsplit("/", 1)[-1] if corrected else None)
 
 
 @blueprint.get("/submissions")
@@ -354,12 +405,13 @@ def queue() -> ResponseReturnValue:
 
 
 @blueprint.post("/submissions")
-@takes(Text("coalition"))
+@takes(Text("coalition"), PRACTICE)
 def api_submit() -> ResponseReturnValue:
     """A practice submitted by a program: one ``dskg:GoodPractice`` described in JSON-LD
     (or Turtle, N-Triples), with an API token (``Authorization: Bearer …``; never a
-    session cookie, so no CSRF token either). 201 with the submission, or an RFC 9457
-    problem whose ``violations`` are the build's findings, each with its form field."""
+    session cookie, so no CSRF token either); with ``?practice=<slug>``, a correction of
+    that published practice. 201 with the submission, or an RFC 9457 problem whose
+    ``violations`` are the build's findings, each with its form field."""
     scheme, _space, token = request.headers.get("Authorization", "").partition(" ")
     who = accounts().api_account(token.strip()) if scheme.lower() == "bearer" else None
     if who is None:
@@ -377,17 +429,21 @@ def api_submit() -> ResponseReturnValue:
         return problem(400, _("coalition=%(given)s: give one of the account's coalitions "
                                "(%(known)s).", given=coalition or "…",
                                known=", ".join(who.coalitions) or _("any country")))
-    answer = _checked(request.get_data(as_text=True), media)
+    corrected = corrected_practice()
+    answer = _checked({"rdf": media, "body": request.get_data(as_text=True),
+                       "practice": corrected})
     if answer["problems"]:
         return problem(422, _("The practice is not one the build would publish."),
                         violations=answer["problems"])
     try:
-        stored = submissions().create(who, coalition, answer["fields"], submit=True)
+        stored = submissions().create(who, coalition, answer["fields"], submit=True,
+                                      practice=corrected, statements=answer["statements"])
     except SubmissionError as error:
         return problem(413, str(error))
     location = url_for("submit.one", number=stored.id, _external=True)
-    response = jsonify(id=stored.id, state=stored.state, coalition=stored.coalition,
-                       url=location, fields=stored.fields)
+    response = jsonify(id=stored.id, kind=stored.kind, practice=stored.practice,
+                       state=stored.state, coalition=stored.coalition, url=location,
+                       fields=stored.fields)
     response.status_code, response.headers["Location"] = 201, location
     return response
 
@@ -400,17 +456,17 @@ def one(number: str) -> ResponseReturnValue:
     except NotAllowed:
         abort(404, description=_("There is no submission %(id)s for you.", id=number))
     status = 200
-    refusal = None
+    refusal, statements = None, None
     if request.method == "POST":
         action = request.form.get("action", "")
         if action == "submit":
-            issues = check(found.fields)
+            issues, statements = check(found.fields, found.practice)
             if issues:
                 refusal = "; ".join(p["message"] or "" for p in issues)
         if refusal is None:
             try:
                 found = submissions().act(number, account(), action,
-                                          request.form.get("reason", ""))
+                                          request.form.get("reason", ""), statements)
             except NotAllowed as refused:
                 abort(403, description=str(refused))
             except SubmissionError as error:
@@ -422,7 +478,16 @@ def one(number: str) -> ResponseReturnValue:
         status = 422
     return render_template("submission.html", submission=found, form=form_fields(),
                            states=STATE_NAMES, actions=allowed_actions(account(), found),
-                           names=ACTION_NAMES, problem=refusal), status
+                           names=ACTION_NAMES, problem=refusal,
+                           changes=_changes(found)), status
+
+
+def _changes(found: Submission) -> list[Change] | None:
+    """What a checked correction changes in its practice as published now."""
+    if found.practice is None or found.statements is None:
+        return None
+    published = site().describer.describe(found.practice, 1, 1).outgoing
+    return changes(published, found.statements, site().ns)
 
 
 @blueprint.get("/submissions/audit")
