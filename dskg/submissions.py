@@ -20,19 +20,18 @@ kept by ``dskg backup``; a submission's id is random, so ids cannot be guessed.
 """
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import secrets
 import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from dskg.accounts import Account
+from dskg.artefact.lifecycle import exclusive
 from dskg.database import Database
 from dskg.errors import DskgError
 from dskg.formats import GRAPH_FORMATS
@@ -226,17 +225,10 @@ class Submissions(Database):
         return True
 
 
-@contextmanager
-def publish_lock(folder: Path) -> Iterator[None]:
+def publish_lock(folder: Path) -> AbstractContextManager[None]:
     """One ``dskg submission publish`` at a time: a second waits, then finds the
     approvals of the first live already or builds its own."""
-    folder.mkdir(parents=True, exist_ok=True)
-    with (folder / ".publish.lock").open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
+    return exclusive(folder / ".publish.lock", "another publish of the approved submissions")
 
 
 def allowed_actions(account: Account, submission: Submission) -> list[str]:

@@ -132,3 +132,24 @@ def test_a_broken_store_is_one_clear_line_when_the_server_starts(served, damage)
                 path.write_bytes(b"not a store" * 100)
     line = one_clear_line(run_dskg("serve", config=config, timeout=60))
     assert line.startswith("dskg serve: the build at") and "run `dskg build` again" in line
+
+
+def test_a_second_build_waits_for_the_first(served):
+    """Two builds of one var folder at once would start from the same served build and
+    append to the same slug registry: the second waits until the first is done."""
+    from dskg.artefact.lifecycle import one_build_at_a_time
+
+    config, before = served
+    environment = {**os.environ, "DSKG_BASE": BASE, "DSKG_DATA_DIR": str(config.data_dir),
+                   "DSKG_VAR_DIR": str(config.var_dir), "DSKG_LOG_LEVEL": "info"}
+    with one_build_at_a_time(config.var_dir):  # a build running, as far as others see
+        second = subprocess.Popen([sys.executable, "-m", "dskg.cli", "build", "--full"],
+                                  env=environment, stderr=subprocess.PIPE, text=True)
+        assert second.stderr is not None
+        waiting = second.stderr.readline()
+        while "waiting" not in waiting and second.poll() is None:
+            waiting = second.stderr.readline()
+        assert "another build of this var folder runs" in waiting
+        assert second.poll() is None and config.current_build.resolve() == before
+    assert second.wait(timeout=300) == 0, second.stderr.read()
+    assert config.current_build.resolve() != before

@@ -11,8 +11,11 @@ With an external store, the build served is the one published there
 from __future__ import annotations
 
 import fcntl
+import logging
 import os
 import shutil
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -27,6 +30,9 @@ KEEP_PREVIOUS = 2
 IN_PROGRESS = ".in-progress"
 #: A running server holds a shared lock on this file of the build it serves.
 IN_USE = ".in-use"
+#: The file of the var folder a build holds an exclusive lock on while it runs.
+BUILDING = ".building"
+log = logging.getLogger(__name__)
 
 
 def builds_dir(var_dir: Path) -> Path:
@@ -97,6 +103,30 @@ def served_build(config: Config) -> Path:
         raise BuildUnusable(f"the store serves build {build_id}, which is not in "
                             f"{builds_dir(config.var_dir)}; copy that build folder there")
     return path
+
+
+@contextmanager
+def exclusive(path: Path, what: str) -> Iterator[None]:
+    """Hold an exclusive lock on ``path`` (made if need be) for the block; a second
+    holder waits, saying so in the log (``what`` is what it waits for)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            log.info("waiting: %s (%s is locked)", what, path)
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def one_build_at_a_time(var_dir: Path) -> AbstractContextManager[None]:
+    """One build at a time in a var folder (a hand-run ``dskg build``, the site's
+    ``dskg submission publish``, a harvest's): two at once would each start from the
+    same served build and append to the same slug registry."""
+    return exclusive(var_dir / BUILDING, "another build of this var folder runs")
 
 
 def hold_build(build_dir: Path) -> int:

@@ -33,7 +33,12 @@ from pathlib import Path
 
 from rdflib.namespace import RDF
 
-from dskg.artefact.lifecycle import new_build_dir, prune_builds, switch_current
+from dskg.artefact.lifecycle import (
+    new_build_dir,
+    one_build_at_a_time,
+    prune_builds,
+    switch_current,
+)
 from dskg.build.history import commit as commit_stream
 from dskg.build.prepare import few_collections, prepare
 from dskg.build.report import Prepared
@@ -76,28 +81,29 @@ def build(config: Config, strict: bool = False, allow_empty: bool = False,
     Incremental unless ``full`` or ``strict`` (a strict build judges every entry). A
     graph without practices is published only with ``allow_empty``; anything that
     fails on the way (a full disk included) leaves the served build as it was and
-    removes the unfinished one."""
-    if not allow_empty:
-        check_inputs(config)
-    prepared = prepare(config, incremental=not (full or strict))
-    if strict and prepared.errors:
-        raise BuildFailed("\n".join(prepared.errors))
-    if prepared.delta.full:
-        practice = prepared.vocab.ns.dskg.GoodPractice
-        if not allow_empty and not prepared.mapped.practices and not any(
-                (None, RDF.type, practice) in node.graph for node in prepared.nodes):
-            raise NothingToPublish(f"no entry of the {len(prepared.records)} read from "
-                                   f"{config.data_dir} is a publishable practice")
-    build_dir = new_build_dir(config.var_dir)
-    try:
-        with few_collections():
-            history, changes = write(prepared, build_dir)
-    except BaseException:
-        shutil.rmtree(build_dir, ignore_errors=True)
-        raise
-    switch_current(config.var_dir, build_dir)
-    commit_stream(history, changes)
-    removed = prune_builds(config.var_dir)
-    log.info("published build %s%s", build_dir.name,
-             f" (removed {len(removed)} old builds)" if removed else "")
-    return prepared, build_dir
+    removes the unfinished one. One build at a time: a second waits for the first."""
+    with one_build_at_a_time(config.var_dir):
+        if not allow_empty:
+            check_inputs(config)
+        prepared = prepare(config, incremental=not (full or strict))
+        if strict and prepared.errors:
+            raise BuildFailed("\n".join(prepared.errors))
+        if prepared.delta.full:
+            practice = prepared.vocab.ns.dskg.GoodPractice
+            if not allow_empty and not prepared.mapped.practices and not any(
+                    (None, RDF.type, practice) in node.graph for node in prepared.nodes):
+                raise NothingToPublish(f"no entry of the {len(prepared.records)} read from "
+                                       f"{config.data_dir} is a publishable practice")
+        build_dir = new_build_dir(config.var_dir)
+        try:
+            with few_collections():
+                history, changes = write(prepared, build_dir)
+        except BaseException:
+            shutil.rmtree(build_dir, ignore_errors=True)
+            raise
+        switch_current(config.var_dir, build_dir)
+        commit_stream(history, changes)
+        removed = prune_builds(config.var_dir)
+        log.info("published build %s%s", build_dir.name,
+                 f" (removed {len(removed)} old builds)" if removed else "")
+        return prepared, build_dir
