@@ -163,6 +163,9 @@ PROSE_HEADINGS: dict[str, Prose] = {heading_key(h): p for p in PROSE.values()
 SECTIONS: dict[str, Field] = {heading_key(h): f for f in FIELDS.values() for h in f.headings}
 #: Fields a listing page can fill, in table order.
 PAGE_FIELDS = [f for f in FIELDS.values() if f.headings]
+#: The fields a submission on the site fills: a page's, and its funders, chosen among
+#: the funders curation defines (by slug).
+FORM_FIELDS = [*PAGE_FIELDS, FIELDS["funders"]]
 #: Fields whose values are concepts: name → scheme.
 CONCEPT_FIELDS = {f.name: f.scheme for f in FIELDS.values() if f.scheme is not None}
 #: Browse facets in table order: key → field.

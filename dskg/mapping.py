@@ -242,7 +242,8 @@ class Mapper:
             g.add((iri, DCTERMS.issued, date_literal(record.published)))
         for name, declared in FIELDS.items():
             for value in record.values.get(name, []):
-                term = self._page_value(declared, value)
+                term = (self._curated_funder(value, f"{record.location}: funders")
+                        if declared.kind == "funder" else self._page_value(declared, value))
                 if term is not None:
                     g.add((iri, self.ns.expand(declared.property), term))
         if record.item is None:

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from dskg.fields import PAGE_FIELDS, PROSE
+from dskg.fields import FORM_FIELDS, PROSE
 from dskg.namespaces import Namespaces
 from dskg.rdf import IRI, XSD, Literal, Term
 from server.rendering import label_of
@@ -36,7 +36,7 @@ class Change:
 def edited_properties(ns: Namespaces) -> list[str]:
     """The properties the form edits, in its order."""
     return [TITLE, *(str(ns.expand(p.property)) for p in PROSE.values()),
-            *(str(ns.expand(f.property)) for f in PAGE_FIELDS)]
+            *(str(ns.expand(f.property)) for f in FORM_FIELDS)]
 
 
 def _datatype(datatype: str, language: str) -> str:

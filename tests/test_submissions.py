@@ -21,6 +21,7 @@ from .test_accounts import add, form_token, signed_in
 pytestmark = [pytest.mark.slow, pytest.mark.gunicorn]
 ATTACK = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 GOOD = {"title": "Coding clubs in the libraries of Plovdiv", "language": "en",
+        "funders": ["european-social-fund"],
         "summary": "Weekly coding clubs for children in the public libraries of Plovdiv.",
         "aims": "Teach programming to 200 children a year:\n• Scratch;\n• Python.",
         "countries": ["Bulgaria"], "audiences": ["Digital skills for children"],
@@ -73,8 +74,10 @@ def test_the_form_is_made_from_the_declarations(site):
     page = signed_in(site, "maria").get(site.url + "/submit").text
     for field in ("title", "summary", "aims", "added_value", "results", "participants",
                   "countries", "audiences", "technologies", "initiative_type", "funding",
-                  "organisations", "partners", "start_date", "end_date"):
+                  "organisations", "partners", "funders", "start_date", "end_date"):
         assert f'name="{field}"' in page, field
+    # Funders are chosen among those curation defines, as the graph names them.
+    assert '<option value="european-social-fund">' in page
     assert 'value="Digital skills for children">' in page  # the audience scheme's concepts
     # The shapes ask for a country (sh:minCount 1), and only warn without an organisation.
     assert re.search(r'<select id="countries" name="countries" multiple size="6" required',
@@ -95,6 +98,7 @@ def test_the_form_is_made_from_the_declarations(site):
     ({"end_date": "2020"}, "end_date", "precedes start date"),
     ({"start_date": "sometime"}, "start_date", "cannot be read"),
     ({"countries": []}, "countries", "needs a country"),
+    ({"funders": ["no-such-funder"]}, "funders", "no funder defined in curation"),
 ])
 def test_what_the_build_would_refuse_is_refused_beside_its_field(site, change, field,
                                                                  message):
@@ -186,6 +190,7 @@ def test_an_approved_practice_goes_live_with_its_provenance_and_markup_stays_tex
     assert "Aims and objectives" in page and "<li>Scratch;</li>" in page
     data = requests.get(site.url + "/id/" + path, headers={"Accept": "application/ld+json"})
     assert data.ok and '<script>alert(\\"x\\")</script>' in data.text  # data, as typed
+    assert re.search(r"funder[/:]european-social-fund", data.text)  # a curated funder
 
 
 def test_oversized_or_malformed_submissions_store_nothing(site):

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from dskg.config import Config
-from dskg.fields import FIELDS, PAGE_FIELDS, PROSE
+from dskg.fields import FIELDS, FORM_FIELDS, PAGE_FIELDS, PROSE
 from dskg.ingest.dates import parse_date
 from dskg.ingest.page import PLACEHOLDER, RawEntry
 from dskg.ingest.records import (
@@ -65,6 +65,8 @@ def record_of(fields: dict[str, Any], source: Source, vocab: Vocabularies, numbe
               item: str, approval: Approval | None = None) -> PracticeRecord:
     record = interpret(entry_of(fields, number, item), source.name, vocab, source)
     record.language = str(fields.get("language") or "") or source.language
+    for funder in fields.get("funders") or []:  # curated slugs: mapping checks them
+        record.add("funders", str(funder).strip())
     record.approval = approval
     if approval is not None and record.ok:
         record.published = parse_date(approval.time[:10])  # on this site since then
@@ -189,7 +191,8 @@ def fields_of_rdf(data: str, media: str, vocab: Vocabularies
             if label is not None:
                 return str(label)
         return str(node)
-    for declared in PAGE_FIELDS:
+    funder_prefix = str(vocab.ns.funder(""))
+    for declared in FORM_FIELDS:
         values = list(graph.objects(practice, vocab.ns.expand(declared.property)))
         if not values:
             continue
@@ -204,6 +207,8 @@ def fields_of_rdf(data: str, media: str, vocab: Vocabularies
             fields[declared.name] = labels
         elif declared.kind == "name":
             fields[declared.name] = [name_of(v) for v in values]
+        elif declared.kind == "funder":
+            fields[declared.name] = [str(v).removeprefix(funder_prefix) for v in values]
         else:
             fields[declared.name] = [str(v) for v in values] if declared.many else str(values[0])
     return fields, []
@@ -273,6 +278,10 @@ class Checker:
             return problems, []
         mapped = map_records([record], self.curation, self._registry(), self.vocab,
                              sources=[source])
+        for problem in mapped.problems:
+            if problem.startswith(record.location + ": "):
+                message = problem.removeprefix(record.location + ": ")
+                problems.append((_field_named(message), message))
         for finding in validate_mapped(mapped, self.vocabularies, self.shapes, self.ns,
                                        processes=1):
             if finding.is_violation:

@@ -1,9 +1,10 @@
 """Practices submitted and reviewed on the site: ``/submit`` and ``/submissions/…``.
 
 The form is made from the declarations, never restated: the parts of the description
-(:data:`dskg.fields.PROSE`) and the fields a page can fill (:data:`dskg.fields.PAGE_FIELDS`),
-each a choice among its scheme's concepts (labels in the reader's language, read from
-the store), names or a date, with how many values the shapes allow (their
+(:data:`dskg.fields.PROSE`) and the fields a submission fills
+(:data:`dskg.fields.FORM_FIELDS`), each a choice among its scheme's concepts (labels in
+the reader's language, read from the store) or among the curated funders, names or a
+date, with how many values the shapes allow (their
 ``sh:minCount``/``sh:maxCount``, read from the shapes graph in the store). A submission
 is checked by the build's own code before it is stored (``dskg submission check``, in a
 process of its own so that this worker never loads the pipeline): each problem is shown
@@ -44,7 +45,7 @@ from werkzeug.exceptions import TooManyRequests
 from dskg import formats
 from dskg.accounts import Account
 from dskg.config import Config
-from dskg.fields import PAGE_FIELDS, PROSE, Field
+from dskg.fields import FORM_FIELDS, PROSE, Field
 from dskg.messages import N_
 from dskg.rdf import IRI
 from dskg.store import text_of
@@ -58,7 +59,7 @@ from dskg.submissions import (
 )
 from server.diff import Change, changes
 from server.errors import problem
-from server.i18n import _
+from server.i18n import _, language
 from server.params import Text, arg, takes
 from server.queries import query
 from server.rendering import label_of
@@ -159,7 +160,7 @@ def form_fields() -> list[FormField]:
     fields = [FormField("title", _("Title"), "text", True, False),
               *(FormField(p.name, _(p.label), "prose", bounds(p.property)[0] > 0 or
                           p.name == "summary", False) for p in PROSE.values())]
-    for declared in PAGE_FIELDS:
+    for declared in FORM_FIELDS:
         low, high = bounds(declared.property)
         many = declared.many and high != 1
         fields.append(FormField(declared.name, label_of(str(ns.expand(declared.property))),
@@ -169,11 +170,19 @@ def form_fields() -> list[FormField]:
 
 
 def _widget(declared: Field) -> str:
-    return {"concept": "choice", "name": "names", "date": "date"}.get(declared.kind, "text")
+    return {"concept": "choice", "funder": "choice", "name": "names",
+            "date": "date"}.get(declared.kind, "text")
 
 
 def _choices(declared: Field) -> list[tuple[str, str]]:
-    """(value sent back: the English label, what the reader sees) of a concept field."""
+    """(value sent back, what the reader sees) of a field with choices: a concept's
+    English label, or a funder's slug (the funders curation defines, in the graph)."""
+    if declared.kind == "funder":
+        prefix = str(site().ns.funder(""))
+        funders = [(entity.iri.removeprefix(prefix), entity.label([language()]))
+                   for entity in site().entity_index.of_type("funder")
+                   if entity.iri.startswith(prefix)]
+        return sorted(funders, key=lambda choice: choice[1].casefold())
     if declared.scheme is None:
         return []
     scheme = str(site().ns.scheme(declared.scheme))
