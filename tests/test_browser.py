@@ -437,26 +437,39 @@ def test_a_reader_switches_language_and_the_site_stays_in_it(page, server):
     assert console_errors(page) == []
 
 
+def browser_account(page, server, handle: str, *options: str) -> None:
+    """An account made on the command line, its password set through the one-time
+    link in the browser, and signed in there."""
+    from .conftest import run_dskg
+
+    added = run_dskg("users", "add", handle, *options, config=server.config)
+    assert added.returncode == 0, added.stderr
+    link = re.search(r"(/account/password\?token=[\w-]+)", added.stdout).group(1)
+    password = "a long enough password"
+    visit(page, server.url + link)
+    for field in ("password", "again"):
+        page.find_element(By.ID, field).send_keys(password)
+    page.find_element(By.CSS_SELECTOR, "form.account button").click()
+    wait(page).until(lambda d: "/account/sign-in" in d.current_url)
+    assert "Your password is set" in page.page_source
+    page.find_element(By.ID, "handle").send_keys(handle)
+    page.find_element(By.ID, "password").send_keys(password + Keys.ENTER)
+    wait(page).until(lambda d: d.current_url.endswith("/account"))
+
+
+def sign_out(page, server) -> None:
+    visit(page, server.url + "/account")
+    page.find_element(By.XPATH, "//button[text()='Sign out']").click()
+    wait(page).until(lambda d: not d.current_url.endswith("/account"))
+
+
 def test_an_editor_sets_a_password_signs_in_and_out(page, server):
     """The one-time link the command line prints, followed in the browser: the forms
     work without any script, and the session ends at sign-out."""
     from .conftest import run_dskg
 
-    added = run_dskg("users", "add", "browser-editor", "--coalition", "BG",
-                     config=server.config)
-    assert added.returncode == 0, added.stderr
-    link = re.search(r"(/account/password\?token=[\w-]+)", added.stdout).group(1)
-    password = "a long enough password"
     try:
-        visit(page, server.url + link)
-        for field in ("password", "again"):
-            page.find_element(By.ID, field).send_keys(password)
-        page.find_element(By.CSS_SELECTOR, "form.account button").click()
-        wait(page).until(lambda d: "/account/sign-in" in d.current_url)
-        assert "Your password is set" in page.page_source
-        page.find_element(By.ID, "handle").send_keys("browser-editor")
-        page.find_element(By.ID, "password").send_keys(password + Keys.ENTER)
-        wait(page).until(lambda d: d.current_url.endswith("/account"))
+        browser_account(page, server, "browser-editor", "--coalition", "BG")
         assert "browser-editor" in page.page_source and "BGR" in page.page_source
         cookie = page.get_cookie("dskg_session")
         assert cookie["httpOnly"] and cookie["sameSite"] == "Lax"
@@ -480,11 +493,43 @@ def test_an_editor_sets_a_password_signs_in_and_out(page, server):
         assert "A draft from the browser" in page.page_source and axe_violations(page) == []
         visit(page, server.url + "/submissions")
         assert "A draft from the browser" in page.page_source and axe_violations(page) == []
-        visit(page, server.url + "/account")
-        page.find_element(By.XPATH, "//button[text()='Sign out']").click()
-        wait(page).until(lambda d: not d.current_url.endswith("/account"))
+        sign_out(page, server)
         visit(page, server.url + "/account")
         assert "/account/sign-in" in page.current_url
         assert console_errors(page) == []
     finally:
         run_dskg("users", "disable", "browser-editor", config=server.config)
+
+
+def test_a_correction_from_the_practice_page_shows_its_changes(page, server):
+    """"Suggest a correction" on a practice's page: the form filled with what the
+    practice says, the change submitted, the statements it changes shown; the audit log
+    an admin reads. Every page passes axe."""
+    from .conftest import run_dskg
+
+    slug = "plovdiv-school-prepares-artificial-intelligence-programmers"
+    try:
+        browser_account(page, server, "browser-corrector", "--coalition", "BG")
+        visit(page, server.url + f"/doc/practice/{slug}")
+        page.find_element(By.LINK_TEXT, "Suggest a correction").click()
+        wait(page).until(lambda d: "practice=" in d.current_url)
+        title = page.find_element(By.ID, "title")
+        assert title.get_attribute("value").startswith("Plovdiv school")
+        assert axe_violations(page) == []
+        title.clear()
+        title.send_keys("Plovdiv school prepares AI programmers")
+        page.find_element(By.XPATH, "//button[@value='submit']").click()
+        wait(page).until(lambda d: "/submissions/" in d.current_url)
+        changes = page.find_element(By.CSS_SELECTOR, "table.diff").text
+        assert "Plovdiv school prepares AI programmers" in changes
+        assert "Plovdiv school prepares artificial intelligence programmers" in changes
+        assert page.find_elements(By.CSS_SELECTOR, "table.diff del")
+        assert axe_violations(page) == []
+        sign_out(page, server)
+        browser_account(page, server, "browser-admin", "--role", "admin")
+        visit(page, server.url + "/submissions/audit")
+        assert "browser-corrector" in page.page_source and axe_violations(page) == []
+        assert console_errors(page) == []
+    finally:
+        for handle in ("browser-corrector", "browser-admin"):
+            run_dskg("users", "disable", handle, config=server.config)
