@@ -367,3 +367,40 @@ def test_a_correction_starts_from_the_practice_shows_its_changes_and_replaces_it
     assert found["p"].endswith(f"/id/practice/{CORRECTED}")  # the same IRI
     published = requests.get(site.url + f"/doc/practice/{CORRECTED}").text
     assert "&lt;script&gt;" in published and values["title"] not in published
+
+
+def test_a_busy_checker_answers_429_with_retry_after_and_stores_nothing(tmp_path):
+    """When as many submissions wait for a worker's checker as may, the next is told
+    when to come back (the app in-process, its checker real; the waiting places are
+    taken as waiting submissions take them)."""
+    from server.views.submit import CHECKER, CHECKER_RETRY, MAX_WAITING
+
+    from .conftest import run_dskg
+    from .inprocess import start_site
+
+    config = built_project(tmp_path / "busy", make_project)
+    in_process = start_site(config)
+    try:
+        assert run_dskg("users", "add", "maria", "--coalition", "BG",
+                        config=config).returncode == 0
+        token = run_dskg("users", "token", "maria", config=config).stdout.split()[0]
+        headers = {"Authorization": f"Bearer {token}", "Content-Type": "text/turtle"}
+        body = practice_graph("Robots in every town").serialize(format="turtle").encode()
+        taken = [CHECKER.waiting.acquire(blocking=False) for _ in range(MAX_WAITING)]
+        assert all(taken)
+        try:
+            busy = in_process.http.post(in_process.url + "/submissions", data=body,
+                                        headers=headers)
+        finally:
+            for _ in taken:
+                CHECKER.waiting.release()
+        assert busy.status_code == 429 and busy.headers["Retry-After"] == str(CHECKER_RETRY)
+        assert busy.headers["Content-Type"].startswith("application/problem+json")
+        assert stored(in_process) == 0
+        again = in_process.http.post(in_process.url + "/submissions", data=body,
+                                     headers=headers)
+        assert again.status_code == 201, again.text
+        assert stored(in_process) == 1
+    finally:
+        CHECKER._stop()
+        in_process.close()

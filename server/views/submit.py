@@ -40,7 +40,7 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
-from werkzeug.exceptions import TooManyRequests
+from werkzeug.exceptions import HTTPException, TooManyRequests
 
 from dskg import formats
 from dskg.accounts import Account
@@ -438,9 +438,16 @@ def api_submit() -> ResponseReturnValue:
         return problem(400, _("coalition=%(given)s: give one of the account's coalitions "
                                "(%(known)s).", given=coalition or "…",
                                known=", ".join(who.coalitions) or _("any country")))
-    corrected = corrected_practice()
-    answer = _checked({"rdf": media, "body": request.get_data(as_text=True),
-                       "practice": corrected})
+    try:
+        corrected = corrected_practice()
+        answer = _checked({"rdf": media, "body": request.get_data(as_text=True),
+                           "practice": corrected})
+    except HTTPException as refused:  # a program reads problems, as every answer here
+        response = problem(refused.code or 500, refused.description or "")
+        for name, value in refused.get_headers():
+            if name.lower() != "content-type":  # Retry-After of a busy checker
+                response.headers[name] = value
+        return response
     if answer["problems"]:
         return problem(422, _("The practice is not one the build would publish."),
                         violations=answer["problems"])
