@@ -54,7 +54,8 @@ SCHEMA_SQL = """
 CREATE TABLE IF NOT EXISTS account (
     id INTEGER PRIMARY KEY, handle TEXT NOT NULL UNIQUE, role TEXT NOT NULL,
     coalitions TEXT NOT NULL, password TEXT, disabled INTEGER NOT NULL DEFAULT 0,
-    named INTEGER NOT NULL DEFAULT 0, created TEXT NOT NULL, session TEXT NOT NULL);
+    named INTEGER NOT NULL DEFAULT 0, created TEXT NOT NULL, session TEXT NOT NULL,
+    pseudonym TEXT);
 CREATE TABLE IF NOT EXISTS token (
     digest TEXT PRIMARY KEY, account INTEGER NOT NULL REFERENCES account(id),
     expires REAL NOT NULL);
@@ -88,6 +89,9 @@ class Account:
     #: Changes when the password does: a session signed in before is no longer valid.
     session: str
     has_password: bool
+    #: Random, made once: the account's IRI in provenance is ``id/editor/<pseudonym>``,
+    #: which says nothing of the person (nor of how many accounts there are).
+    pseudonym: str = ""
 
     def may_review(self, coalition: str) -> bool:
         return self.role == "admin" or (self.role == "curator" and coalition in self.coalitions)
@@ -113,6 +117,14 @@ class Accounts(Database):
     def __init__(self, path: Path):
         super().__init__(path, SCHEMA_SQL)
         self.hasher = PasswordHasher()
+        with self._connect() as connection:  # a database made before pseudonyms were
+            columns = {row[1] for row in connection.execute("PRAGMA table_info(account)")}
+            if "pseudonym" not in columns:
+                connection.execute("ALTER TABLE account ADD COLUMN pseudonym TEXT")
+            for (number,) in connection.execute(
+                    "SELECT id FROM account WHERE pseudonym IS NULL").fetchall():
+                connection.execute("UPDATE account SET pseudonym = ? WHERE id = ?",
+                                   (secrets.token_hex(8), number))
 
     # ------------------------------------------------------------ managing (the CLI)
 
@@ -130,10 +142,11 @@ class Accounts(Database):
         with self._connect() as connection:
             try:
                 connection.execute(
-                    "INSERT INTO account (handle, role, coalitions, named, created, session) "
-                    "VALUES (?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO account (handle, role, coalitions, named, created, session,"
+                    " pseudonym) VALUES (?, ?, ?, ?, ?, ?, ?)",
                     (handle, role, " ".join(codes), int(named),
-                     datetime.now(UTC).isoformat(timespec="seconds"), secrets.token_hex(16)))
+                     datetime.now(UTC).isoformat(timespec="seconds"), secrets.token_hex(16),
+                     secrets.token_hex(8)))
             except sqlite3.IntegrityError:
                 raise AccountError(f"there is an account {handle!r} already") from None
         return self.get(handle), self.reset(handle)
@@ -160,6 +173,19 @@ class Accounts(Database):
             row = connection.execute(f"SELECT {COLUMNS} FROM account WHERE id = ?",
                                      (number,)).fetchone()
         return _account(row) if row else None
+
+    def set_named(self, handle: str, named: bool) -> Account:
+        """Whether the person agrees to be named in provenance (by the account's
+        pseudonymous IRI): they may change their mind, and the next publish follows."""
+        account = self.get(handle)
+        with self._connect() as connection:
+            connection.execute("UPDATE account SET named = ? WHERE id = ?",
+                               (int(named), account.id))
+        return self.get(handle)
+
+    def named_editors(self) -> dict[int, str]:
+        """Account id → pseudonym, of the accounts that agreed to be named."""
+        return {account.id: account.pseudonym for account in self.all() if account.named}
 
     def disable(self, handle: str) -> Account:
         """Sign the account out everywhere and refuse it from now on."""
@@ -305,13 +331,15 @@ def secret_key(path: Path) -> bytes:
     return path.read_bytes()
 
 
-COLUMNS = "id, handle, role, coalitions, disabled, named, created, session, password"
+COLUMNS = ("id, handle, role, coalitions, disabled, named, created, session, password, "
+           "pseudonym")
 
 
 def _account(row: tuple) -> Account:
-    number, handle, role, coalitions, disabled, named, created, session, password = row
+    (number, handle, role, coalitions, disabled, named, created, session, password,
+     pseudonym) = row
     return Account(number, handle, role, tuple(coalitions.split()), bool(disabled),
-                   bool(named), created, session, password is not None)
+                   bool(named), created, session, password is not None, pseudonym or "")
 
 
 def _digest(token: str) -> str:

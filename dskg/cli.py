@@ -609,6 +609,7 @@ def cmd_submission(args: argparse.Namespace, config: Config) -> int:
                 return fail("submission", "stdin holds no JSON object of fields", code=2)
         print(json.dumps(checker.answer(request), ensure_ascii=False))
         return 0
+    from dskg.accounts import Accounts
     from dskg.build import build
     from dskg.ingest.sources import editorial_path
     from dskg.sources import load_sources
@@ -620,7 +621,9 @@ def cmd_submission(args: argparse.Namespace, config: Config) -> int:
             return fail("submission", "no editorial source is declared in "
                         "data/sources.yaml (kind: editorial)")
         store = Submissions(config.var.submissions)
-        changed = [name for name in names if store.export(editorial_path(config.var_dir, name))]
+        editors = Accounts(config.var.accounts).named_editors()
+        changed = [name for name in names
+                   if store.export(editorial_path(config.var_dir, name), editors)]
         if not changed:
             print("the approved submissions are live already; nothing to build")
             return 0

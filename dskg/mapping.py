@@ -47,7 +47,7 @@ SCRIPT_LANGUAGES = {"CYRILLIC": ("bg", "mk", "sr", "uk", "ru", "be"), "GREEK": (
 Triple = tuple[Node, Node, Node]
 class PartKey(NamedTuple):
     """A part several practices may share: an organisation or a source, as one page
-    names it."""
+    names it, or the editor who submitted them (by pseudonym)."""
 
     kind: str
     #: The IRI of the resource the part describes.
@@ -259,12 +259,18 @@ class Mapper:
         self.unit = None
 
     def _approval(self, iri: URIRef, approval: Approval) -> list[Triple]:
-        """The submission a practice went live from: approved when, by which role."""
+        """The submission a practice went live from: approved when, by which role, and
+        by which editor if its author agreed to be named (a pseudonymous IRI)."""
         submission = self.ns.iri(f"id/submission/{approval.submission}")
-        return [(iri, self.ns.dskg.submission, submission),
-                (submission, RDF.type, PROV.Activity),
-                (submission, PROV.endedAtTime, Literal(approval.time, datatype=XSD.dateTime)),
-                (submission, self.ns.dskg.approverRole, Literal(approval.role))]
+        triples: list[Triple] = [
+            (iri, self.ns.dskg.submission, submission), (submission, RDF.type, PROV.Activity),
+            (submission, PROV.endedAtTime, Literal(approval.time, datatype=XSD.dateTime)),
+            (submission, self.ns.dskg.approverRole, Literal(approval.role))]
+        if approval.editor:  # its author agreed to be named, by a pseudonym
+            editor = self._use(PartKey("editor", str(self.ns.iri(
+                f"id/editor/{approval.editor}")), approval.editor), _editor_part)
+            triples.append((submission, PROV.wasAssociatedWith, editor))
+        return triples
 
     def _page_value(self, declared: Field, value: Any) -> Node | None:
         """The RDF term of one value a page gives for a field."""
@@ -293,6 +299,8 @@ class Mapper:
         kind, subject, name = key
         if kind == "organisation":
             return self._organisation_part(URIRef(subject), subject.rsplit("/", 1)[-1], name)
+        if kind == "editor":
+            return _editor_part(URIRef(subject))
         return self._source_description(URIRef(subject), name, "page")
 
     def _page_organisation(self, name: str) -> URIRef:
@@ -466,6 +474,11 @@ class Mapper:
         if country is not None:
             g.add((iri, SCHEMA.containedInPlace, country))
         return iri
+
+
+def _editor_part(iri: URIRef) -> list[Triple]:
+    """A named editor, shared by the submissions of one account: only an agent."""
+    return [(iri, RDF.type, PROV.Agent)]
 
 
 class _Statements:

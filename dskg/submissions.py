@@ -24,6 +24,7 @@ import json
 import os
 import secrets
 import sqlite3
+from collections.abc import Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -203,13 +204,17 @@ class Submissions(Database):
         return [dict(zip(("at", "account", "role", "action", "submission", "detail"), row))
                 for row in rows]
 
-    def export(self, path: Path) -> bool:
+    def export(self, path: Path, editors: Mapping[int, str] | None = None) -> bool:
         """Write the approved submissions where the ``editorial`` source reads them (in
         place, atomically); return whether the file changed (unchanged content leaves
-        it as it is, so a build sees no change)."""
+        it as it is, so a build sees no change). ``editors`` holds the pseudonym of each
+        author who agreed to be named (:meth:`dskg.accounts.Accounts.named_editors`);
+        no other trace of an account leaves the database."""
+        editors = editors or {}
         approved = [{"id": s.id, "kind": s.kind, "practice": s.practice,
                      "coalition": s.coalition, "approved": s.updated,
-                     "approved_by_role": s.reviewer_role, "fields": s.fields}
+                     "approved_by_role": s.reviewer_role, "fields": s.fields,
+                     **({"editor": editors[s.author]} if s.author in editors else {})}
                     for s in self.approved()]
         text = json.dumps({"submissions": approved}, ensure_ascii=False, indent=1,
                           sort_keys=True) + "\n"

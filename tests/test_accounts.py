@@ -271,3 +271,25 @@ def test_a_backup_holds_every_account_while_the_server_runs(site, tmp_path):
     assert kept.get("kept").has_password and kept.sign_in("kept", PASSWORD) is not None
     with pytest.raises(AccountError):
         kept.get("nobody")
+
+
+def test_a_person_chooses_to_be_named_in_provenance_by_a_pseudonym(site):
+    add(site, "consent", "--coalition", "BG")
+    browser = signed_in(site, "consent")
+    page = browser.get(site.url + "/account").text
+    assert "name no one in their provenance" in page
+    assert browser.post(site.url + "/account/naming", data={"named": "yes"}).status_code \
+        == 400  # no CSRF token
+    assert not Accounts(site.config.var.accounts).get("consent").named
+    agreed = browser.post(site.url + "/account/naming", data={
+        "csrf_token": form_token(page), "named": "yes"}, allow_redirects=False)
+    assert agreed.status_code == 303
+    account = Accounts(site.config.var.accounts).get("consent")
+    assert account.named and account.pseudonym and "consent" not in account.pseudonym
+    page = browser.get(site.url + "/account").text
+    assert f"/id/editor/{account.pseudonym}" in page
+    assert requests.post(site.url + "/account/naming", data={"named": "no"}).status_code \
+        in (400, 401)  # nobody signed in
+    browser.post(site.url + "/account/naming", data={
+        "csrf_token": form_token(page), "named": "no"})
+    assert not Accounts(site.config.var.accounts).get("consent").named

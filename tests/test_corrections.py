@@ -5,7 +5,10 @@ an incremental build what a full build gives, and a later correction replaces it
 from __future__ import annotations
 
 import json
+import re
 import shutil
+import tempfile
+from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
@@ -111,15 +114,19 @@ def test_the_scraped_entry_is_reported_as_corrected(corrected):
     assert f"corrected on this site by submission {number}" in replaced[0]["reason"]
 
 
-def test_a_full_build_gives_what_the_incremental_one_gave(corrected, tmp_path):
-    config = corrected[0]
-    copy = Config(base=BASE, data_dir=tmp_path / "data", var_dir=tmp_path / "var",
+def assert_full_build_agrees(config: Config) -> None:
+    """A full build of the same inputs, elsewhere, holds what ``config``'s holds."""
+    folder = Path(tempfile.mkdtemp(dir=config.var_dir.parent))
+    copy = Config(base=BASE, data_dir=folder / "data", var_dir=folder / "var",
                   ontology_dir=config.ontology_dir, shapes_dir=config.shapes_dir)
     shutil.copytree(config.data_dir, copy.data_dir)
-    editorial = config.var.editorial
-    shutil.copytree(editorial, copy.var.editorial)
+    shutil.copytree(config.var.editorial, copy.var.editorial)
     build(copy, full=True)
     assert quads(copy) == quads(config)
+
+
+def test_a_full_build_gives_what_the_incremental_one_gave(corrected):
+    assert_full_build_agrees(corrected[0])
 
 
 def test_the_correction_stays_when_its_source_changes_and_a_later_one_replaces_it(
@@ -140,3 +147,33 @@ def test_the_correction_stays_when_its_source_changes_and_a_later_one_replaces_i
     assert len(set(graph.objects(None, URIRef(DSKG + "submission")))) == 1
     exported = json.loads((config.var.editorial / "editorial.json").read_text())
     assert len(exported["submissions"]) == 2  # both approved: the later one counts
+    assert_full_build_agrees(config)  # the earlier correction's activity is gone too
+
+
+def test_an_editor_who_agreed_is_named_by_a_pseudonym_only(corrected):
+    config = corrected[0]
+    accounts = Accounts(config.var.accounts)
+    unnamed = [q for q in quads(config) if str(PROV.wasAssociatedWith) in q]
+    assert unnamed == []  # maria did not agree
+    accounts.add("elena", "contributor", ["BG"], named=True)
+    elena = accounts.get("elena")
+    assert len(elena.pseudonym) == 16 and "elena" not in elena.pseudonym
+    store, ivan = Submissions(config.var.submissions), accounts.get("ivan")
+    made = store.create(elena, "BGR", {"title": "Robots for the girls of Ruse",
+                                       "summary": "Robotics clubs for girls in Ruse.",
+                                       "countries": ["Bulgaria"]}, submit=True)
+    store.act(made.id, ivan, "approve")
+    assert run_dskg("submission", "publish", config=config).returncode == 0
+    named = [q for q in quads(config) if str(PROV.wasAssociatedWith) in q]
+    assert len(named) == 1 and f"/id/editor/{elena.pseudonym}>" in named[0]
+    handles = re.compile(r"\b(elena|maria|ivan)\b", re.IGNORECASE)
+    assert not any(handles.search(q) for q in quads(config))
+    assert_full_build_agrees(config)
+    accounts.set_named("elena", False)  # she changes her mind: the next publish follows
+    store.act(store.create(elena, "BGR", {"title": "Robots for the boys of Ruse",
+                                          "summary": "Robotics clubs for boys in Ruse.",
+                                          "countries": ["Bulgaria"]}, submit=True).id,
+              ivan, "approve")
+    assert run_dskg("submission", "publish", config=config).returncode == 0
+    assert [q for q in quads(config) if str(PROV.wasAssociatedWith) in q] == []
+    assert_full_build_agrees(config)

@@ -33,11 +33,15 @@ from dskg.progress import stage
 from dskg.rdf import IRI, iri_of_subject, neutral_triple, ntriples_line
 from dskg.reference import TABLES, scheme_graph
 from dskg.sources import load_sources
-from dskg.store import copy_store, create_store, open_store
+from dskg.store import copy_store, create_store, open_store, text_of
 from dskg.validation import load_shapes
 from dskg.void import void_graph
 
 log = logging.getLogger("dskg.build")
+#: The submission a practice went live from (the subject of its activity's statements,
+#: which are the practice's own and go when it does).
+SUBMISSION_OF = ("SELECT ?submission ?practice ?property WHERE { GRAPH ?g { "
+                 "?practice ?property ?submission } }")
 #: Whether a resource has statements in a graph other than the links' own.
 HELD_ELSEWHERE = ("SELECT ?s ?links WHERE { GRAPH ?g { ?s ?p ?o } FILTER(?g != ?links) } "
                   "LIMIT 1")
@@ -151,6 +155,9 @@ def _changed_store(prepared: Prepared, previous: Layout, layout: Layout, mapper:
     store = copy_store(previous.store, layout.store)
     try:
         clear = {f"<{iri}>" for iri in changes.removed | changes.part_subjects}
+        clear |= {f"<{text_of(row, 'submission')}>" for iri in changes.removed
+                  for row in store.select(SUBMISSION_OF, {
+                      "practice": IRI(iri), "property": IRI(str(ns.dskg.submission))})}
         add = [triple for iri in changes.added for triple in mapped.units[URIRef(iri)].triples]
         for key in changes.part_uses:
             if key.subject in changes.part_subjects:

@@ -80,7 +80,8 @@ def editorial_records(path: Path, source: Source, vocab: Vocabularies
     records = []
     for number, item in enumerate(document.get("submissions", []), start=1):
         record = record_of(item["fields"], source, vocab, number, f"submission {item['id']}",
-                           Approval(item["id"], item["approved"], item["approved_by_role"]))
+                           Approval(item["id"], item["approved"], item["approved_by_role"],
+                                    item.get("editor")))
         if item.get("practice"):
             record.corrects = practice_slug(str(item["practice"]), vocab.ns)
             if record.corrects is None:

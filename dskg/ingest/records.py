@@ -53,6 +53,8 @@ class Approval:
     submission: str
     time: str
     role: str
+    #: The pseudonym of the account that submitted it, if it agreed to be named.
+    editor: str | None = None
 
 
 @dataclass

@@ -34,7 +34,9 @@ from flask_wtf.csrf import CSRFProtect
 from dskg.accounts import Account, AccountError, Accounts, secret_key
 from dskg.config import Config
 from dskg.messages import N_
+from server.commands import publish_later
 from server.i18n import _
+from server.site import site
 from server.sparql.admission import client_key
 
 blueprint = Blueprint("account", __name__, url_prefix="/account")
@@ -105,7 +107,22 @@ def overview() -> ResponseReturnValue:
     if not current_user.is_authenticated:
         return redirect(url_for("account.sign_in", next=request.path))
     account = current_user.account
-    return render_template("account.html", account=account, role=_(ROLE_NAMES[account.role]))
+    return render_template("account.html", account=account, role=_(ROLE_NAMES[account.role]),
+                           editor_iri=site().ns.iri(f"id/editor/{account.pseudonym}"))
+
+
+@blueprint.post("/naming")
+def naming() -> ResponseReturnValue:
+    """Whether the person agrees to be named in the provenance of the practices they
+    submitted (by the account's pseudonymous IRI, never by handle); the approved
+    practices follow at once, through a publish."""
+    if not current_user.is_authenticated:
+        abort(401, description=_("Sign in first."))
+    named = request.form.get("named") == "yes"
+    if named != current_user.account.named:
+        accounts().set_named(current_user.account.handle, named)
+        publish_later()
+    return redirect(url_for("account.overview"), 303)
 
 
 @blueprint.route("/sign-in", methods=["GET", "POST"])

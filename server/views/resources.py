@@ -31,7 +31,7 @@ from server.site import site
 blueprint = Blueprint("resources", __name__)
 
 KINDS = ("practice", "organisation", "funder", "place", "source", "country", "service",
-         "link")
+         "link", "submission", "editor")
 SLUG = re.compile(r"[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*")
 #: A ``def/`` or ``set/`` path: segments of letters and digits joined by ``-``, ``_`` or
 #: ``.`` (a version: ``def/dskg/0.1.0``).

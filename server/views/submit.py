@@ -17,7 +17,6 @@ answers 404, like one that does not exist.
 from __future__ import annotations
 
 import json
-import os
 import select
 import subprocess
 import sys
@@ -57,6 +56,7 @@ from dskg.submissions import (
     Submissions,
     allowed_actions,
 )
+from server.commands import dskg_env, publish_later
 from server.diff import Change, changes
 from server.errors import problem
 from server.i18n import _, language
@@ -297,7 +297,7 @@ class _Checker:
             self.process = subprocess.Popen(  # below the workers: readers come first
                 ["nice", "-n", str(CHECKER_NICENESS), *command], stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE, text=True,
-                env=_dskg_env() | {"DSKG_LOG_LEVEL": "warning"}, start_new_session=True)
+                env=dskg_env() | {"DSKG_LOG_LEVEL": "warning"}, start_new_session=True)
         return self.process
 
     def _stop(self) -> None:
@@ -308,26 +308,6 @@ class _Checker:
 
 
 CHECKER = _Checker()
-
-
-def publish_later() -> None:
-    """Take the approved submissions live: ``dskg submission publish`` in the background
-    (one at a time; the server follows the build it makes)."""
-    log = site().config.var.editorial / "publish.log"
-    log.parent.mkdir(parents=True, exist_ok=True)
-    with log.open("a") as output:
-        subprocess.Popen([sys.executable, "-m", "dskg.cli", "submission", "publish"],
-                         env=_dskg_env(), stdout=output, stderr=subprocess.STDOUT,
-                         start_new_session=True)
-
-
-def _dskg_env() -> dict[str, str]:
-    """The environment a ``dskg`` command needs to work on this site's folders."""
-    config = site().config
-    return {**os.environ, "DSKG_BASE": config.base, "DSKG_VOCAB_BASE": config.vocab_base,
-            "DSKG_DATA_DIR": str(config.data_dir), "DSKG_VAR_DIR": str(config.var_dir),
-            "DSKG_ONTOLOGY_DIR": str(config.ontology_dir),
-            "DSKG_SHAPES_DIR": str(config.shapes_dir)}
 
 
 PRACTICE = Text("practice")
