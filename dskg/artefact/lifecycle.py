@@ -106,15 +106,17 @@ def served_build(config: Config) -> Path:
 
 
 @contextmanager
-def exclusive(path: Path, what: str) -> Iterator[None]:
+def exclusive(path: Path, what: str | None) -> Iterator[None]:
     """Hold an exclusive lock on ``path`` (made if need be) for the block; a second
-    holder waits, saying so in the log (``what`` is what it waits for)."""
+    holder waits, saying so in the log (``what`` is what it waits for; ``None`` for a
+    wait too ordinary to log)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w") as lock:
         try:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            log.info("waiting: %s (%s is locked)", what, path)
+            if what is not None:
+                log.info("waiting: %s (%s is locked)", what, path)
             fcntl.flock(lock, fcntl.LOCK_EX)
         try:
             yield

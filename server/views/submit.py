@@ -43,6 +43,7 @@ from werkzeug.exceptions import HTTPException, TooManyRequests
 
 from dskg import formats
 from dskg.accounts import Account
+from dskg.artefact.lifecycle import exclusive
 from dskg.config import Config
 from dskg.fields import FORM_FIELDS, PROSE, Field
 from dskg.messages import N_
@@ -73,10 +74,10 @@ blueprint.after_request(private)
 CHECK_TIMEOUT = 120
 #: Submissions that may wait for a worker's checker (the one being checked included);
 #: beyond, 429 with Retry-After of :data:`CHECKER_RETRY` seconds.
-MAX_WAITING, CHECKER_RETRY = 2, 2
+MAX_WAITING, CHECKER_RETRY = 1, 2
 NTRIPLES = formats.GRAPH_FORMATS["ntriples"].media
 #: How much the checker yields the processor to the workers that serve readers.
-CHECKER_NICENESS = 10
+CHECKER_NICENESS = 19
 #: Past this many organisations, the form offers no list of them to pick from.
 MAX_KNOWN_NAMES = 2000
 #: How many names the form has room for, for a field of several names.
@@ -252,9 +253,10 @@ class CheckerBusy(Exception):
 
 class _Checker:
     """This worker's ``dskg submission check --serve``: started at the first check and
-    kept (it loads the build's rules once), asked one check at a time, started again if
-    it dies or does not answer within :data:`CHECK_TIMEOUT`. A process of its own, so
-    the worker never loads the pipeline."""
+    kept (it loads the build's rules once), asked one check at a time (and one on the
+    machine, whichever worker asks), started again if it dies or does not answer within
+    :data:`CHECK_TIMEOUT`. A process of its own, so the worker never loads the
+    pipeline."""
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
@@ -272,7 +274,9 @@ class _Checker:
             self.waiting.release()
 
     def _ask(self, request_line: dict[str, Any]) -> dict[str, Any]:
-        with self.lock:
+        # One check at a time on the machine, whichever worker asks: the checks' share
+        # of the processor stays one low-priority process beside the readers' workers.
+        with self.lock, exclusive(site().config.var.editorial / ".checking", None):
             process = self._running()
             assert process.stdin is not None and process.stdout is not None
             try:
