@@ -109,8 +109,9 @@ def apply_corrections(records: list[PracticeRecord], registry: SlugRegistry) -> 
     corrections alone.
     """
     latest: dict[str, PracticeRecord] = {}
-    corrections = [r for r in records if r.ok and r.corrects and r.approval is not None]
-    for correction in sorted(corrections, key=lambda r: r.approval.time):  # type: ignore
+    corrections = [(r.approval.time, r) for r in records
+                   if r.ok and r.corrects and r.approval is not None]
+    for _time, correction in sorted(corrections, key=lambda pair: pair[0]):
         assert correction.corrects is not None
         if correction.corrects in latest:
             _replaced(latest[correction.corrects], correction)
