@@ -3,7 +3,12 @@ those the practice has now, property by property, for the properties the form ed
 
 The correction's statements are the build's own mapping of it (stored with the
 submission when it was checked); the practice's are read when the diff is shown, so a
-curator sees the change against what is published at that moment. The whole
+curator sees the change against what is published at that moment. Curation applies on
+top of a correction as on top of a page (``data/curation/``), and the correction's
+statements are mapped with it: a curated value the correction leaves out stays, and
+where curation gives a field of one value the correction's own is not published. The
+diff shows those values as staying, rather than a change the build will not make. The
+whole
 description (``dct:description``) is left out: it is the sum of the parts shown, and a
 correction writes it again from them, so it differs even where no part does.
 """
@@ -31,6 +36,8 @@ class Change:
     property: str
     removed: tuple[str, ...]
     added: tuple[str, ...]
+    #: Curated values the correction leaves out (or gives another value of one), which stay.
+    kept: tuple[str, ...] = ()
 
 
 def edited_properties(ns: Namespaces) -> list[str]:
@@ -65,12 +72,17 @@ def _proposed_key(statement: dict[str, Any]) -> tuple[Key, str]:
 def changes(published: Iterable[tuple[IRI, Term, str]], proposed: list[dict[str, Any]],
             ns: Namespaces) -> list[Change]:
     """The changes from the ``published`` statements of a practice (a description's
-    outgoing ones) to the ``proposed`` ones, for each edited property that changes."""
+    outgoing ones, with their graphs) to the ``proposed`` ones, for each edited property
+    that changes."""
     now: dict[str, dict[Key, str]] = {}
-    for predicate, value, _graph in published:
+    curated: dict[str, set[Key]] = {}
+    curation = str(ns.curation_graph)
+    for predicate, value, graph in published:
         found = _published_key(value)
         if found is not None:
             now.setdefault(predicate.value, {})[found[0]] = found[1]
+            if graph == curation:
+                curated.setdefault(predicate.value, set()).add(found[0])
     then: dict[str, dict[Key, str]] = {}
     for statement in proposed:
         key, shown = _proposed_key(statement)
@@ -78,8 +90,12 @@ def changes(published: Iterable[tuple[IRI, Term, str]], proposed: list[dict[str,
     found_changes = []
     for prop in edited_properties(ns):
         before, after = now.get(prop, {}), then.get(prop, {})
-        removed = tuple(shown for key, shown in before.items() if key not in after)
-        added = tuple(shown for key, shown in after.items() if key not in before)
-        if removed or added:
-            found_changes.append(Change(prop, removed, added))
+        by_curation = curated.get(prop, set())
+        gone = [key for key in before if key not in after]
+        new = [key for key in after if key not in before]
+        kept = tuple(before[key] for key in gone if key in by_curation)
+        removed = tuple(before[key] for key in gone if key not in by_curation)
+        added = tuple(after[key] for key in new)
+        if removed or added or kept:
+            found_changes.append(Change(prop, removed, added, kept))
     return found_changes

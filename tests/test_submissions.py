@@ -404,3 +404,28 @@ def test_a_busy_checker_answers_429_with_retry_after_and_stores_nothing(tmp_path
     finally:
         CHECKER._stop()
         in_process.close()
+
+
+def test_a_correction_says_what_curation_keeps(site):
+    """Curation applies on top of a correction: a curated value left out stays, and a
+    field of one value that curation gives keeps curation's value; the diff says so."""
+    maria = signed_in(site, "maria")
+    slug = "digital-skills-for-bulgarian-smes-programme"
+    parser = FormValues()
+    parser.feed(maria.get(site.url + f"/submit?practice={slug}").text)
+    values = dict(parser.values)
+    assert values["start_date"] == "2018"  # curated (data/curation/sample-listing.yaml)
+    partners = [value for name, value in parser.values if name == "partners"]
+    assert "Made in Bulgaria" in " ".join(partners), partners
+    data = [(name, value) for name, value in parser.values
+            if name not in ("start_date", "action") and not (
+                name == "partners" and value == partners[0])]
+    data += [("start_date", "2019"), ("action", "submit")]
+    sent = maria.post(site.url + f"/submit?practice={slug}", data=data, allow_redirects=False)
+    assert sent.status_code == 303, sent.text
+    shown = maria.get(site.url + sent.headers["Location"]).text
+    changes = shown[shown.index('<table class="diff">'):]
+    changes = changes[:changes.index("</table>")]
+    assert "<del>" not in changes and "<ins>" not in changes, changes
+    assert f"{partners[0]} <small>(stays: curation gives it)" in changes
+    assert "2018 <small>(stays: curation gives it)" in changes and "2019" not in changes
