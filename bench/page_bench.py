@@ -8,6 +8,15 @@ of a Flask request. Every page must answer 200 with a body before it is timed; e
 figure is the best of five runs of 300 requests (this machine's speed varies).
 
     .venv/bin/python bench/page_bench.py 10000
+    BENCH_PROFILE=1 .venv/bin/python bench/page_bench.py 10000   # where the time goes
+
+With ``BENCH_PROFILE=1`` each page is also profiled (cProfile, 300 requests) and its
+time split by what it is spent in: templates (all of rendering, labels and translations
+included), labels and links, translations, the store's queries, SQLite reads (the browse
+and entity indexes), the request-context lookups Flask's proxies make, and the search
+page's snippets and scoring. The parts
+overlap (labels are rendered inside templates); each is the share of the page's time
+spent inside it, profiler overhead included.
 """
 from __future__ import annotations
 
@@ -25,6 +34,19 @@ from hello_app import app as hello  # noqa: E402
 from server_bench import built, env_for  # noqa: E402
 
 REQUESTS, RUNS = 300, 5
+PROFILE = os.environ.get("BENCH_PROFILE") == "1"
+#: What a page's time is split into: name → (file the functions are in, their names).
+PARTS = {"templates": ("flask/templating.py", ("_render",)),
+         "labels and links": ("server/rendering.py", ("link", "render_term", "named",
+                                                      "label_of")),
+         "translations": ("server/i18n.py", ("language", "gettext", "ngettext", "number")),
+         "store queries": ("dskg/store/oxigraph.py", ("select", "ask", "construct")),
+         "SQLite reads": ("~", ("<method 'execute' of 'sqlite3.Connection' objects>",
+                                "<method 'fetchall' of 'sqlite3.Cursor' objects>",
+                                "<method 'fetchone' of 'sqlite3.Cursor' objects>")),
+         "request-context lookups": ("werkzeug/local.py", ("__get__", "_get_current_object")),
+         "search snippets": ("server/views/search.py", ("snippet",)),
+         "search scoring": ("dskg/artefact/search.py", ("score",))}
 
 
 def best_ms(client: FlaskClient, path: str, accept: str = "text/html") -> float:
@@ -39,6 +61,33 @@ def best_ms(client: FlaskClient, path: str, accept: str = "text/html") -> float:
             client.get(path, headers={"Accept": accept})
         times.append((time.perf_counter() - started) / REQUESTS * 1000)
     return min(times)
+
+
+def profile(client: FlaskClient, path: str) -> str:
+    """Where one page's time goes: each part of :data:`PARTS` as ms per request and
+    share of the page's time under the profiler."""
+    import cProfile
+    import pstats
+
+    profiler = cProfile.Profile()
+    started = time.perf_counter()
+    profiler.enable()
+    for _ in range(REQUESTS):
+        client.get(path)
+    profiler.disable()
+    total = (time.perf_counter() - started) / REQUESTS * 1000
+    stats = pstats.Stats(profiler).stats  # type: ignore[attr-defined]
+    shares = []
+    for part, (where, names) in PARTS.items():
+        seconds = 0.0
+        for (file, _line, function), (_cc, _nc, inner, cumulative, _callers) in stats.items():
+            if where in file and function in names:
+                # Cumulative time for the outermost functions; nested ones (a label
+                # rendered inside a link) would count twice, so they add their own time.
+                seconds += cumulative if function == names[0] else inner
+        shares.append(f"{part} {seconds / REQUESTS * 1000:.2f} ms "
+                      f"({seconds / REQUESTS * 1000 / total:.0%})")
+    return f"{total:.2f} ms under the profiler: " + ", ".join(shares)
 
 
 def main(size: int) -> None:
@@ -60,6 +109,9 @@ def main(size: int) -> None:
           f"{best_ms(hello.test_client(), '/hello', 'text/plain'):.2f} |")
     for name, path in pages.items():
         print(f"| {name} (`{path}`) | {best_ms(client, path):.2f} |", flush=True)
+    if PROFILE:
+        for name, path in pages.items():
+            print(f"- {name}: {profile(client, path)}", flush=True)
 
 
 if __name__ == "__main__":
