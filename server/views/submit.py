@@ -58,6 +58,7 @@ from dskg.submissions import (
     allowed_actions,
 )
 from server.commands import dskg_env, publish_later
+from server.describe import Description
 from server.diff import Change, changes
 from server.errors import problem
 from server.i18n import _, language
@@ -220,10 +221,9 @@ def check(fields: dict[str, Any], practice: str | None = None
     return answer["problems"], answer["statements"]
 
 
-def published_fields(iri: str) -> dict[str, Any]:
-    """The form's fields as the practice ``iri`` is published now (its document, read
-    by the build's own reader of RDF submissions): where a correction starts."""
-    described = site().describer.describe(iri, 1, 1)
+def published_fields(described: Description) -> dict[str, Any]:
+    """The form's fields as a practice is published now (its document, read by the
+    build's own reader of RDF submissions): where a correction starts."""
     body = formats.serialize(described.triples(), "ntriples", {}).decode("utf-8")
     fields: dict[str, Any] = _checked({"rdf": NTRIPLES, "body": body, "read": True})["fields"]
     return fields
@@ -324,9 +324,10 @@ def submit() -> ResponseReturnValue:
     """A new practice, or with ``?practice=<slug>`` a correction of that published
     practice, its form filled with what the practice says now."""
     coalitions = list(account().coalitions) or [code for _, code in _all_coalitions()]
-    corrected = corrected_practice()
+    described = corrected_practice()
+    corrected = described.iri if described else None
     if request.method == "GET":
-        fields = published_fields(corrected) if corrected else {}
+        fields = published_fields(described) if described else {}
         return _form(fields, {}, coalitions, _country_of(fields, coalitions), corrected)
     fields = fields_from_form()
     coalition = request.form.get("coalition", "")
@@ -352,18 +353,18 @@ def submit() -> ResponseReturnValue:
     return redirect(url_for("submit.one", number=stored.id), 303)
 
 
-def corrected_practice() -> str | None:
-    """The IRI of the published practice ``?practice=<slug>`` names, if it is given;
-    404 if no practice has that slug."""
+def corrected_practice() -> Description | None:
+    """The description of the published practice ``?practice=<slug>`` names, if it is
+    given; 404 if no practice has that slug."""
     slug = arg(PRACTICE.name)
     if not slug:
         return None
-    iri = str(site().ns.practice(slug))
-    if not SLUG.fullmatch(slug) or str(site().ns.dskg.GoodPractice) not in (
-            site().describer.describe(iri, 1, 1).types):
+    described = site().describer.describe(str(site().ns.practice(slug)), 1, 1) \
+        if SLUG.fullmatch(slug) else None
+    if described is None or str(site().ns.dskg.GoodPractice) not in described.types:
         abort(404, description=_("practice=%(slug)s: no published practice has this slug.",
                                  slug=slug))
-    return iri
+    return described
 
 
 def _country_of(fields: dict[str, Any], coalitions: list[str]) -> str:
@@ -423,7 +424,8 @@ def api_submit() -> ResponseReturnValue:
                                "(%(known)s).", given=coalition or "…",
                                known=", ".join(who.coalitions) or _("any country")))
     try:
-        corrected = corrected_practice()
+        described = corrected_practice()
+        corrected = described.iri if described else None
         answer = _checked({"rdf": media, "body": request.get_data(as_text=True),
                            "practice": corrected})
     except HTTPException as refused:  # a program reads problems, as every answer here
