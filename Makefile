@@ -77,7 +77,7 @@ test-fast: install
 CATALOGUES := server/translations
 messages: install
 	$(BIN)/pybabel extract -F babel.cfg --add-location=file --sort-output --project dskg \
-		--copyright-holder "dskg contributors" -o $(CATALOGUES)/messages.pot .
+		--copyright-holder "dskg contributors" -k said -o $(CATALOGUES)/messages.pot .
 	$(BIN)/pybabel update -i $(CATALOGUES)/messages.pot -d $(CATALOGUES) --ignore-obsolete
 
 bench: install

@@ -52,7 +52,8 @@ class Facet:
 class Field:
     #: Record attribute, ``ingest --json`` key and curation key.
     name: str
-    #: How people call it: the CLI table, scheme titles.
+    #: How people call it: the CLI table, scheme titles, messages (marked for the
+    #: catalogue where a message the form shows names it).
     label: str
     kind: str
     #: RDF property, as a prefixed name (prefixes: :meth:`dskg.namespaces.Namespaces.prefixes`).
@@ -97,9 +98,9 @@ FIELDS: dict[str, Field] = {f.name: f for f in (
           headings=("Partner organisations", "Partners")),
     Field("funders", "funders", "funder", "schema:funder", facet=Facet("funder", N_("Funder"))),
     Field("places", "places", "place", "schema:location"),
-    Field("start_date", "start date", "date", "schema:startDate", headings=("Start date",),
+    Field("start_date", N_("start date"), "date", "schema:startDate", headings=("Start date",),
           many=False, facet=Facet("year", N_("Start year"), by_year=True)),
-    Field("end_date", "end date", "date", "schema:endDate", headings=("End date",),
+    Field("end_date", N_("end date"), "date", "schema:endDate", headings=("End date",),
           many=False),
     Field("note", "note", "note", "skos:editorialNote", many=False),
 )}

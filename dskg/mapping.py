@@ -28,6 +28,7 @@ from dskg.curation import Curation, FunderEntry, OrganisationEntry, Place, Pract
 from dskg.fields import FIELDS, PROSE, Field
 from dskg.ingest.dates import PartialDate
 from dskg.ingest.records import Approval, PracticeRecord, publication_order
+from dskg.messages import said
 from dskg.namespaces import SCHEMA
 from dskg.progress import Progress
 from dskg.prose import sections as prose_sections
@@ -404,7 +405,8 @@ class Mapper:
     def _curated_funder(self, slug: str, where: str) -> URIRef | None:
         if slug in self.curation.funders:
             return self.ns.funder(slug)
-        self.result.problems.append(f"{where}: {slug!r} is no funder defined in curation")
+        self.result.problems.append(said("%(where)s: %(slug)r is no funder defined in "
+                                         "curation", where=where, slug=slug))
         return None
 
     def _country(self, value: str, where: str) -> URIRef | None:

@@ -14,7 +14,7 @@ import os
 import re
 from collections.abc import Iterable, Mapping
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from multiprocessing import get_context
 from pathlib import Path
@@ -49,6 +49,9 @@ class Finding:
     message: str
     value: str | None = None
     source: str | None = None
+    #: The shape's message in other languages, (language, text), for the submission
+    #: form; reports, the ledger and :meth:`as_dict` keep the English ``message``.
+    translations: tuple[tuple[str, str], ...] = ()
 
     @property
     def is_violation(self) -> bool:
@@ -87,9 +90,13 @@ def _results(report: Graph) -> list[Finding]:
             return None if value is None else str(value)
         severity = SEVERITIES.get(URIRef(str(report.value(result, SH.resultSeverity))),
                                   "Violation")
+        messages: dict[str, str] = {}
+        for message in sorted(report.objects(result, SH.resultMessage), key=str):
+            messages.setdefault(getattr(message, "language", None) or "", str(message))
+        english = messages.pop("en", None) or messages.pop("", "")
         findings.append(Finding(severity=severity, focus=one(SH.focusNode) or "",
-                                path=one(SH.resultPath), message=one(SH.resultMessage) or "",
-                                value=one(SH.value)))
+                                path=one(SH.resultPath), message=english,
+                                value=one(SH.value), translations=tuple(sorted(messages.items()))))
     return findings
 
 
@@ -281,8 +288,7 @@ def with_source(finding: Finding, practices: Mapping[URIRef, PracticeRecord]) ->
     record = practices.get(URIRef(finding.focus)) if finding.focus else None
     if record is None:
         return finding
-    return Finding(finding.severity, finding.focus, finding.path, finding.message,
-                   finding.value, f"{record.location}: {record.title}")
+    return replace(finding, source=f"{record.location}: {record.title}")
 
 
 def _dedupe(findings: list[Finding]) -> list[Finding]:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import io
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlencode
 
 from babel import Locale, UnknownLocaleError
@@ -84,6 +85,26 @@ def gettext(message: str, **values: object) -> str:
 
 
 _ = gettext
+
+
+def say(problem: dict[str, Any]) -> str:
+    """A message of the pipeline's (``{"message": English, "said": …}``, the ``said``
+    of :meth:`dskg.messages.Said.as_dict`) in the request's language: its own words
+    in that language if it came with them, else its template from the catalogue with
+    its values (a value that is itself said, in that language too); English where the
+    catalogue has no translation."""
+    spoken = problem.get("said")
+    return _spoken(spoken) if spoken else str(problem.get("message") or "")
+
+
+def _spoken(message: dict[str, Any]) -> str:
+    own = message.get("translations", {}).get(language())
+    if own:
+        return str(own)
+    values = {name: _spoken(value) if isinstance(value, dict) else value
+              for name, value in message.get("values", {}).items()}
+    text = translations().gettext(str(message["template"]))
+    return text % values if values else text
 
 
 def number(value: int | float) -> str:

@@ -7,7 +7,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import pytest
-from babel.messages.extract import extract_from_dir
+from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 from bs4 import BeautifulSoup
@@ -43,7 +43,8 @@ def extracted() -> dict[str, tuple]:
         method_map, options_map = parse_mapping_cfg(cfg)
     messages = {}
     for _file, _line, message, _comments, _context in extract_from_dir(
-            str(ROOT), method_map, options_map, directory_filter=_source_folder):
+            str(ROOT), method_map, options_map, directory_filter=_source_folder,
+            keywords={**DEFAULT_KEYWORDS, "said": None}):  # as `make messages` (-k said)
         key = message[0] if isinstance(message, tuple) else message
         messages[key] = message if isinstance(message, tuple) else (message,)
     return messages

@@ -4,6 +4,7 @@ stored, who may see and do what, approval taking a practice live through an incr
 build, and markup typed into any field shown as text everywhere."""
 from __future__ import annotations
 
+import html
 import os
 import re
 import signal
@@ -47,14 +48,14 @@ def stored(site) -> int:
 
 
 def send(browser: requests.Session, site, fields: dict, action: str = "submit",
-         coalition: str = "BGR") -> requests.Response:
-    page = browser.get(site.url + "/submit")
+         coalition: str = "BGR", query: str = "") -> requests.Response:
+    page = browser.get(site.url + "/submit" + query)
     assert page.ok, page.text
     data = [("csrf_token", form_token(page.text)), ("coalition", coalition),
             ("action", action)]
     for name, value in fields.items():
         data += [(name, v) for v in value] if isinstance(value, list) else [(name, value)]
-    return browser.post(site.url + "/submit", data=data, allow_redirects=False)
+    return browser.post(site.url + "/submit" + query, data=data, allow_redirects=False)
 
 
 def submitted(site, browser, fields=GOOD, **kwargs) -> str:
@@ -97,7 +98,7 @@ def test_the_form_is_made_from_the_declarations(site):
     ({"organisations": ["Name of the organisation"]}, "organisations", "placeholder"),
     ({"end_date": "2020"}, "end_date", "precedes start date"),
     ({"start_date": "sometime"}, "start_date", "cannot be read"),
-    ({"countries": []}, "countries", "needs a country"),
+    ({"countries": []}, "countries", "a practice is not published without it"),
     ({"funders": ["no-such-funder"]}, "funders", "no funder defined in curation"),
 ])
 def test_what_the_build_would_refuse_is_refused_beside_its_field(site, change, field,
@@ -109,6 +110,21 @@ def test_what_the_build_would_refuse_is_refused_beside_its_field(site, change, f
     block = answer.text.split(f'name="{field}"', 1)[1].split('<div class="field', 1)[0]
     assert message in block, block[-600:]
     assert stored(site) == before
+
+
+@pytest.mark.parametrize("language, change, field, message", [
+    ("bg", {"end_date": "2020"}, "end_date", "крайната дата 2020 е преди началната дата"),
+    ("bg", {"start_date": "sometime"}, "start_date", "начална дата 'sometime' не може"),
+    ("bg", {"countries": []}, "countries", "без него практиката не се публикува"),
+    ("el", {"title": "TO BE FILLED: Here"}, "title", "κείμενο κράτησης θέσης του προτύπου"),
+    ("el", {"audiences": ["Martians"]}, "audiences", "η τιμή 'Martians' δεν αντιστοιχεί"),
+])
+def test_the_refusal_is_said_in_the_reader_s_language(site, language, change, field,
+                                                     message):
+    answer = send(signed_in(site, "maria"), site, GOOD | change, query=f"?lang={language}")
+    assert answer.status_code == 422, answer.text
+    block = answer.text.split(f'name="{field}"', 1)[1].split('<div class="field', 1)[0]
+    assert message in html.unescape(block), block[-600:]
 
 
 def test_anonymous_writes_are_refused(site):
@@ -412,9 +428,13 @@ def test_a_correction_says_what_curation_keeps(site):
     maria = signed_in(site, "maria")
     slug = "digital-skills-for-bulgarian-smes-programme"
     parser = FormValues()
-    parser.feed(maria.get(site.url + f"/submit?practice={slug}").text)
+    form = maria.get(site.url + f"/submit?practice={slug}").text
+    parser.feed(form)
     values = dict(parser.values)
     assert values["start_date"] == "2018"  # curated (data/curation/sample-listing.yaml)
+    notes = set(re.findall(r'<p class="field-note" id="([a-z_]+)-curated">', form))
+    assert {"start_date", "partners"} <= notes and "title" not in notes, notes  # said before
+    assert "audiences" not in notes  # the page's own values only
     partners = [value for name, value in parser.values if name == "partners"]
     assert "Made in Bulgaria" in " ".join(partners), partners
     data = [(name, value) for name, value in parser.values

@@ -28,6 +28,7 @@ from dskg.ingest.records import (
     interpret,
 )
 from dskg.mapping import practice_keys
+from dskg.messages import Said, said
 from dskg.namespaces import Namespaces
 from dskg.prose import parts_hold_all
 from dskg.registry import REGISTRY_FILE, SLUG, SlugRegistry
@@ -218,14 +219,16 @@ def fields_of_rdf(data: str, media: str, vocab: Vocabularies
 
 def placeholders(fields: dict[str, Any]) -> list[tuple[str, str]]:
     """(field, message) for each of the editors' template's placeholder texts left in."""
-    found = []
+    found: list[tuple[str, str]] = []
     for name, value in fields.items():
         for text in [value] if isinstance(value, str) else list(value or []):
             if PLACEHOLDER in str(text):
-                found.append((name, f"still holds the template's placeholder "
-                                    f"“{PLACEHOLDER}…”: write the practice's own text"))
+                found.append((name, said("still holds the template's placeholder "
+                                         "“%(placeholder)s…”: write the practice's own text",
+                                         placeholder=PLACEHOLDER)))
             elif fold(str(text)) in TEMPLATE_VALUES:
-                found.append((name, f"“{text}” is the template's placeholder, not a value"))
+                found.append((name, said("“%(text)s” is the template's placeholder, not a "
+                                         "value", text=text)))
     return found
 
 
@@ -253,7 +256,8 @@ class Checker:
 
     def check(self, fields: dict[str, Any], practice: str | None = None
               ) -> tuple[list[tuple[str | None, str]], list[dict[str, Any]]]:
-        """What stops a submission being published, as (form field or None, message):
+        """What stops a submission being published, as (form field or None, message; a
+        :class:`~dskg.messages.Said` where the web can say it in its reader's language):
         the template's placeholders, what the reader refuses, the shapes' violations;
         and, when none does, the statements it would publish about its practice (the
         published ``practice`` it corrects, if it is a correction), each
@@ -271,7 +275,7 @@ class Checker:
         if practice is not None:
             record.corrects = practice_slug(practice, self.ns)
             if record.corrects is None:
-                return [(None, f"{practice} is no practice's IRI")], []
+                return [(None, said("%(iri)s is no practice's IRI", iri=practice))], []
         for warning in record.warnings:
             problems.append((_field_named(warning), warning))
         if not record.ok:
@@ -282,12 +286,13 @@ class Checker:
                              sources=[source])
         for problem in mapped.problems:
             if problem.startswith(record.location + ": "):
-                message = problem.removeprefix(record.location + ": ")
+                message = _without_location(problem, record.location)
                 problems.append((_field_named(message), message))
         for finding in validate_mapped(mapped, self.vocabularies, self.shapes, self.ns,
                                        processes=1):
             if finding.is_violation:
-                problems.append((self.by_property.get(finding.path or ""), finding.message))
+                problems.append((self.by_property.get(finding.path or ""),
+                                 Said(finding.message, {}, dict(finding.translations))))
         if problems:
             return problems, []
         labels = {key.subject: key.name for key in mapped.parts}
@@ -320,8 +325,9 @@ class Checker:
         if not problems and not request.get("read"):
             problems, statements = self.check(fields, request.get("practice"))
         return {"fields": fields, "statements": statements,
-                "problems": [{"field": name, "message": message}
-                             for name, message in problems]}
+                "problems": [{"field": name, "message": message,
+                              **({"said": message.as_dict()} if isinstance(message, Said)
+                                 else {})} for name, message in problems]}
 
 
 def _term(node: Any) -> dict[str, str]:
@@ -331,6 +337,15 @@ def _term(node: Any) -> dict[str, str]:
         return {"literal": str(node), "lang": node.language or "",
                 "datatype": str(node.datatype or "")}
     return {"iri": str(node)}
+
+
+def _without_location(problem: str, location: str) -> str:
+    """A mapping problem about the record at ``location``, without saying where (the
+    form shows it beside its field)."""
+    if isinstance(problem, Said) and str(problem.values.get("where", "")).startswith(location):
+        where = str(problem.values["where"]).removeprefix(location).removeprefix(": ")
+        return Said(problem.template, problem.values | {"where": where})
+    return problem.removeprefix(location + ": ")
 
 
 def _field_named(message: str) -> str | None:

@@ -19,6 +19,7 @@ from dskg.ingest.dates import PartialDate, ends_before_start, parse_date
 from dskg.ingest.groups import connected
 from dskg.ingest.page import PLACEHOLDER, PUBLISHED_LINE, RawEntry, split_page
 from dskg.ingest.translations import primary_language
+from dskg.messages import said
 from dskg.prose import sections as prose_sections
 from dskg.rdf import IRI
 from dskg.sources import Source
@@ -184,7 +185,7 @@ def interpret(entry: RawEntry, source: str, vocab: Vocabularies,
                     "not a practice")
         return record
     if not title:
-        record.mark(STATUS_REJECTED, "entry has no title or tag line")
+        record.mark(STATUS_REJECTED, said("entry has no title or tag line"))
         return record
     if published is not None:
         record.published = parse_date(published)
@@ -192,8 +193,8 @@ def interpret(entry: RawEntry, source: str, vocab: Vocabularies,
             record.mark(STATUS_INVALID, f"publication date {published!r} cannot be read")
     if entry.title is not None and not entry.sections:
         known = ", ".join(f.headings[0] for f in PAGE_FIELDS[:3])
-        record.mark(STATUS_REJECTED, f"the body has none of the practice's sections ({known}, "
-                    "…); not a practice")
+        record.mark(STATUS_REJECTED, said("the body has none of the practice's sections "
+                                          "(%(known)s, …); not a practice", known=known))
         return record
     _read_tags(record, entry.tags, vocab, settings)
     _read_sections(record, entry, vocab)
@@ -262,8 +263,9 @@ def _read_sections(record: PracticeRecord, entry: RawEntry, vocab: Vocabularies)
             for value in values:
                 concept = vocab.lookup(declared.scheme, value)
                 if concept is None:
-                    record.warnings.append(
-                        f"section {name!r}: value {value!r} matches no concept; ignored")
+                    record.warnings.append(said(
+                        "section %(name)r: value %(value)r matches no concept; ignored",
+                        name=name, value=value))
                 else:
                     record.add(name, concept)
         elif declared.kind == "date":
@@ -273,8 +275,7 @@ def _read_sections(record: PracticeRecord, entry: RawEntry, vocab: Vocabularies)
                 record.add(name, value)
         elif values:
             if len(values) > 1:
-                record.warnings.append(f"section {name!r}: several values {values!r}; "
-                                       "kept the first")
+                record.warnings.append(_several(name, values))
             record.add(name, values[0])
 
 
@@ -282,19 +283,25 @@ def _read_date_section(record: PracticeRecord, section: str, values: list[str]) 
     if not values:
         return
     if len(values) > 1:
-        record.warnings.append(f"section {section!r}: several values {values!r}; kept the first")
+        record.warnings.append(_several(section, values))
     parsed = parse_date(values[0])
     if parsed is None:
-        record.mark(STATUS_INVALID, f"{FIELDS[section].label} {values[0]!r} cannot be read")
+        record.mark(STATUS_INVALID, said("%(field)s %(value)r cannot be read",
+                                         field=said(FIELDS[section].label), value=values[0]))
     else:
         record.add(section, parsed)
+
+
+def _several(section: str, values: list[str]) -> str:
+    return said("section %(name)r: several values %(values)r; kept the first",
+                name=section, values=values)
 
 
 def _check_dates(record: PracticeRecord) -> None:
     if record.start_date and record.end_date and ends_before_start(record.start_date,
                                                                    record.end_date):
-        record.mark(STATUS_INVALID, f"end date {record.end_date.iso} precedes start date "
-                    f"{record.start_date.iso}")
+        record.mark(STATUS_INVALID, said("end date %(end)s precedes start date %(start)s",
+                                         end=record.end_date.iso, start=record.start_date.iso))
 
 
 def _check_country(record: PracticeRecord, vocab: Vocabularies,

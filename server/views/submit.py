@@ -61,7 +61,7 @@ from server.commands import dskg_env, publish_later
 from server.describe import Description
 from server.diff import Change, changes
 from server.errors import problem
-from server.i18n import _, language
+from server.i18n import _, language, say
 from server.params import Text, arg, takes
 from server.queries import query
 from server.rendering import label_of
@@ -326,9 +326,11 @@ def submit() -> ResponseReturnValue:
     coalitions = list(account().coalitions) or [code for _, code in _all_coalitions()]
     described = corrected_practice()
     corrected = described.iri if described else None
+    curated = curated_fields(described) if described else set()
     if request.method == "GET":
         fields = published_fields(described) if described else {}
-        return _form(fields, {}, coalitions, _country_of(fields, coalitions), corrected)
+        return _form(fields, {}, coalitions, _country_of(fields, coalitions), corrected,
+                     curated)
     fields = fields_from_form()
     coalition = request.form.get("coalition", "")
     errors: dict[str, list[str]] = {}
@@ -337,12 +339,16 @@ def submit() -> ResponseReturnValue:
             _("Choose one of your coalitions."))
     draft = request.form.get("action") == "draft"
     statements = None
+    if not draft:
+        for missing in (f for f in form_fields() if f.required and not fields.get(f.name)):
+            errors.setdefault(missing.name, []).append(
+                _("Fill this in: a practice is not published without it."))
     if not draft and not errors:
         found, statements = check(fields, corrected)
         for each in found:
-            errors.setdefault(each["field"] or "", []).append(each["message"] or "")
+            errors.setdefault(each["field"] or "", []).append(say(each))
     if errors:
-        return _form(fields, errors, coalitions, coalition, corrected), 422
+        return _form(fields, errors, coalitions, coalition, corrected, curated), 422
     try:
         stored = submissions().create(account(), coalition, fields, submit=not draft,
                                       practice=corrected, statements=statements)
@@ -381,12 +387,23 @@ def _all_coalitions() -> list[tuple[str, str]]:
     return [(label_of(iri), iri.rsplit("/", 1)[-1]) for _, iri in countries]
 
 
+def curated_fields(described: Description) -> set[str]:
+    """The form fields of which the published practice has values from curation
+    (``data/curation/``): curation applies on top of a correction too, so the form
+    says so beside them, before the editor changes what would not be published."""
+    ns, curation = site().ns, str(site().ns.curation_graph)
+    by_property = {str(ns.expand(f.property)): f.name for f in FORM_FIELDS}
+    return {by_property[predicate.value] for predicate, _value, graph in described.outgoing
+            if graph == curation and predicate.value in by_property}
+
+
 def _form(fields: dict[str, Any], errors: dict[str, list[str]], coalitions: list[str],
-          coalition: str = "", corrected: str | None = None) -> str:
+          coalition: str = "", corrected: str | None = None,
+          curated: set[str] | None = None) -> str:
     return render_template("submit.html", form=form_fields(), fields=fields, errors=errors,
                            coalitions=coalitions, coalition=coalition,
                            organisations=known_organisations(), slots=NAME_SLOTS,
-                           corrected=corrected,
+                           corrected=corrected, curated=curated or set(),
                            slug=corrected.rsplit("/", 1)[-1] if corrected else None)
 
 
@@ -464,7 +481,7 @@ def one(number: str) -> ResponseReturnValue:
         if action == "submit":
             issues, statements = check(found.fields, found.practice)
             if issues:
-                refusal = "; ".join(p["message"] or "" for p in issues)
+                refusal = "; ".join(say(p) for p in issues)
         if refusal is None:
             try:
                 found = submissions().act(number, account(), action,
