@@ -22,6 +22,7 @@ is part of its IRIs (``def/initiative-type/``), a facet's key is a URL parameter
 """
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 
 from dskg.messages import N_
@@ -58,7 +59,8 @@ class Field:
     kind: str
     #: RDF property, as a prefixed name (prefixes: :meth:`dskg.namespaces.Namespaces.prefixes`).
     property: str
-    #: Section headings that introduce the field on a listing page (compared case- and
+    #: Section headings that introduce the field on a listing page, in the languages
+    #: coalitions write (English first: a submission's body uses it; compared case- and
     #: space-insensitively, without a trailing colon); none for curation-only fields.
     headings: tuple[str, ...] = ()
     #: The concept scheme of a ``concept`` field (its name in ``ontology/schemes/``).
@@ -80,27 +82,39 @@ class Field:
 
 FIELDS: dict[str, Field] = {f.name: f for f in (
     Field("countries", "countries", "concept", "dskg:country", scheme="country",
-          headings=("Country providing the good practice",), json_as="code",
+          headings=("Country providing the good practice", "Държава, предоставяща добрата практика",
+                    "Χώρα που παρέχει την καλή πρακτική"), json_as="code",
           facet=Facet("country", N_("Country"))),
     Field("audiences", "audiences", "concept", "dct:audience", scheme="audience",
-          headings=("Target audience",), facet=Facet("audience", N_("Target audience"))),
+          headings=("Target audience", "Целева група", "Κοινό-στόχος"),
+          facet=Facet("audience", N_("Target audience"))),
     Field("technologies", "technologies", "concept", "dskg:technology", scheme="technology",
-          headings=("Digital technology",), facet=Facet("technology", N_("Digital technology"))),
+          headings=("Digital technology", "Цифрова технология", "Ψηφιακή τεχνολογία"),
+          facet=Facet("technology", N_("Digital technology"))),
     Field("initiative_type", "initiative", "concept", "dskg:initiativeType",
-          scheme="initiative-type", headings=("Type of initiative of the good practice",),
+          scheme="initiative-type", headings=("Type of initiative of the good practice",
+                                              "Вид на инициативата на добрата практика",
+                                              "Είδος πρωτοβουλίας της καλής πρακτικής"),
           facet=Facet("initiative", N_("Type of initiative"))),
     Field("funding", "funding", "concept", "dskg:fundingType", scheme="funding-type",
-          headings=("Funding of the good practice",), facet=Facet("funding", N_("Funding type"))),
+          headings=("Funding of the good practice", "Финансиране на добрата практика",
+                    "Χρηματοδότηση της καλής πρακτικής"),
+          facet=Facet("funding", N_("Funding type"))),
     Field("organisations", "organisations", "name", "dskg:providedBy",
           headings=("Organisation providing the good practice",
-                    "Organization providing the good practice")),
+                    "Organization providing the good practice",
+                    "Организация, предоставяща добрата практика",
+                    "Οργανισμός που παρέχει την καλή πρακτική")),
     Field("partners", "partners", "name", "dskg:partner",
-          headings=("Partner organisations", "Partners")),
+          headings=("Partner organisations", "Partners", "Партньорски организации", "Партньори",
+                    "Οργανισμοί-εταίροι", "Εταίροι")),
     Field("funders", "funders", "funder", "schema:funder", facet=Facet("funder", N_("Funder"))),
     Field("places", "places", "place", "schema:location"),
-    Field("start_date", N_("start date"), "date", "schema:startDate", headings=("Start date",),
+    Field("start_date", N_("start date"), "date", "schema:startDate",
+          headings=("Start date", "Начална дата", "Ημερομηνία έναρξης"),
           many=False, facet=Facet("year", N_("Start year"), by_year=True)),
-    Field("end_date", N_("end date"), "date", "schema:endDate", headings=("End date",),
+    Field("end_date", N_("end date"), "date", "schema:endDate",
+          headings=("End date", "Крайна дата", "Ημερομηνία λήξης"),
           many=False),
     Field("note", "note", "note", "skos:editorialNote", many=False),
 )}
@@ -128,8 +142,9 @@ LINK_FACETS: dict[str, LinkFacet] = {f.facet.key: f for f in (
 
 
 def heading_key(text: str) -> str:
-    """A section heading as compared: spacing, case and a trailing colon ignored."""
-    return " ".join(text.strip().rstrip(":").split()).lower()
+    """A section heading as compared: spacing, case and a trailing colon ignored, and
+    Unicode's composed form (a Greek question mark is the semicolon it looks like)."""
+    return " ".join(unicodedata.normalize("NFC", text).strip().rstrip(":").split()).lower()
 
 
 @dataclass(frozen=True)
@@ -149,13 +164,19 @@ class Prose:
 PROSE: dict[str, Prose] = {p.name: p for p in (
     Prose("summary", N_("Summary"), "dskg:summary"),
     Prose("aims", N_("Aims and objectives"), "dskg:aims",
-          ("Aims and objectives", "Aims", "Objectives", "Objectives and aims")),
+          ("Aims and objectives", "Aims", "Objectives", "Objectives and aims",
+           "Цели и задачи", "Цели", "Σκοποί και στόχοι", "Στόχοι")),
     Prose("added_value", N_("Why is this a good practice?"), "dskg:addedValue",
-          ("Why is this a good practice?", "What is the added value?", "Added value")),
+          ("Why is this a good practice?", "What is the added value?", "Added value",
+           "Защо това е добра практика?", "Каква е добавената стойност?", "Добавена стойност",
+           "Γιατί είναι καλή πρακτική;", "Ποια είναι η προστιθέμενη αξία;",
+           "Προστιθέμενη αξία")),
     Prose("results", N_("Results and impact"), "dskg:results",
-          ("Results and impact", "Results", "Impact")),
+          ("Results and impact", "Results", "Impact", "Резултати и въздействие", "Резултати",
+           "Въздействие", "Αποτελέσματα και αντίκτυπος", "Αποτελέσματα", "Αντίκτυπος")),
     Prose("participants", N_("Who can participate?"), "dskg:participants",
-          ("Who can participate?", "Who can take part?")))}
+          ("Who can participate?", "Who can take part?", "Кой може да участва?",
+           "Ποιος μπορεί να συμμετάσχει;")))}
 #: Body heading (as :func:`heading_key` gives it) → the part it opens.
 PROSE_HEADINGS: dict[str, Prose] = {heading_key(h): p for p in PROSE.values()
                                     for h in p.headings}

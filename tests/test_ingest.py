@@ -149,6 +149,23 @@ def test_unknown_facet_values_are_warnings_not_losses(vocab, tmp_path):
     assert [str(c) for c in record.technologies] == [TECH + "blockchain"]
 
 
+def test_bulgarian_and_greek_section_headings_are_read(vocab, tmp_path):
+    page = tmp_path / "p.txt"
+    page.write_text(
+        "By Bulgaria, Country providing the good practiceNo Comments\nКлубове по код\n\n"
+        "01.02.2024 |\n\nКлубове в библиотеките.\n\nЦелева група\n\nDigital skills for "
+        "children\n\nОрганизация, предоставяща добрата практика:\n\nБиблиотека „Пловдив“\n\n"
+        "Начална дата\n\n03.2024\n\n"
+        "By Greece, Country providing the good practiceNo Comments\nΛέσχες κώδικα\n\n"
+        "01.02.2024 |\n\nΛέσχες στις βιβλιοθήκες.\n\nΟργανισμός που παρέχει την καλή "
+        "πρακτική\n\nΒιβλιοθήκη Βέροιας\n\nΗμερομηνία λήξης\n\n2025\n", encoding="utf-8")
+    bulgarian, greek = read_page(page, vocab)
+    assert bulgarian.ok and bulgarian.organisations == ["Библиотека „Пловдив“"]
+    assert bulgarian.start_date.iso == "2024-03" and len(bulgarian.audiences) == 1
+    assert greek.ok and greek.organisations == ["Βιβλιοθήκη Βέροιας"]
+    assert greek.end_date.iso == "2025" and greek.body == "Λέσχες στις βιβλιοθήκες."
+
+
 def test_windows_line_endings_and_page_without_chrome(vocab, tmp_path):
     page = tmp_path / "crlf.txt"
     page.write_bytes(SAMPLE.read_text(encoding="utf-8").replace("\n", "\r\n").encode())

@@ -57,3 +57,21 @@ def test_sentences_and_lead_ins_are_no_headings():
                  "heading by anyone"):
         assert [b.kind for b in blocks(text)] != ["heading"], text
     assert [b.kind for b in blocks("What is the added value?")] == ["heading"]
+
+
+def test_bulgarian_and_greek_headings_open_the_same_parts():
+    bulgarian = ("Клубове по програмиране в библиотеките.\n\nЦели и задачи:\n\n"
+                 "Да научим 200 деца да програмират.\n\nЗащо това е добра практика?\n\n"
+                 "Безплатно е.\n\nКой може да участва?\n\nДеца от 8 до 14 години.")
+    assert sections(bulgarian) == {
+        "summary": "Клубове по програмиране в библиотеките.",
+        "aims": "Да научим 200 деца да програмират.", "added_value": "Безплатно е.",
+        "participants": "Деца от 8 до 14 години."}
+    greek = ("Λέσχες προγραμματισμού στις βιβλιοθήκες.\n\nΣκοποί και στόχοι\n\n"
+             "Να μάθουν 200 παιδιά προγραμματισμό.\n\n"
+             "Γιατί είναι καλή πρακτική\u037e\n\n"  # the Greek question mark
+             "Είναι δωρεάν.\n\nΑποτελέσματα και αντίκτυπος\n\n120 παιδιά τον πρώτο χρόνο.")
+    assert sections(greek) == {
+        "summary": "Λέσχες προγραμματισμού στις βιβλιοθήκες.",
+        "aims": "Να μάθουν 200 παιδιά προγραμματισμό.", "added_value": "Είναι δωρεάν.",
+        "results": "120 παιδιά τον πρώτο χρόνο."}
