@@ -7,7 +7,7 @@ from rdflib.namespace import DCTERMS, ORG, PROV, RDF, SKOS, XSD
 
 from dskg.build.prepare import merged, vocabulary_graphs
 from dskg.namespaces import SCHEMA
-from dskg.validation import load_shapes, validate_graph
+from dskg.validation import load_shapes, validate_graph, validate_resources
 
 from .conftest import BASE, ROOT, VOCAB
 
@@ -176,3 +176,26 @@ def test_funder_must_be_body_or_programme(shapes, vocabularies):
     g.add((funder, SKOS.prefLabel, Literal("Someone")))
     findings = findings_for(g, shapes, vocabularies)
     assert any(f.focus == str(funder) for f in findings)
+
+
+def test_resources_checked_with_the_shapes_aimed_at_them_get_every_finding(shapes,
+                                                                          vocabularies):
+    """validate_resources leaves out the shapes none of its focus nodes is aimed at and
+    the vocabularies' labels: it finds on them what the whole check finds."""
+    g = valid_practice()
+    bad_org = URIRef(BASE + "id/org/Not_A_Slug")
+    funder = URIRef(BASE + "id/funder/a-body")
+    place = URIRef(BASE + "id/place/a-town")
+    g.add((bad_org, RDF.type, ORG.Organization))
+    g.add((ORG_IRI, DCTERMS.spatial, URIRef(VOCAB + "def/audience/children")))
+    g.add((funder, RDF.type, URIRef(D + "FundingBody")))  # a dskg:Funder by subclass
+    g.add((funder, DCTERMS.isPartOf, ORG_IRI))
+    g.add((funder, SKOS.prefLabel, Literal("One")))
+    g.add((funder, SKOS.prefLabel, Literal("Two")))
+    g.add((place, RDF.type, SCHEMA.Place))
+    g.add((place, SCHEMA.containedInPlace, URIRef(VOCAB + "id/country/BGR")))
+    focus = {bad_org, ORG_IRI, funder, place, SOURCE}
+    whole = {f for f in validate_graph(g + vocabularies, shapes) if URIRef(f.focus) in focus}
+    aimed = set(validate_resources(g, focus, Graph(), vocabularies, shapes))
+    assert {URIRef(f.focus) for f in whole} == {bad_org, ORG_IRI, funder, place}
+    assert len(whole) >= 6 and aimed == whole
