@@ -4,7 +4,8 @@
 
 On a copy of a synthetic build (bench/out/, shared with server_bench.py), ``dskg serve``
 (gunicorn, 2 workers) and, from this process, 50 reader threads looping over pages a
-visitor reads (browse with a facet, a practice page, a search) for ``SECONDS``: first
+visitor reads (browse with a facet, a practice page, a search) for ``SECONDS``, without
+a pause and then reading a page a second each (:data:`THINKING`): first
 alone, then with 50 contributor threads each submitting practices in a loop through
 the API (``POST /submissions``, JSON-LD, an API token each), every one checked by the
 build's code before it is stored. Before timing, every page read is checked to answer
@@ -41,6 +42,11 @@ SECONDS = 20.0
 #: rounds is the noise the other row is compared with.
 ROUNDS = 3
 PASSWORD = "a bench password of some length"
+#: Seconds a reader spends on a page, on average → what the rows call the readers. The
+#: first keep the server's 2 workers busy all the time (a load test: their latency is
+#: mostly the queue), the second read as people do, a page a second each (~50 pages/s
+#: offered, within what the server serves), so their latency is the pages' own.
+THINKING = {0.0: "readers, no pause", 1.0: "readers, a page a second each"}
 
 
 def practice(n: int) -> str:
@@ -70,7 +76,9 @@ def read_pages(url: str) -> list[str]:
 
 
 def readers(url: str, pages: list[str], until: float, times: list[float],
-            errors: list[str]) -> None:
+            errors: list[str], think: float) -> None:
+    """One reader: a page, then ``think`` seconds on average (0.5–1.5 of it) of reading
+    it; with ``think`` 0, the next page at once."""
     session, chooser = requests.Session(), random.Random(threading.get_ident())
     while time.monotonic() < until:
         began = time.perf_counter()
@@ -81,6 +89,7 @@ def readers(url: str, pages: list[str], until: float, times: list[float],
         except requests.RequestException as error:
             errors.append(type(error).__name__)
         times.append(time.perf_counter() - began)
+        time.sleep(think * chooser.uniform(0.5, 1.5))
 
 
 def contributor(url: str, token: str, until: float, counter: list[int], times: list[float],
@@ -107,7 +116,7 @@ def contributor(url: str, token: str, until: float, counter: list[int], times: l
         times.append(time.perf_counter() - began)  # a submission stored
 
 
-def load(url: str, pages: list[str], tokens: list[str]) -> dict:
+def load(url: str, pages: list[str], tokens: list[str], think: float) -> dict:
     until = time.monotonic() + SECONDS
     read_times: list[float] = []
     submit_times: list[float] = []
@@ -115,7 +124,8 @@ def load(url: str, pages: list[str], tokens: list[str]) -> dict:
     submit_errors: list[str] = []
     counter, retried = [0], [0]
     threads = [threading.Thread(target=readers, args=(url, pages, until, read_times,
-                                                      read_errors)) for _ in range(READERS)]
+                                                      read_errors, think))
+               for _ in range(READERS)]
     threads += [threading.Thread(target=contributor, args=(url, token, until, counter,
                                                            submit_times, submit_errors,
                                                            retried))
@@ -180,10 +190,12 @@ def run(size: int) -> None:
             assert first.status_code == 201, first.text
             rows = []
             refused = [token + "-revoked" for token in tokens]
-            for _ in range(ROUNDS):  # alternated, so that drift shows as noise in all
-                rows += [("50 readers alone", load(url, pages, [])),
-                         ("50 readers + 50 contributors", load(url, pages, tokens)),
-                         ("50 readers + 50 programs refused (401)", load(url, pages, refused))]
+            for think, kind in THINKING.items():
+                for _ in range(ROUNDS):  # alternated, so that drift shows as noise in all
+                    rows += [(f"50 {kind} alone", load(url, pages, [], think)),
+                             (f"50 {kind} + 50 contributors", load(url, pages, tokens, think)),
+                             (f"50 {kind} + 50 programs refused (401)",
+                              load(url, pages, refused, think))]
             for name, row in rows:
                 print(f"{size:,} practices, {name}: {row['reads'] / SECONDS:.0f} reads/s, "
                       f"read p50 {row['read_p50']:.1f} ms, p95 {row['read_p95']:.1f} ms, "
