@@ -109,3 +109,13 @@ def test_index_records_vocabulary_and_lengths(mixed_build):
         connection.close()
     assert words["robotics"] == robotics > 0
     assert settings["practices"] == 125 and settings["average_length"] > 10
+
+
+def test_rows_carry_their_texts_in_the_search_form_snippets_are_cut_from(index):
+    """The search page marks words found in the folded texts in the texts themselves:
+    it relies on the index's folded texts being exactly fold_text of the texts."""
+    listing = index.search(search_terms("digital"), 0, 50, 10_000)
+    assert listing.rows
+    for _iri, _title, description, organisations, folded, folded_names in listing.rows:
+        assert (folded or "") == fold_text(description or "")
+        assert (folded_names or "") == fold_text(organisations or "")

@@ -143,14 +143,17 @@ class SearchIndex:
         return sorted(ids, key=lambda practice: (-score(practice), practice))
 
     def search(self, terms: list[str], offset: int, limit: int, ranked: int) -> Listing:
-        """One page of the practices matching every term, ranked as far as ``ranked`` allows."""
+        """One page of the practices matching every term, ranked as far as ``ranked``
+        allows; each row (IRI, title, description, organisations, and the last two in
+        their search form, as :func:`fold_text` made them for the index)."""
         connection = self.connect()
         try:
             listing = self._listing(connection, terms, offset, limit, ranked)
             marks = ",".join("?" * len(listing.ids))
             found = {row[0]: row[1:] for row in connection.execute(
-                "SELECT p.id, p.iri, p.title, t.description, t.organisations FROM practice p "
-                f"JOIN practice_text t ON t.doc = p.doc WHERE p.id IN ({marks})", listing.ids)}
+                "SELECT p.id, p.iri, p.title, t.description, t.organisations, s.description,"
+                " s.organisations FROM practice p JOIN practice_text t ON t.doc = p.doc "
+                f"JOIN search s ON s.rowid = p.doc WHERE p.id IN ({marks})", listing.ids)}
             listing.rows = [found[i] for i in listing.ids]
             return listing
         finally:

@@ -20,15 +20,15 @@ from server.site import site
 
 blueprint = Blueprint("search", __name__)
 
-def snippet(texts: list[str], terms: list[str], width: int = 90) -> Markup:
+def snippet(texts: list[tuple[str, str]], terms: list[str], width: int = 90) -> Markup:
     """A window of the first text that holds a search word, words highlighted.
 
-    The search form of a text has the same length as the text, so matches found in
-    the folded form are cut and marked in the original, accents and case intact.
+    Each text comes with its search form (:func:`dskg.artefact.browse.fold_text`, as
+    the index keeps it), which has the same length as the text, so matches found in the
+    folded form are cut and marked in the original, accents and case intact.
     """
     pattern = re.compile(r"\b(" + "|".join(re.escape(t) for t in terms) + r")\w*")
-    for text in texts:
-        folded = fold_text(text)
+    for text, folded in texts:
         first = pattern.search(folded)
         if first is None:
             continue
@@ -43,7 +43,7 @@ def snippet(texts: list[str], terms: list[str], width: int = 90) -> Markup:
         parts.append(escape(text[cursor:end]))
         return Markup("…" if start else "") + Markup("").join(parts) + \
             Markup("…" if end < len(text) else "")
-    return Markup(escape(texts[0][:width * 2] if texts else ""))
+    return Markup(escape(texts[0][0][:width * 2] if texts else ""))
 
 
 QUERY = Text("q")
@@ -71,8 +71,11 @@ def _search(as_json: bool) -> ResponseReturnValue:
     if terms:
         listing = site().search_index.search(terms, (page - 1) * size, size,
                                              config.search_ranked)
-    results = [(iri, title, snippet([description or "", title, organisations or ""], terms))
-               for iri, title, description, organisations in listing.rows]
+    results = [(iri, title, snippet([(description or "", folded_description or ""),
+                                      (title, fold_text(title)),
+                                      (organisations or "", folded_organisations or "")], terms))
+               for iri, title, description, organisations, folded_description,
+               folded_organisations in listing.rows]
     pages = max(1, -(-listing.total // size))
     if as_json:
         path = request.script_root + "/search"
