@@ -145,9 +145,19 @@ def practice_shapes(shapes: Graph, ns: Namespaces) -> Graph:
     Batches hold linked nodes only partly described (an organisation without the
     funders of its funders); they must be checked as link targets, not as focus nodes.
     """
+    return _with_class_targets(shapes, frozenset({ns.dskg.GoodPractice}), TARGETS)
+
+
+@lru_cache(maxsize=16)
+def _with_class_targets(shapes: Graph, classes: frozenset[Node],
+                        dropped: tuple[URIRef, ...]) -> Graph:
+    """``shapes`` with its targets of the ``dropped`` kinds removed, but the class
+    targets of ``classes``. Made once per set of classes (the checker of submissions
+    asks for the same few with every check); shapes graphs are never changed once
+    loaded, so the copy stays right."""
     kept = Graph()
     for s, p, o in shapes:
-        if p in TARGETS and not (p == SH.targetClass and o == ns.dskg.GoodPractice):
+        if p in dropped and not (p == SH.targetClass and o in classes):
             continue
         kept.add((s, p, o))
     return kept
@@ -167,11 +177,7 @@ def aimed_at(shapes: Graph, graph: Graph, focus: set[URIRef]) -> Graph:
     for node in focus:
         for kind in graph.objects(node, RDF.type):
             classes.update(c for c in graph.transitive_objects(kind, RDFS.subClassOf) if c)
-    kept = Graph()
-    for triple in shapes:
-        if triple[1] != SH.targetClass or triple[2] in classes:
-            kept.add(triple)
-    return kept
+    return _with_class_targets(shapes, frozenset(classes), (SH.targetClass,))
 
 
 #: Predicates of the vocabularies that shapes look at; labels are left out of batches.
