@@ -35,6 +35,7 @@ sys.path.insert(0, str(HERE))
 from server_bench import BIN, built, env_for, free_port, start, stop, wait_for  # noqa: E402
 
 from dskg.accounts import Accounts  # noqa: E402
+from dskg.config import Config  # noqa: E402
 
 READERS = CONTRIBUTORS = 50
 SECONDS = 20.0
@@ -203,6 +204,8 @@ def run(size: int) -> None:
                       f"submissions stored (p50 {row['submit_p50']:.2f} s, p95 "
                       f"{row['submit_p95']:.2f} s), {row['retried']} told to retry later (429), "
                       f"{len(row['submit_errors'])} failed {sorted(set(row['submit_errors']))}")
+            print(f"(checks within {Config.from_env().check_share} of a core: "
+                  "DSKG_CHECK_SHARE)")
             seconds = approve_to_live(url, first.json()["id"])
             print(f"{size:,} practices: approve -> live {seconds:.1f} s")
         finally:

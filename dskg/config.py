@@ -133,6 +133,9 @@ class Config:
     follow_builds: float = 2.0
     #: How much the CLI and the server log: debug, info, warning or error.
     log_level: str = "info"
+    #: Most of one core the checks of submissions take over time (0 < share ≤ 1): after
+    #: each, the next waits so that the readers' pages keep the rest.
+    check_share: float = 0.5
     page_size: int = 50
     #: The most matches one search ranks by relevance (each one is scored by BM25).
     search_ranked: int = 1000
@@ -172,6 +175,9 @@ class Config:
         if self.log_level.lower() not in LOG_LEVELS:
             raise ValueError(f"log level {self.log_level!r} is not one of "
                              f"{', '.join(LOG_LEVELS)} (DSKG_LOG_LEVEL)")
+        if not 0 < self.check_share <= 1:
+            raise ValueError(f"check share {self.check_share!r} is not above 0 and at most 1 "
+                             "(DSKG_CHECK_SHARE)")
         for f in fields(self):
             if f.type in ("Path", Path) and not isinstance(getattr(self, f.name), Path):
                 object.__setattr__(self, f.name, Path(getattr(self, f.name)))

@@ -52,11 +52,17 @@ def test_missing_files_are_one_line(args, code, expected, capsys):
     assert line.startswith(expected)
 
 
-def test_a_bad_setting_is_one_line(capsys, monkeypatch):
-    monkeypatch.setenv("DSKG_LOG_LEVEL", "loud")
+@pytest.mark.parametrize("name, value, expected", [
+    ("DSKG_LOG_LEVEL", "loud", "log level 'loud' is not one of debug, info, warning, error"),
+    ("DSKG_CHECK_SHARE", "1.5", "check share 1.5 is not above 0 and at most 1"),
+    ("DSKG_CHECK_SHARE", "0", "check share 0.0 is not above 0 and at most 1"),
+    ("DSKG_CHECK_SHARE", "half", "DSKG_CHECK_SHARE='half' is not a valid float"),
+])
+def test_a_bad_setting_is_one_line(name, value, expected, capsys, monkeypatch):
+    monkeypatch.setenv(name, value)
     assert main(["validate"]) == 2
     [line] = capsys.readouterr().err.splitlines()
-    assert "log level 'loud' is not one of debug, info, warning, error" in line
+    assert expected in line and name in line
 
 
 @pytest.mark.slow

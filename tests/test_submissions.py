@@ -389,7 +389,7 @@ def test_a_busy_checker_answers_429_with_retry_after_and_stores_nothing(tmp_path
     """When as many submissions wait for a worker's checker as may, the next is told
     when to come back (the app in-process, its checker real; the waiting places are
     taken as waiting submissions take them)."""
-    from server.views.submit import CHECKER, CHECKER_RETRY, MAX_WAITING
+    from server.checker import CHECKER, CHECKER_RETRY, MAX_WAITING
 
     from .conftest import run_dskg
     from .inprocess import start_site
@@ -418,7 +418,39 @@ def test_a_busy_checker_answers_429_with_retry_after_and_stores_nothing(tmp_path
         assert again.status_code == 201, again.text
         assert stored(in_process) == 1
     finally:
-        CHECKER._stop()
+        CHECKER.stop()
+        in_process.close()
+
+
+def test_checks_wait_their_turn_to_keep_within_their_share_of_a_core(tmp_path):
+    """After a check, the next one on the machine starts no sooner than the pause its
+    processor time and ``check_share`` ask (the app in-process, its checker real)."""
+    from server.checker import CHECKER, NEXT
+
+    from .conftest import run_dskg
+    from .inprocess import start_site
+
+    config = built_project(tmp_path / "paced", make_project, check_share=0.05)
+    in_process = start_site(config)
+    try:
+        assert run_dskg("users", "add", "maria", "--coalition", "BG",
+                        config=config).returncode == 0
+        token = run_dskg("users", "token", "maria", config=config).stdout.split()[0]
+        headers = {"Authorization": f"Bearer {token}", "Content-Type": "text/turtle"}
+        turn, next_turn = config.var.editorial / NEXT, 0.0
+        for title in ("Robots in every town", "Robots in every village"):
+            body = practice_graph(title).serialize(format="turtle").encode()
+            asked = time.time()
+            answer = in_process.http.post(in_process.url + "/submissions", data=body,
+                                          headers=headers)
+            assert answer.status_code == 201, answer.text
+            if next_turn:  # the second waited for the turn the first one set
+                assert asked < next_turn <= time.time()
+            next_turn = float(turn.read_text())
+            assert next_turn > time.time()  # 19 × the check's processor time ahead
+        assert stored(in_process) == 2
+    finally:
+        CHECKER.stop()
         in_process.close()
 
 

@@ -6,8 +6,8 @@ The form is made from the declarations, never restated: the parts of the descrip
 the reader's language, read from the store) or among the curated funders, names or a
 date, with how many values the shapes allow (their
 ``sh:minCount``/``sh:maxCount``, read from the shapes graph in the store). A submission
-is checked by the build's own code before it is stored (``dskg submission check``, in a
-process of its own so that this worker never loads the pipeline): each problem is shown
+is checked by the build's own code before it is stored (:mod:`server.checker`, a process
+of its own so that this worker never loads the pipeline): each problem is shown
 beside its field, and nothing is stored. A curator's approval starts ``dskg submission
 publish``, which builds, incrementally, and the server follows the new build by itself.
 
@@ -16,11 +16,6 @@ answers 404, like one that does not exist.
 """
 from __future__ import annotations
 
-import json
-import select
-import subprocess
-import sys
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache, wraps
@@ -43,7 +38,6 @@ from werkzeug.exceptions import HTTPException, TooManyRequests
 
 from dskg import formats
 from dskg.accounts import Account
-from dskg.artefact.lifecycle import exclusive
 from dskg.config import Config
 from dskg.fields import FORM_FIELDS, PROSE, Field
 from dskg.messages import N_
@@ -57,7 +51,8 @@ from dskg.submissions import (
     Submissions,
     allowed_actions,
 )
-from server.commands import dskg_env, publish_later
+from server.checker import CHECKER, CHECKER_RETRY, CheckerBusy, CheckerFailed
+from server.commands import publish_later
 from server.describe import Description
 from server.diff import Change, changes
 from server.errors import problem
@@ -71,14 +66,7 @@ from server.views.resources import SLUG
 
 blueprint = Blueprint("submit", __name__)
 blueprint.after_request(private)
-#: How long the build's check of one submission may take (seconds).
-CHECK_TIMEOUT = 120
-#: Submissions that may wait for a worker's checker (the one being checked included);
-#: beyond, 429 with Retry-After of :data:`CHECKER_RETRY` seconds.
-MAX_WAITING, CHECKER_RETRY = 1, 2
 NTRIPLES = formats.GRAPH_FORMATS["ntriples"].media
-#: How much the checker yields the processor to the workers that serve readers.
-CHECKER_NICENESS = 19
 #: Past this many organisations, the form offers no list of them to pick from.
 MAX_KNOWN_NAMES = 2000
 #: How many names the form has room for, for a field of several names.
@@ -243,75 +231,6 @@ def _checked(request_line: dict[str, Any]) -> dict[str, Any]:
         abort(503, description=_("The check of submissions is not working; try again later."))
 
 
-class CheckerFailed(Exception):
-    pass
-
-
-class CheckerBusy(Exception):
-    """More submissions wait for this worker's checker than :data:`MAX_WAITING`."""
-
-
-class _Checker:
-    """This worker's ``dskg submission check --serve``: started at the first check and
-    kept (it loads the build's rules once), asked one check at a time (and one on the
-    machine, whichever worker asks), started again if it dies or does not answer within
-    :data:`CHECK_TIMEOUT`. A process of its own, so the worker never loads the
-    pipeline."""
-
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.waiting = threading.BoundedSemaphore(MAX_WAITING)
-        self.process: subprocess.Popen | None = None
-
-    def ask(self, request_line: dict[str, Any]) -> dict[str, Any]:
-        # Few wait: a worker's threads stay free for readers, and a program told 429
-        # sends its submission again (Retry-After).
-        if not self.waiting.acquire(blocking=False):
-            raise CheckerBusy()
-        try:
-            return self._ask(request_line)
-        finally:
-            self.waiting.release()
-
-    def _ask(self, request_line: dict[str, Any]) -> dict[str, Any]:
-        # One check at a time on the machine, whichever worker asks: the checks' share
-        # of the processor stays one low-priority process beside the readers' workers.
-        with self.lock, exclusive(site().config.var.editorial / ".checking", None):
-            process = self._running()
-            assert process.stdin is not None and process.stdout is not None
-            try:
-                process.stdin.write(json.dumps(request_line) + "\n")
-                process.stdin.flush()
-                ready, _unused, _none = select.select([process.stdout], [], [], CHECK_TIMEOUT)
-                line = process.stdout.readline() if ready else ""
-            except OSError as error:
-                line = ""
-                reason = str(error)
-            else:
-                reason = "no answer" if not ready else "it ended"
-            if not line:
-                self._stop()
-                raise CheckerFailed(reason)
-            answer: dict[str, Any] = json.loads(line)
-            return answer
-
-    def _running(self) -> subprocess.Popen:
-        if self.process is None or self.process.poll() is not None:
-            command = [sys.executable, "-m", "dskg.cli", "submission", "check", "--serve"]
-            self.process = subprocess.Popen(  # below the workers: readers come first
-                ["nice", "-n", str(CHECKER_NICENESS), *command], stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE, text=True,
-                env=dskg_env() | {"DSKG_LOG_LEVEL": "warning"}, start_new_session=True)
-        return self.process
-
-    def _stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.kill()
-            self.process.wait()
-        self.process = None
-
-
-CHECKER = _Checker()
 
 
 PRACTICE = Text("practice")
