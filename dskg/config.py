@@ -135,7 +135,7 @@ class Config:
     log_level: str = "info"
     #: Most of one core the checks of submissions take over time (0 < share ≤ 1): after
     #: each, the next waits so that the readers' pages keep the rest.
-    check_share: float = 0.5
+    check_share: float = 0.25
     page_size: int = 50
     #: The most matches one search ranks by relevance (each one is scored by BM25).
     search_ranked: int = 1000
