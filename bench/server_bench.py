@@ -67,6 +67,7 @@ PREFIXES = (f"PREFIX dskg: <{VOCAB}def/dskg/> PREFIX dct: <http://purl.org/dc/te
 QUERIES = {
     "ask": "ASK { ?p a dskg:GoodPractice }",
     "describe one practice": "DESCRIBE <{practice}>",
+    "1-row select": "SELECT ?c WHERE { <{practice}> dskg:country ?c } LIMIT 1",
     "facet counts per country":
         "SELECT ?c (COUNT(?p) AS ?n) WHERE { ?p dskg:country ?c } GROUP BY ?c",
     "paged list ordered by title":

@@ -107,8 +107,9 @@ def _graph(config: Config, build: Build, ns: Namespaces,
         return SiteStore(build.open_store(), runner(build), AnswerCache(config.answer_cache))
     admission = Admission(_run_dir(config), config.heavy_queries, config.client_heavy,
                           retry_after=config.query_timeout)
-    pool = QueryPool(build.layout.store, config, admission, ns.prefixes())
-    return SiteStore(build.open_store(), pool, AnswerCache(config.answer_cache))
+    store = build.open_store()
+    pool = QueryPool(build.layout.store, config, admission, ns.prefixes(), here=store)
+    return SiteStore(store, pool, AnswerCache(config.answer_cache))
 
 
 def _run_dir(config: Config) -> Path:

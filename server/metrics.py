@@ -28,6 +28,8 @@ QUERY_SECONDS = Histogram("dskg_query_seconds", "Time to evaluate a visitor's SP
                           "query, by outcome", ["outcome"],
                           buckets=(.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5,
                                    5, 10, 30, 60))
+IN_WORKER = Counter("dskg_query_in_worker", "SPARQL queries whose syntax bounds their cost, "
+                    "answered by the web worker without an evaluator")
 TIMEOUTS = Counter("dskg_query_timeouts", "SPARQL queries stopped at the time limit")
 REJECTIONS = Counter("dskg_query_rejections", "SPARQL queries refused or stopped before "
                      "their end, by reason", ["reason"])

@@ -184,6 +184,8 @@ def value_text(term: Term) -> str:
 
 def names_dataset(query: str) -> bool:
     """Whether the query names its own dataset (``FROM`` or ``FROM NAMED``)."""
+    if "from" not in query.lower():  # most queries: no token can be FROM, none is made
+        return False
     return any(_is(token, "FROM") for token in tokens(query))
 
 

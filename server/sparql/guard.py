@@ -25,14 +25,14 @@ from dataclasses import dataclass
 
 _CODEPOINT = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
 #: IRIREF of the grammar: no spaces, quotes, braces or angle brackets inside.
-_IRI = re.compile(r'<[^<>"{}|^`\\\x00-\x20]*>')
+IRIREF = re.compile(r'<[^<>"{}|^`\\\x00-\x20]*>')
 _LONG_STRING = {"'''": re.compile(r"'''(?:[^'\\]|\\.|'(?!''))*'''", re.S),
                 '"""': re.compile(r'"""(?:[^"\\]|\\.|"(?!""))*"""', re.S)}
 _SHORT_STRING = {"'": re.compile(r"'(?:[^'\\\n\r]|\\.)*'"),
                  '"': re.compile(r'"(?:[^"\\\n\r]|\\.)*"')}
 _WORD = re.compile(r"[^\W]+|[?$:]", re.U)
 _GAP = r"(?:\s|#[^\n\r]*)*"
-_TARGET = re.compile(_GAP + r"(?:(?i:silent)\b" + _GAP + r")?(" + _IRI.pattern + r"|[^\s{]+)")
+_TARGET = re.compile(_GAP + r"(?:(?i:silent)\b" + _GAP + r")?(" + IRIREF.pattern + r"|[^\s{]+)")
 OPENERS, CLOSERS = "{([", "})]"
 
 
@@ -92,7 +92,7 @@ def _scan(query: str, limits: QueryLimits) -> None:
                 previous = char
                 continue
         elif char == "<":
-            match = _IRI.match(query, position)
+            match = IRIREF.match(query, position)
             if match:
                 position = match.end()
                 previous = ">"
