@@ -26,6 +26,7 @@ from dskg.ingest.dates import parse_date
 from dskg.ingest.page import PAGE_CHROME, section_of, split_page
 from dskg.rdf import IRI, BlankNode, Literal, Triple, from_rdflib, to_rdflib
 from dskg.registry import MAX_SLUG_LENGTH, SLUG, slugify
+from dskg.store.sparql_text import names_dataset, tokens
 from server.sparql.results import SELECT_WRITERS
 
 # ---------------------------------------------------------------- dates
@@ -226,3 +227,17 @@ def test_ranking_counts_word_starts_as_the_regular_expression_did(text, word):
     stays exactly what the regular expression it replaced gave."""
     expected = len(re.findall(r"(?<![^\W_])" + re.escape(word), text))
     assert occurrences(text, word) == expected
+
+
+# ---------------------------------------------------------------- query text
+
+query_pieces = st.sampled_from(["SELECT", "*", "FROM", "from", "From", "NAMED", "<http://g/>",
+                                "<from>", '"from"', "'FROM'", "# from\n", "{", "}", "?from",
+                                "ex:from", "fromage", "WHERE", " ", "\n", "?s", "."])
+
+
+@given(st.lists(query_pieces, max_size=12).map("".join))
+def test_a_dataset_is_named_only_by_a_from_keyword(query):
+    """The shortcut (no "from" in the text at all) answers as the tokens do."""
+    assert names_dataset(query) == any(token.kind == "word" and token.text.upper() == "FROM"
+                                       for token in tokens(query))
