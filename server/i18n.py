@@ -60,7 +60,8 @@ _CATALOGUES: dict[str, NullTranslations] = {}
 
 def language() -> str:
     """The language this request is answered in (see the module's docstring)."""
-    if "language" not in g:
+    chosen = g.get("language")
+    if chosen is None:
         asked = request.args.get(PARAMETER)
         cookie = request.cookies.get(COOKIE)
         g.language = (cookie if cookie in LANGUAGES else None) or \
@@ -71,7 +72,8 @@ def language() -> str:
                 parameter=PARAMETER, value=repr(asked), codes=", ".join(LANGUAGES)))
         if asked:
             g.language = asked
-    return g.language
+        chosen = g.language
+    return chosen
 
 
 def translations() -> NullTranslations:

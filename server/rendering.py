@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from flask import Flask, request
+from flask import Flask, g, request
 from markupsafe import Markup, escape
 
 from dskg.fields import PROSE
@@ -72,10 +72,15 @@ KNOWN_LABELS = {
 
 
 def preferred_languages() -> list[str]:
-    """The page's language, the reader's others from ``Accept-Language``, then English."""
-    languages = [lang.split("-")[0].lower() for lang, q in request.accept_languages if q > 0
-                 and lang != "*"]
-    return [language(), *languages, "en"]
+    """The page's language, the reader's others from ``Accept-Language``, then English.
+
+    Kept for the request: a page picks a label a hundred times and more."""
+    chosen = g.get("preferred_languages")
+    if chosen is None:
+        languages = [lang.split("-")[0].lower() for lang, q in request.accept_languages
+                     if q > 0 and lang != "*"]
+        chosen = g.preferred_languages = [language(), *languages, "en"]
+    return chosen
 
 
 def pick_label(labels: Sequence[Literal], languages: list[str] | None = None) -> str | None:
@@ -127,9 +132,27 @@ def label_of(iri: str, labels: dict | None = None) -> str:
     return named(iri, labels)[0]
 
 
+#: How many names :func:`named` keeps per build before it starts again (readers' own
+#: ``Accept-Language`` orders make the keys, so the memo must have a bound).
+NAMES_KEPT = 50_000
+
+
 def named(iri: str, labels: dict | None = None) -> tuple[str, str | None]:
     """The name a page gives ``iri`` and, when it is a label in a language other than the
     page's (an English fallback on a Bulgarian page), that language."""
+    if labels:  # a document's own labels: nothing the next page would ask again
+        return _named(iri, labels)
+    memo = site().names
+    key = (iri, *preferred_languages())
+    found = memo.get(key)
+    if found is None:
+        if len(memo) >= NAMES_KEPT:
+            memo.clear()
+        found = memo[key] = _named(iri, None)
+    return found
+
+
+def _named(iri: str, labels: dict | None) -> tuple[str, str | None]:
     chosen = pick((labels or {}).get(iri) or site().describer.labels(iri))
     if chosen is not None:
         tag = chosen.language

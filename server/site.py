@@ -1,7 +1,7 @@
 """What every view shares, for the build this process serves: :func:`site`."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from flask import current_app, request
 
@@ -32,6 +32,9 @@ class Site:
     facet_index: FacetIndex
     search_index: SearchIndex
     entity_index: EntityIndex
+    #: The names pages give IRIs, by (IRI, the reader's languages): the same all the
+    #: build long, and a page names a hundred or more (:func:`server.rendering.named`).
+    names: dict[tuple[str, ...], tuple[str, str | None]] = field(default_factory=dict)
 
     def iri_for_path(self, path: str) -> str:
         """The IRI a request path names (paths are relative to the app's mount point):

@@ -86,6 +86,22 @@ def test_single_facet_counts_equal_sparql_counts(server):
     assert checked > 30
 
 
+def test_each_practice_lists_the_countries_sparql_gives_it(server):
+    """The countries under each title in a list (FacetIndex.values_of) are the
+    practice's dskg:country values, for every practice of the build."""
+    index = server.app.extensions["dskg"].facet_index
+    query = f"SELECT ?p ?c WHERE {{ ?p <{VOCAB}def/dskg/country> ?c }}"
+    rows = server.http.get(server.url + "/sparql", params={"query": query},
+                           headers={"Accept": "application/sparql-results+json"}).json()
+    expected: dict[str, set[str]] = {}
+    for row in rows["results"]["bindings"]:
+        expected.setdefault(row["p"]["value"], set()).add(
+            row["c"]["value"].removeprefix(NAMESPACES["country"]))
+    listed = index.values_of("country", [p.number for p in index.practices])
+    assert {p.iri: set(listed[p.number]) for p in index.practices if listed[p.number]} == expected
+    assert len(expected) > 5
+
+
 def sparql_counts_by(server, chosen: tuple[str, str], facet: str) -> dict[str, int]:
     """Practices per value of ``facet`` among those with the chosen facet value, by SPARQL."""
     chosen_facet, chosen_value = chosen

@@ -154,6 +154,24 @@ class FacetIndex:
             if iri:
                 self.iris[facet, value] = iri
         self.all = (1 << len(self.practices)) - 1
+        self._bytes: dict[str, dict[str, bytes]] = {}
+
+    def values_of(self, facet: str, numbers: Iterable[int]) -> dict[int, list[str]]:
+        """The values of ``facet`` each of the practices ``numbers`` has, in the facet's
+        order. Read from each value's bitset as bytes (made once per facet), one byte
+        per practice and value: testing a bit of the int would shift all of it, 12.5 kB
+        at 100k practices, for every practice of a page and every value."""
+        table = self._bytes.get(facet)
+        if table is None:
+            size = len(self.practices) // 8 + 1
+            table = self._bytes[facet] = {value: bits.to_bytes(size, "little")
+                                          for value, bits in self.bits[facet].items()}
+        found: dict[int, list[str]] = {number: [] for number in numbers}
+        for value, data in table.items():
+            for number, values in found.items():
+                if data[number >> 3] >> (number & 7) & 1:
+                    values.append(value)
+        return found
 
     def selection(self, chosen: dict[str, list[str]], skip: str | None = None,
                   space: dict[str, dict[str, int]] | None = None) -> int:

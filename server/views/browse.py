@@ -78,12 +78,8 @@ SNIPPET = 180
 
 def _details(items: list) -> dict[int, dict]:
     """What a list shows under each title: countries, organisations, a snippet."""
-    index, texts = _index(), site().search_index.texts([item.number for item in items])
-    countries: dict[int, list[str]] = {item.number: [] for item in items}
-    for value, bits in index.bits["country"].items():
-        for item in items:
-            if bits >> item.number & 1:
-                countries[item.number].append(value)
+    numbers = [item.number for item in items]
+    texts, countries = site().search_index.texts(numbers), _index().values_of("country", numbers)
     details = {}
     for item in items:
         description, organisations = texts.get(item.number, ("", ""))
