@@ -29,6 +29,7 @@ from rdflib.plugins.sparql.processor import SPARQLProcessor
 from rdflib.query import Processor
 from rdflib.term import Node
 
+from dskg import sparql_constraints
 from dskg.ingest.records import PracticeRecord
 from dskg.lifeline import exit_with_parent
 from dskg.mapping import MappedGraph, PartKey
@@ -127,7 +128,19 @@ plugin.register("sparql", Processor, __name__, "PreparedQueryProcessor")
 
 
 def validate_graph(data: Graph, shapes: Graph) -> list[Finding]:
-    """pyshacl on one graph (which must already hold the vocabularies it refers to)."""
+    """pyshacl on one graph (which must already hold the vocabularies it refers to),
+    the SPARQL constraints that allow it asked once for the whole graph
+    (:mod:`dskg.sparql_constraints`)."""
+    per_node, once = sparql_constraints.split(shapes)
+    findings = _pyshacl(data, per_node)
+    for constraint in once:
+        nodes = constraint.focus_nodes(data)
+        if nodes:
+            findings += _pyshacl(data, constraint.aimed(shapes, nodes))
+    return findings
+
+
+def _pyshacl(data: Graph, shapes: Graph) -> list[Finding]:
     _, report, text = shacl_validate(data, shacl_graph=shapes, inference="none",
                                      advanced=True, allow_warnings=True, abort_on_first=False,
                                      inplace=True)

@@ -1,10 +1,14 @@
 """Each SHACL rule fires on a graph that breaks it, with the message a steward reads."""
 from __future__ import annotations
 
+import random
+from collections import Counter
+
 import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, ORG, PROV, RDF, SKOS, XSD
 
+from dskg import sparql_constraints, validation
 from dskg.build.prepare import merged, vocabulary_graphs
 from dskg.namespaces import SCHEMA
 from dskg.validation import load_shapes, validate_graph, validate_resources
@@ -199,3 +203,37 @@ def test_resources_checked_with_the_shapes_aimed_at_them_get_every_finding(shape
     aimed = set(validate_resources(g, focus, Graph(), vocabularies, shapes))
     assert {URIRef(f.focus) for f in whole} == {bad_org, ORG_IRI, funder, place}
     assert len(whole) >= 6 and aimed == whole
+
+
+def test_sparql_constraints_asked_once_find_what_pyshacl_finds_node_by_node(shapes,
+                                                                            vocabularies):
+    """The date constraints are asked once per graph (dskg.sparql_constraints); the
+    findings are those of pyshacl asking them for every practice, on practices with
+    every kind of date, and on a non-practice with dates that no practice shape is for."""
+    once = sparql_constraints.split(shapes)[1]
+    assert {str(c.constraint).rsplit("/", 1)[1] for c in once} == {"DatePrecision",
+                                                                   "StartNotAfterEnd"}
+    dates = [Literal("2023", datatype=XSD.gYear), Literal("2023-05", datatype=XSD.gYearMonth),
+             Literal("2022-12-31", datatype=XSD.date), Literal("2024-01-02", datatype=XSD.date),
+             Literal("2023"), Literal("2023-05-01", datatype=XSD.dateTime),
+             URIRef(BASE + "id/date/not-a-literal"), None]
+    rng = random.Random(5)
+    g = Graph()
+    for number in range(40):
+        practice = URIRef(f"{BASE}id/practice/practice-{number}")
+        for s, p, o in valid_practice():
+            s = practice if s == P else s
+            if p not in (SCHEMA.startDate, SCHEMA.endDate):
+                g.add((s, p, o))
+        for prop in (SCHEMA.startDate, SCHEMA.endDate):
+            for _ in range(rng.choice((1, 1, 2))):
+                if (date := rng.choice(dates)) is not None:
+                    g.add((practice, prop, date))
+    g.add((ORG_IRI, SCHEMA.startDate, Literal("nonsense")))
+    g.add((ORG_IRI, SCHEMA.endDate, Literal("2001", datatype=XSD.gYear)))
+    data = g + vocabularies
+    node_by_node = Counter(validation._pyshacl(data, shapes))
+    assert Counter(validate_graph(data, shapes)) == node_by_node
+    messages = " ".join(f.message for f in node_by_node)
+    assert "must be an xsd:date" in messages and "precedes the start date" in messages
+    assert ORG_IRI.toPython() not in {f.focus for f in node_by_node}
