@@ -5,7 +5,7 @@ import random
 from collections import Counter
 
 import pytest
-from rdflib import Graph, Literal, URIRef
+from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, ORG, PROV, RDF, SKOS, XSD
 
 from dskg import sparql_constraints, validation
@@ -237,3 +237,12 @@ def test_sparql_constraints_asked_once_find_what_pyshacl_finds_node_by_node(shap
     messages = " ".join(f.message for f in node_by_node)
     assert "must be an xsd:date" in messages and "precedes the start date" in messages
     assert ORG_IRI.toPython() not in {f.focus for f in node_by_node}
+    # A blank node with dates: the query is asked of rdflib instead of Oxigraph.
+    blank = BNode()
+    data.add((blank, RDF.type, URIRef(D + "GoodPractice")))
+    data.add((blank, SCHEMA.startDate, Literal("2024", datatype=XSD.gYear)))
+    data.add((blank, SCHEMA.endDate, Literal("2023")))
+    node_by_node = Counter(validation._pyshacl(data, shapes))
+    assert Counter(validate_graph(data, shapes)) == node_by_node
+    on_blank = " ".join(f.message for f in node_by_node if f.focus == str(blank))
+    assert "must be an xsd:date" in on_blank and "precedes the start date" in on_blank

@@ -43,6 +43,12 @@ def create_store(path: Path, graphs: Iterable[tuple[str, bytes | Path]]) -> None
     OxigraphStore.create(path, graphs)
 
 
+def scratch_store(ntriples: bytes) -> Queryable:
+    """An embedded store in memory holding ``ntriples``: for asking a small graph
+    queries that rdflib's evaluator would take far longer over."""
+    return OxigraphStore.in_memory(ntriples)
+
+
 def copy_store(source: Path, target: Path) -> OxigraphStore:
     """A writable copy at ``target`` of the built store at ``source`` (which an
     incremental build then changes; ``source`` stays as it is)."""
@@ -52,5 +58,6 @@ def copy_store(source: Path, target: Path) -> OxigraphStore:
 __all__ = ["Bindings", "Evaluating", "EvaluationStopped", "MemoryStore", "Queryable",
            "QueryResult", "QuerySyntaxError", "Row",
            "Store", "StoreError", "copy_store", "create_store", "iri_of", "open_store",
-           "ntriples_to", "parse_ntriples", "parse_triples", "serialize_triples", "term_of",
+           "ntriples_to", "parse_ntriples", "parse_triples", "scratch_store", "serialize_triples",
+           "term_of",
            "text_of"]

@@ -49,6 +49,14 @@ class OxigraphStore:
             raise StoreError(f"the store at {path} cannot be opened: {reason}") from None
 
     @classmethod
+    def in_memory(cls, ntriples: bytes) -> OxigraphStore:
+        """A store in memory with ``ntriples`` in its default graph (no file: ``path``
+        is empty)."""
+        store = ox.Store()
+        store.bulk_load(input=ntriples, format=ox.RdfFormat.N_TRIPLES)
+        return cls(store, Path())
+
+    @classmethod
     def create(cls, path: Path, graphs: Iterable[tuple[str, bytes | Path]]) -> None:
         """Bulk-load each ``(graph name, N-Triples or a file of them)`` pair as a named
         graph."""
