@@ -242,6 +242,16 @@ def test_an_accepted_submission_survives_a_kill_9(tmp_path):
         stop_server(again)
 
 
+def turtle_api_headers(config) -> dict[str, str]:
+    """Headers of a program sending Turtle with the token of a new contributor of BG."""
+    from .conftest import run_dskg
+
+    assert run_dskg("users", "add", "maria", "--coalition", "BG",
+                    config=config).returncode == 0
+    token = run_dskg("users", "token", "maria", config=config).stdout.split()[0]
+    return {"Authorization": f"Bearer {token}", "Content-Type": "text/turtle"}
+
+
 def practice_graph(title: str, country: str | None = "BGR"):
     """One practice described with rdflib, as a program would send it."""
     from rdflib import BNode, Graph, Literal, Namespace, URIRef
@@ -391,16 +401,12 @@ def test_a_busy_checker_answers_429_with_retry_after_and_stores_nothing(tmp_path
     taken as waiting submissions take them)."""
     from server.checker import CHECKER, CHECKER_RETRY, MAX_WAITING
 
-    from .conftest import run_dskg
     from .inprocess import start_site
 
     config = built_project(tmp_path / "busy", make_project)
     in_process = start_site(config)
     try:
-        assert run_dskg("users", "add", "maria", "--coalition", "BG",
-                        config=config).returncode == 0
-        token = run_dskg("users", "token", "maria", config=config).stdout.split()[0]
-        headers = {"Authorization": f"Bearer {token}", "Content-Type": "text/turtle"}
+        headers = turtle_api_headers(config)
         body = practice_graph("Robots in every town").serialize(format="turtle").encode()
         taken = [CHECKER.waiting.acquire(blocking=False) for _ in range(MAX_WAITING)]
         assert all(taken)
@@ -427,16 +433,12 @@ def test_checks_wait_their_turn_to_keep_within_their_share_of_a_core(tmp_path):
     processor time and ``check_share`` ask (the app in-process, its checker real)."""
     from server.checker import CHECKER, NEXT
 
-    from .conftest import run_dskg
     from .inprocess import start_site
 
     config = built_project(tmp_path / "paced", make_project, check_share=0.05)
     in_process = start_site(config)
     try:
-        assert run_dskg("users", "add", "maria", "--coalition", "BG",
-                        config=config).returncode == 0
-        token = run_dskg("users", "token", "maria", config=config).stdout.split()[0]
-        headers = {"Authorization": f"Bearer {token}", "Content-Type": "text/turtle"}
+        headers = turtle_api_headers(config)
         turn, next_turn = config.var.editorial / NEXT, 0.0
         for title in ("Robots in every town", "Robots in every village"):
             body = practice_graph(title).serialize(format="turtle").encode()
