@@ -32,6 +32,7 @@ from dskg.store import scratch_store
 THIS = Variable("this")
 #: Variables pyshacl binds besides ``$this``: a query using them is left to pyshacl.
 PRE_BOUND = {"currentShape", "shapesGraph"}
+#: SHACL's ways of naming a shape's focus nodes.
 TARGETS = (SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf)
 #: What of a shape its SPARQL constraints' results take (severity, the shape's own
 #: messages) or that switches it off.

@@ -35,6 +35,7 @@ from dskg.lifeline import exit_with_parent
 from dskg.mapping import MappedGraph, PartKey
 from dskg.namespaces import Namespaces
 from dskg.progress import Progress
+from dskg.sparql_constraints import TARGETS
 
 BATCH_SIZE = 500
 SEVERITIES = {SH.Violation: "Violation", SH.Warning: "Warning", SH.Info: "Info"}
@@ -149,7 +150,6 @@ def _pyshacl(data: Graph, shapes: Graph) -> list[Finding]:
     return _results(report)
 
 
-TARGETS = (SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf)
 
 
 def practice_shapes(shapes: Graph, ns: Namespaces) -> Graph:
