@@ -11,7 +11,8 @@ the API (``POST /submissions``, JSON-LD, an API token each), every one checked b
 build's code before it is stored. Before timing, every page read is checked to answer
 200 with its content, and every submission to answer 201. Reported: reads per second,
 p50/p95 of reads, errors, submissions stored and their p50/p95, for each of
-:data:`ROUNDS` alternated rounds of both rows (their spread is the noise). Then a curator approves
+:data:`ROUNDS` alternated rounds of both rows (their spread is the noise). The
+contributors run in a process of their own (:func:`contributing`). Then a curator approves
 one submission on the site (the form, with its CSRF token) and the time until the
 endpoint answers with the practice is measured. The third row is the control: the same
 50 programs at the same pace, with tokens the site refuses (401, nothing checked or
@@ -26,6 +27,8 @@ import sys
 import tempfile
 import threading
 import time
+from multiprocessing import get_context
+from multiprocessing.connection import Connection
 from pathlib import Path
 
 import requests
@@ -117,30 +120,51 @@ def contributor(url: str, token: str, until: float, counter: list[int], times: l
         times.append(time.perf_counter() - began)  # a submission stored
 
 
-def load(url: str, pages: list[str], tokens: list[str], think: float) -> dict:
-    until = time.monotonic() + SECONDS
-    read_times: list[float] = []
-    submit_times: list[float] = []
-    read_errors: list[str] = []
-    submit_errors: list[str] = []
+def contributing(url: str, tokens: list[str], until: float, results: Connection) -> None:
+    """The contributors, in a process of their own: in the readers' process their
+    threads' turns at the interpreter lock would count in the readers' latencies, which
+    no contributor elsewhere on the internet adds to a reader's."""
     counter, retried = [0], [0]
-    threads = [threading.Thread(target=readers, args=(url, pages, until, read_times,
-                                                      read_errors, think))
-               for _ in range(READERS)]
-    threads += [threading.Thread(target=contributor, args=(url, token, until, counter,
-                                                           submit_times, submit_errors,
-                                                           retried))
-                for token in tokens]
+    times: list[float] = []
+    errors: list[str] = []
+    threads = [threading.Thread(target=contributor, args=(url, token, until, counter,
+                                                           times, errors, retried))
+               for token in tokens]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
+    results.send((times, errors, retried[0]))
+
+
+def load(url: str, pages: list[str], tokens: list[str], think: float) -> dict:
+    until = time.monotonic() + SECONDS
+    read_times: list[float] = []
+    read_errors: list[str] = []
+    submit_times: list[float] = []
+    submit_errors: list[str] = []
+    retried = 0
+    receiving, sending = get_context("fork").Pipe(duplex=False)
+    programs = get_context("fork").Process(target=contributing,
+                                           args=(url, tokens, until, sending))
+    if tokens:
+        programs.start()  # before any thread of this process starts
+    threads = [threading.Thread(target=readers, args=(url, pages, until, read_times,
+                                                      read_errors, think))
+               for _ in range(READERS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if tokens:
+        submit_times, submit_errors, retried = receiving.recv()
+        programs.join()
     return {"reads": len(read_times), "read_p50": percentile(read_times, 0.5) * 1000,
             "read_p95": percentile(read_times, 0.95) * 1000, "read_errors": read_errors,
             "submissions": len(submit_times),
             "submit_p50": percentile(submit_times, 0.5), "submit_p95":
             percentile(submit_times, 0.95), "submit_errors": submit_errors,
-            "retried": retried[0]}
+            "retried": retried}
 
 
 def approve_to_live(url: str, number: str) -> float:
