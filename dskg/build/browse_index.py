@@ -191,6 +191,9 @@ def _facet_values(store: Store, ns: Namespaces, practices: set[str], iris: list[
     """Facet → value key → (value IRI, practices with it), over every practice or ``iris``."""
     result: dict[str, dict[str, tuple[str | None, set[str]]]] = {}
     regions = _Regions(store, ns)
+    # The NUTS facets (one per level, one after another) ask the same question: the
+    # last answer is kept for the next facet (only the last: a build's answers are large).
+    last: tuple[tuple[str, frozenset], list] | None = None
     for facet, (_, declared) in FACETS.items():
         members = result[facet] = {}
         if isinstance(declared, LinkFacet):
@@ -199,7 +202,10 @@ def _facet_values(store: Store, ns: Namespaces, practices: set[str], iris: list[
             query, bound = VALUES, {"property": IRI(str(ns.expand(declared.property)))}
         bindings = [bound] if iris is None else [bound | {"p": IRI(iri)} for iri in iris]
         for binding in bindings:
-            for row in store.select(query, binding):
+            question = (query, frozenset(binding.items()))
+            if last is None or last[0] != question:
+                last = (question, store.select(query, binding))
+            for row in last[1]:
                 if text_of(row, "p") not in practices:
                     continue
                 value: str | None = text_of(row, "value")
