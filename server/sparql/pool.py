@@ -4,7 +4,9 @@ Each web worker owns ``query_processes`` evaluator processes (:mod:`server.sparq
 A query waits at most ``queue_wait`` for a free one (503 after that), runs there, and
 comes back as the serialised answer. Nothing a query does can stall the worker's
 other threads, which go on serving pages, documents, browse and search from the
-worker's own store handle.
+worker's own store handle. The one exception: a query whose syntax bounds it to a
+short read of one index is answered by the worker itself, on that handle, without the
+hand-over (:mod:`server.sparql.bounded`).
 
 Limits, each enforced from outside the query:
 
