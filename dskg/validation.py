@@ -29,13 +29,13 @@ from rdflib.plugins.sparql.processor import SPARQLProcessor
 from rdflib.query import Processor
 from rdflib.term import Node
 
-from dskg import sparql_constraints
+from dskg import asked_once
+from dskg.asked_once import TARGETS
 from dskg.ingest.records import PracticeRecord
 from dskg.lifeline import exit_with_parent
 from dskg.mapping import MappedGraph, PartKey
 from dskg.namespaces import Namespaces
 from dskg.progress import Progress
-from dskg.sparql_constraints import TARGETS
 
 BATCH_SIZE = 500
 SEVERITIES = {SH.Violation: "Violation", SH.Warning: "Warning", SH.Info: "Info"}
@@ -130,9 +130,9 @@ plugin.register("sparql", Processor, __name__, "PreparedQueryProcessor")
 
 def validate_graph(data: Graph, shapes: Graph) -> list[Finding]:
     """pyshacl on one graph (which must already hold the vocabularies it refers to),
-    the SPARQL constraints that allow it asked once for the whole graph
-    (:mod:`dskg.sparql_constraints`)."""
-    per_node, once = sparql_constraints.split(shapes)
+    the constraints that allow it asked once for the whole graph
+    (:mod:`dskg.asked_once`)."""
+    per_node, once = asked_once.split(shapes)
     findings = _pyshacl(data, per_node)
     for constraint in once:
         nodes = constraint.focus_nodes(data)

@@ -8,7 +8,7 @@ import pytest
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, ORG, PROV, RDF, SKOS, XSD
 
-from dskg import sparql_constraints, validation
+from dskg import asked_once, validation
 from dskg.build.prepare import merged, vocabulary_graphs
 from dskg.namespaces import SCHEMA
 from dskg.validation import load_shapes, validate_graph, validate_resources
@@ -205,14 +205,16 @@ def test_resources_checked_with_the_shapes_aimed_at_them_get_every_finding(shape
     assert len(whole) >= 6 and aimed == whole
 
 
-def test_sparql_constraints_asked_once_find_what_pyshacl_finds_node_by_node(shapes,
-                                                                            vocabularies):
-    """The date constraints are asked once per graph (dskg.sparql_constraints); the
-    findings are those of pyshacl asking them for every practice, on practices with
-    every kind of date, and on a non-practice with dates that no practice shape is for."""
-    once = sparql_constraints.split(shapes)[1]
-    assert {str(c.constraint).rsplit("/", 1)[1] for c in once} == {"DatePrecision",
-                                                                   "StartNotAfterEnd"}
+def test_constraints_asked_once_find_what_pyshacl_finds_node_by_node(shapes, vocabularies):
+    """The date constraints and the practices' origin (dskg.asked_once) are asked once
+    per graph; the findings are those of pyshacl asking them for every practice, on
+    practices with every kind of date and of origin, and on a non-practice with dates
+    that no practice shape is for."""
+    once = asked_once.split(shapes)[1]
+    assert sorted(type(c).__name__ for c in once) == ["OneRequired", "SparqlConstraint",
+                                                      "SparqlConstraint"]
+    origins = [URIRef(D + "sourceEntry"), URIRef("http://xmlns.com/foaf/0.1/page"),
+               URIRef(D + "submission")]
     dates = [Literal("2023", datatype=XSD.gYear), Literal("2023-05", datatype=XSD.gYearMonth),
              Literal("2022-12-31", datatype=XSD.date), Literal("2024-01-02", datatype=XSD.date),
              Literal("2023"), Literal("2023-05-01", datatype=XSD.dateTime),
@@ -223,8 +225,11 @@ def test_sparql_constraints_asked_once_find_what_pyshacl_finds_node_by_node(shap
         practice = URIRef(f"{BASE}id/practice/practice-{number}")
         for s, p, o in valid_practice():
             s = practice if s == P else s
-            if p not in (SCHEMA.startDate, SCHEMA.endDate):
+            if p not in (SCHEMA.startDate, SCHEMA.endDate, origins[0]):
                 g.add((s, p, o))
+        for origin in rng.sample(origins, rng.choice((0, 1, 1, 2))):
+            g.add((practice, origin, Literal(number + 1) if origin == origins[0]
+                   else URIRef(f"{BASE}id/source/page-{number}")))
         for prop in (SCHEMA.startDate, SCHEMA.endDate):
             for _ in range(rng.choice((1, 1, 2))):
                 if (date := rng.choice(dates)) is not None:
@@ -236,6 +241,7 @@ def test_sparql_constraints_asked_once_find_what_pyshacl_finds_node_by_node(shap
     assert Counter(validate_graph(data, shapes)) == node_by_node
     messages = " ".join(f.message for f in node_by_node)
     assert "must be an xsd:date" in messages and "precedes the start date" in messages
+    assert "must say where it was found" in messages
     assert ORG_IRI.toPython() not in {f.focus for f in node_by_node}
     # A blank node with dates: the query is asked of rdflib instead of Oxigraph.
     blank = BNode()

@@ -1,17 +1,23 @@
-"""SHACL-SPARQL constraints asked once per graph instead of once per focus node.
+"""Constraints pyshacl evaluates focus node by focus node, asked once per graph instead.
 
 pyshacl evaluates a SPARQL-based constraint once for every focus node, with ``$this``
 bound: for the practices' two date constraints that was half of a build's validation
-(2,000 practices: 4.1 of 8.0 s, most of it rdflib setting up 4,000 tiny queries). Where
-the query's pattern binds ``$this`` in every solution (triple patterns joined, united
-branches that each bind it, filters and BINDs over them), asking it once with ``$this``
-free gives every focus node that has a solution with it bound, and no other. So each
-such constraint is asked once per graph, and only the focus nodes it names (usually
-none) are given to pyshacl, with the same constraint aimed at them by ``sh:targetNode``:
-the results, messages included, are still pyshacl's own.
+(2,000 practices: 4.1 of 8.0 s, most of it rdflib setting up 4,000 tiny queries); the
+practices' ``sh:or`` (a source entry, a page or a submission) took most of the rest.
+Two forms of constraint can be answered for a whole graph at once, exactly:
 
-A constraint of any other form, of a shape with targets other than classes, or of a
-shape another shape refers to (``sh:node``, ``sh:or``…) is left to pyshacl as it is.
+- a SPARQL constraint whose pattern binds ``$this`` in every solution (triple patterns
+  joined, united branches that each bind it, filters and BINDs over them): asked once
+  with ``$this`` free, it gives every focus node that has a solution with it bound, and
+  no other (:class:`SparqlConstraint`);
+- an ``sh:or`` whose every alternative is ``[ sh:path <p> ; sh:minCount 1 ]``: a focus
+  node fails it exactly when it has none of those properties (:class:`OneRequired`).
+
+So each is asked once per graph, and only the focus nodes that fail it (usually none)
+are given to pyshacl, with the same constraint aimed at them by ``sh:targetNode``: the
+results, messages included, are still pyshacl's own. A constraint of any other form,
+of a shape with targets other than classes, or of a shape another shape refers to
+(``sh:node``, ``sh:or``…) is left to pyshacl as it is.
 """
 from __future__ import annotations
 
@@ -40,27 +46,57 @@ SHAPE_PARAMETERS = (SH.severity, SH.message, SH.deactivated)
 
 
 @dataclass(frozen=True)
-class OncePerGraph:
-    """One SPARQL constraint of a shape, asked once per graph."""
+class AskedOnce:
+    """One constraint of a shape, asked once per graph."""
 
     shape: Node
+    #: The constraint as the shape states it: ``(sh:sparql, constraint)``, ``(sh:or, list)``.
+    predicate: URIRef
     constraint: Node
     classes: frozenset[Node]
+    #: What describes the constraint (its statements, its prefixes', the list's), copied
+    #: for pyshacl.
+    triples: tuple[tuple[Node, Node, Node], ...]
+
+    def focus_nodes(self, data: Graph) -> set[Node]:
+        """The instances of the shape's classes that fail the constraint."""
+        classes = {sub for c in self.classes
+                   for sub in data.transitive_subjects(RDFS.subClassOf, c)}
+        instances = {node for c in classes for node in data.subjects(RDF.type, c)}
+        return self._failing(data, instances)
+
+    def _failing(self, data: Graph, instances: set[Node]) -> set[Node]:
+        raise NotImplementedError
+
+    def aimed(self, shapes: Graph, nodes: set[Node]) -> Graph:
+        """A shapes graph with only this constraint, aimed at ``nodes``."""
+        graph = Graph()
+        shape = BNode()
+        graph.add((shape, RDF.type, SH.NodeShape))
+        for parameter in SHAPE_PARAMETERS:
+            for value in shapes.objects(self.shape, parameter):
+                graph.add((shape, parameter, value))
+        graph.add((shape, self.predicate, self.constraint))
+        for node in nodes:
+            graph.add((shape, SH.targetNode, node))
+        for triple in self.triples:
+            graph.add(triple)
+        return graph
+
+
+@dataclass(frozen=True)
+class SparqlConstraint(AskedOnce):
+    """A SPARQL constraint whose query binds ``$this`` in every solution."""
+
     query: Query
     #: The query's text with its prefixes declared, as Oxigraph reads it.
     text: str
     #: The predicates of the query's triple patterns, all constant; ``None`` if one is
     #: not (a variable or a path): then rdflib answers it.
     predicates: frozenset[URIRef] | None
-    #: The constraint's own description and its prefixes' (copied for pyshacl).
-    triples: tuple[tuple[Node, Node, Node], ...]
 
-    def focus_nodes(self, data: Graph) -> set[Node]:
-        """The instances of the shape's classes the query has a solution for."""
-        classes = {sub for c in self.classes
-                   for sub in data.transitive_subjects(RDFS.subClassOf, c)}
-        return {node for node in self._named(data)
-                if any((node, RDF.type, c) in data for c in classes)}
+    def _failing(self, data: Graph, instances: set[Node]) -> set[Node]:
+        return self._named(data) & instances
 
     def _named(self, data: Graph) -> set[Node]:
         """The nodes the query binds ``$this`` to.
@@ -76,49 +112,85 @@ class OncePerGraph:
         rows = scratch_store("".join(map(ntriples_line, statements)).encode()).select(self.text)
         return {to_rdflib(value) for row in rows if (value := row.get("this")) is not None}
 
-    def aimed(self, shapes: Graph, nodes: set[Node]) -> Graph:
-        """A shapes graph with only this constraint, aimed at ``nodes``."""
-        graph = Graph()
-        shape = BNode()
-        graph.add((shape, RDF.type, SH.NodeShape))
-        for parameter in SHAPE_PARAMETERS:
-            for value in shapes.objects(self.shape, parameter):
-                graph.add((shape, parameter, value))
-        graph.add((shape, SH.sparql, self.constraint))
-        for node in nodes:
-            graph.add((shape, SH.targetNode, node))
-        for triple in self.triples:
-            graph.add(triple)
-        return graph
+
+@dataclass(frozen=True)
+class OneRequired(AskedOnce):
+    """An ``sh:or`` of alternatives that each ask for one value of a property."""
+
+    paths: tuple[URIRef, ...]
+
+    def _failing(self, data: Graph, instances: set[Node]) -> set[Node]:
+        return {node for node in instances
+                if not any((node, path, None) in data for path in self.paths)}
 
 
 @lru_cache(maxsize=16)
-def split(shapes: Graph) -> tuple[Graph, tuple[OncePerGraph, ...]]:
-    """``shapes`` without the SPARQL constraints that can be asked once per graph, and
-    those constraints. Made once per shapes graph (shapes never change once loaded)."""
+def split(shapes: Graph) -> tuple[Graph, tuple[AskedOnce, ...]]:
+    """``shapes`` without the constraints that can be asked once per graph, and those
+    constraints. Made once per shapes graph (shapes never change once loaded)."""
     referred = {o for o in shapes.objects() if isinstance(o, (URIRef, BNode))}
-    once: list[OncePerGraph] = []
-    for shape, constraint in shapes.subject_objects(SH.sparql):
+    once: list[AskedOnce] = []
+    for shape, predicate, constraint in shapes.triples((None, None, None)):
+        if predicate not in (SH.sparql, SH["or"]):
+            continue
         targets = {p for p in TARGETS for _ in shapes.objects(shape, p)}
         classes = frozenset(shapes.objects(shape, SH.targetClass))
         if targets != {SH.targetClass} or shape in referred or \
                 (shape, RDF.type, SH.PropertyShape) in shapes or (shape, SH.path, None) in shapes:
             continue
-        read = _query(shapes, constraint)
-        if read is None:
-            continue
-        query, text = read
-        once.append(OncePerGraph(shape, constraint, classes, query, text,
-                                 _predicates(query.algebra),
-                                 tuple(_description(shapes, constraint))))
+        asked = (_sparql if predicate == SH.sparql else _one_required)(
+            shapes, shape, constraint, classes)
+        if asked is not None:
+            once.append(asked)
     if not once:
         return shapes, ()
     kept = Graph()
-    left_out = {(c.shape, SH.sparql, c.constraint) for c in once}
+    left_out = {(c.shape, c.predicate, c.constraint) for c in once}
     for triple in shapes:
         if triple not in left_out:
             kept.add(triple)
     return kept, tuple(once)
+
+
+def _sparql(shapes: Graph, shape: Node, constraint: Node,
+            classes: frozenset[Node]) -> SparqlConstraint | None:
+    read = _query(shapes, constraint)
+    if read is None:
+        return None
+    query, text = read
+    return SparqlConstraint(shape, SH.sparql, constraint, classes,
+                            tuple(_description(shapes, constraint)), query, text,
+                            _predicates(query.algebra))
+
+
+def _one_required(shapes: Graph, shape: Node, head: Node,
+                  classes: frozenset[Node]) -> OneRequired | None:
+    """The ``sh:or`` list at ``head`` if every alternative is ``[ sh:path <p> ;
+    sh:minCount 1 ]`` and nothing else."""
+    paths: list[URIRef] = []
+    triples: list[tuple[Node, Node, Node]] = []
+    for cell in _cells(shapes, head):
+        triples += shapes.triples((cell, None, None))
+        member = shapes.value(cell, RDF.first)
+        statements = set(shapes.predicate_objects(member))
+        path = shapes.value(member, SH.path)
+        if not isinstance(path, URIRef) or \
+                statements != {(SH.path, path), (SH.minCount, Literal(1))}:
+            return None
+        paths.append(path)
+        triples += shapes.triples((member, None, None))
+    return OneRequired(shape, SH["or"], head, classes, tuple(triples), tuple(paths)) \
+        if paths else None
+
+
+def _cells(shapes: Graph, head: Node) -> list[Node]:
+    """The cells of the RDF list at ``head``."""
+    cells: list[Node] = []
+    cell: Node | None = head
+    while cell is not None and cell != RDF.nil and cell not in cells:
+        cells.append(cell)
+        cell = shapes.value(cell, RDF.rest)
+    return cells
 
 
 def _query(shapes: Graph, constraint: Node) -> tuple[Query, str] | None:
