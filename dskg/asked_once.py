@@ -40,7 +40,7 @@ THIS = Variable("this")
 PRE_BOUND = {"currentShape", "shapesGraph"}
 #: SHACL's ways of naming a shape's focus nodes.
 TARGETS = (SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf)
-#: What of a shape its SPARQL constraints' results take (severity, the shape's own
+#: What of a shape its constraints' results take (severity, the shape's own
 #: messages) or that switches it off.
 SHAPE_PARAMETERS = (SH.severity, SH.message, SH.deactivated)
 
