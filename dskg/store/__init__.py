@@ -58,6 +58,5 @@ def copy_store(source: Path, target: Path) -> OxigraphStore:
 __all__ = ["Bindings", "Evaluating", "EvaluationStopped", "MemoryStore", "Queryable",
            "QueryResult", "QuerySyntaxError", "Row",
            "Store", "StoreError", "copy_store", "create_store", "iri_of", "open_store",
-           "ntriples_to", "parse_ntriples", "parse_triples", "scratch_store", "serialize_triples",
-           "term_of",
-           "text_of"]
+           "ntriples_to", "parse_ntriples", "parse_triples", "scratch_store",
+           "serialize_triples", "term_of", "text_of"]
