@@ -42,8 +42,11 @@ SCHEMA_SQL = """
 CREATE TABLE setting (name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE input (key TEXT PRIMARY KEY, digest TEXT NOT NULL, origin TEXT NOT NULL,
                     warnings TEXT NOT NULL) WITHOUT ROWID;
+-- A rowid table: summaries are over a kilobyte each, and a WITHOUT ROWID table keeps
+-- whole rows in its key's b-tree (at 100k practices 468 MB of pages for 130 MB of
+-- summaries, against 155 MB so), which every incremental build copies.
 CREATE TABLE entry (input TEXT NOT NULL, position INTEGER NOT NULL, summary TEXT NOT NULL,
-                    PRIMARY KEY (input, position)) WITHOUT ROWID;
+                    PRIMARY KEY (input, position));
 CREATE TABLE identity (key TEXT NOT NULL, input TEXT NOT NULL);
 CREATE INDEX identity_key ON identity (key);
 CREATE INDEX identity_input ON identity (input);
