@@ -244,7 +244,9 @@ def _binds_this(part: Any) -> bool:
     name = part.name
     if name == "BGP":
         return any(THIS in triple for triple in part.triples)
-    if name in ("Project", "Filter", "ToMultiSet", "Distinct", "Reduced"):
+    if name == "Project":  # a sub-query: it must hand ``?this`` out
+        return THIS in part.PV and _binds_this(part.p)
+    if name in ("Filter", "ToMultiSet", "Distinct", "Reduced"):
         return _binds_this(part.p)
     if name == "Extend":
         return part.var != THIS and _binds_this(part.p)

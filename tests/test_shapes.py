@@ -252,3 +252,26 @@ def test_constraints_asked_once_find_what_pyshacl_finds_node_by_node(shapes, voc
     assert Counter(validate_graph(data, shapes)) == node_by_node
     on_blank = " ".join(f.message for f in node_by_node if f.focus == str(blank))
     assert "must be an xsd:date" in on_blank and "precedes the start date" in on_blank
+
+
+@pytest.mark.parametrize("constraint, once", [
+    ('sh:sparql [ sh:select "PREFIX ex: <http://example.org/> SELECT $this WHERE { $this ex:p ?v FILTER(?v > 1) }" ]', True),
+    ('sh:sparql [ sh:select "PREFIX ex: <http://example.org/> SELECT $this WHERE { { $this ex:p ?v } UNION { $this ex:q ?v } }" ]',
+     True),
+    # A sub-query that does not hand $this out: asked with $this free it would name no one.
+    ('sh:sparql [ sh:select "PREFIX ex: <http://example.org/> SELECT $this WHERE { { SELECT ?v WHERE { $this ex:p ?v } } }" ]',
+     False),
+    ('sh:sparql [ sh:select "PREFIX ex: <http://example.org/> SELECT $this WHERE { ?v ex:p ?w FILTER(?w = $this) }" ]', False),
+    ('sh:sparql [ sh:select "PREFIX ex: <http://example.org/> SELECT $this WHERE { $this ex:p ?v OPTIONAL { ?v ex:q ?w } }" ]',
+     False),
+    ('sh:or ( [ sh:path ex:p ; sh:minCount 1 ] [ sh:path ex:q ; sh:minCount 1 ] )', True),
+    ('sh:or ( [ sh:path ex:p ; sh:minCount 1 ] [ sh:path ex:q ; sh:datatype xsd:string ] )',
+     False),
+    ('sh:or ( [ sh:path ( ex:p ex:q ) ; sh:minCount 1 ] )', False),
+])
+def test_only_constraints_whose_answer_is_exact_are_asked_once(constraint, once):
+    shapes = Graph().parse(format="turtle", data=f"""
+        @prefix sh: <http://www.w3.org/ns/shacl#> . @prefix ex: <http://example.org/> .
+        @prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+        ex:Shape a sh:NodeShape ; sh:targetClass ex:C ; {constraint} .""")
+    assert bool(asked_once.split(shapes)[1]) is once
