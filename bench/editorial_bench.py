@@ -144,10 +144,11 @@ def load(url: str, pages: list[str], tokens: list[str], think: float) -> dict:
     submit_times: list[float] = []
     submit_errors: list[str] = []
     retried = 0
-    receiving, sending = get_context("fork").Pipe(duplex=False)
-    programs = get_context("fork").Process(target=contributing,
-                                           args=(url, tokens, until, sending))
-    if tokens:
+    fork = get_context("fork")
+    receiving, sending = fork.Pipe(duplex=False)
+    programs = fork.Process(target=contributing, args=(url, tokens, until, sending)) \
+        if tokens else None
+    if programs is not None:
         programs.start()  # before any thread of this process starts
     threads = [threading.Thread(target=readers, args=(url, pages, until, read_times,
                                                       read_errors, think))
@@ -156,7 +157,7 @@ def load(url: str, pages: list[str], tokens: list[str], think: float) -> dict:
         thread.start()
     for thread in threads:
         thread.join()
-    if tokens:
+    if programs is not None:
         submit_times, submit_errors, retried = receiving.recv()
         programs.join()
     return {"reads": len(read_times), "read_p50": percentile(read_times, 0.5) * 1000,
